@@ -1,0 +1,94 @@
+/**
+ * Gives every test file a real Redis, chosen in this order:
+ * 1. `REDIS_URL` when set: it must answer PING, else the run fails (no silent fallback);
+ * 2. a private `redis-server` from PATH on a free loopback port;
+ * 3. `@testcontainers/redis`;
+ * 4. otherwise one message that lists what was tried.
+ *
+ * Tests read the choice with `inject("redisUrl")` and `inject("redisPrivate")`: destructive tests
+ * (SCRIPT FLUSH, DEBUG SLEEP, CLIENT PAUSE) run only when the server is private.
+ */
+import { Redis } from "ioredis"
+import type { TestProject } from "vitest/node"
+import { startRedisServer } from "./utils/redisServer.js"
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The URL of the Redis every test file talks to. */
+    redisUrl: string
+    /** True when that server was started by this run (so destructive tests may use it). */
+    redisPrivate: boolean
+    /** How the server was found, for messages. */
+    redisSource: "REDIS_URL" | "redis-server" | "testcontainers"
+  }
+}
+
+const ping = async (url: string): Promise<void> => {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false
+  })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    const reply = await client.ping()
+    if (reply !== "PONG") throw new Error(`PING answered ${reply}`)
+  } finally {
+    client.disconnect()
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const fromEnv = process.env.REDIS_URL
+  if (fromEnv !== undefined && fromEnv !== "") {
+    try {
+      await ping(fromEnv)
+    } catch (error) {
+      throw new Error(
+        `REDIS_URL is set to ${fromEnv} but that server does not answer PING (${String(error)}). ` +
+          `Start it, fix the URL, or unset REDIS_URL to let the tests start a private redis-server.`
+      )
+    }
+    project.provide("redisUrl", fromEnv)
+    project.provide("redisPrivate", false)
+    project.provide("redisSource", "REDIS_URL")
+    return async () => {}
+  }
+
+  const tried: Array<string> = []
+  try {
+    const server = await startRedisServer()
+    project.provide("redisUrl", server.url)
+    project.provide("redisPrivate", true)
+    project.provide("redisSource", "redis-server")
+    return () => server.stop()
+  } catch (error) {
+    tried.push(`redis-server from PATH: ${String(error)}`)
+  }
+
+  try {
+    const { RedisContainer } = await import("@testcontainers/redis")
+    const container = await new RedisContainer("redis:7-alpine").start()
+    project.provide("redisUrl", container.getConnectionUrl())
+    project.provide("redisPrivate", true)
+    project.provide("redisSource", "testcontainers")
+    return async () => {
+      await container.stop()
+    }
+  } catch (error) {
+    tried.push(`testcontainers: ${String(error)}`)
+  }
+
+  throw new Error(
+    [
+      "No Redis for the tests. Tried, in order:",
+      "- REDIS_URL: not set",
+      ...tried.map((line) => `- ${line}`),
+      "Fix one of: set REDIS_URL=redis://host:port to a running Redis 6.2+; install redis-server " +
+      "(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis); or start a container runtime."
+    ].join("\n")
+  )
+}

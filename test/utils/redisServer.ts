@@ -1,0 +1,151 @@
+/**
+ * Private `redis-server` processes for tests: started on a free loopback port in a temp dir,
+ * stopped by pid. Used by the global setup (the default test server) and by tests that need
+ * servers of their own (fault tests, clusters).
+ */
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer, Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** A running private Redis server. */
+export interface RedisServer {
+  readonly url: string
+  readonly port: number
+  readonly pid: number
+  readonly dir: string
+  /** Kills the process (SIGKILL by default), waits for it to exit and removes its directory. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<void>
+}
+
+/** Options for {@link startRedisServer}. */
+export interface StartOptions {
+  /** A fixed port (e.g. to restart a server on the port it had); a free one when absent. */
+  readonly port?: number
+  /** A fixed directory (e.g. to keep an AOF across restarts); a new temp dir when absent. */
+  readonly dir?: string
+  /** Extra `redis-server` arguments, appended after the defaults (so they override them). */
+  readonly args?: ReadonlyArray<string>
+  /** The binary; `redis-server` from PATH by default. */
+  readonly binary?: string
+}
+
+/** Asks the kernel for a free loopback port. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Sends one inline command and resolves with the first reply line, or rejects. */
+export const rawCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = new Socket()
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no reply from 127.0.0.1:${port} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    let buffer = ""
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8")
+      const end = buffer.indexOf("\r\n")
+      if (end >= 0) {
+        clearTimeout(timer)
+        socket.destroy()
+        resolve(buffer.slice(0, end))
+      }
+    })
+    socket.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    socket.connect(port, "127.0.0.1", () => socket.write(`${command}\r\n`))
+  })
+
+const waitForPing = async (port: number, exited: () => boolean, deadlineMs: number): Promise<void> => {
+  const deadline = Date.now() + deadlineMs
+  let lastError: unknown = undefined
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`redis-server on port ${port} exited during start-up`)
+    try {
+      if ((await rawCommand(port, "PING", 200)) === "+PONG") return
+    } catch (error) {
+      lastError = error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${deadlineMs} ms: ${String(lastError)}`)
+}
+
+/** Starts a private `redis-server` that keeps nothing on disk unless `args` say otherwise. */
+export const startRedisServer = async (options: StartOptions = {}): Promise<RedisServer> => {
+  const port = options.port ?? (await freePort())
+  const ownsDir = options.dir === undefined
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "effect-redisess-redis-"))
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--enable-debug-command",
+    "local",
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+    "--logfile",
+    "",
+    "--loglevel",
+    "warning",
+    ...(options.args ?? [])
+  ]
+  const child = spawn(options.binary ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] })
+  let exited = false
+  const exit = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      exited = true
+      resolve()
+    })
+  })
+  const spawnError = new Promise<never>((_, reject) => child.once("error", reject))
+  try {
+    await Promise.race([waitForPing(port, () => exited, 10_000), spawnError])
+  } catch (error) {
+    child.kill("SIGKILL")
+    if (ownsDir) rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+  const pid = child.pid ?? 0
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    dir,
+    stop: async (signal = "SIGKILL") => {
+      if (!exited) {
+        process.kill(pid, signal)
+        await exit
+      }
+      if (ownsDir) rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** A private server as a scoped resource: stopped by pid when the scope closes. */
+export const privateRedisServer = (options: StartOptions = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(() => startRedisServer(options)),
+    (server) => Effect.promise(() => server.stop())
+  )
