@@ -1,0 +1,74 @@
+/**
+ * The errors of effect-redisess. Every failure an operation can have is one of these, tagged so
+ * that `Effect.catchTag` can pick it out.
+ *
+ * @since 0.1.0
+ */
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+/**
+ * Redis (or the driver talking to it) failed: connection refused, timeout, a reply of an
+ * unexpected shape, a script error. `cause` keeps the driver's error.
+ *
+ * @since 0.1.0
+ */
+export class RedisError extends Schema.TaggedError<RedisError>("effect-redisess/RedisError")("RedisError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * No live session has this id: it never existed, was killed, or has expired (an expired session
+ * is never returned, even before the wipe has removed it).
+ *
+ * @since 0.1.0
+ */
+export class SessionNotFound extends Schema.TaggedError<SessionNotFound>("effect-redisess/SessionNotFound")(
+  "SessionNotFound",
+  { sessionId: Schema.String }
+) {
+  override get message(): string {
+    return `No live session with id ${this.sessionId}`
+  }
+}
+
+/**
+ * Input was rejected before anything was read or written: a malformed session id, an empty user
+ * id, a negative ttl, an additional field of the wrong type, bad options. `message` says what and
+ * where; nothing was changed.
+ *
+ * @since 0.1.0
+ */
+export class ValidationError extends Schema.TaggedError<ValidationError>("effect-redisess/ValidationError")(
+  "ValidationError",
+  { message: Schema.String, cause: Schema.optional(Schema.Defect) }
+) {
+  /** Builds a `ValidationError` from a Schema `ParseError`, its message from the tree formatter. */
+  static fromParseError(what: string, error: ParseResult.ParseError): ValidationError {
+    return new ValidationError({
+      message: `Invalid ${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+      cause: error
+    })
+  }
+}
+
+/**
+ * Stored data could not be decoded (for example a field's schema changed after a deploy).
+ * `field` names the offending stored field.
+ *
+ * @since 0.1.0
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>("effect-redisess/DecodeError")("DecodeError", {
+  sessionId: Schema.String,
+  field: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * The errors of reading or writing one session.
+ *
+ * @since 0.1.0
+ */
+export type SessionError = RedisError | SessionNotFound | ValidationError | DecodeError

@@ -1,0 +1,245 @@
+/**
+ * The `RedisClient` service: the storage operations the session manager needs, and the layers that
+ * provide it: on a Redis server the layer connects to (`layer`, `layerConfig`), on a caller's own
+ * ioredis `Redis` or `Cluster` (`layerFromClient`), or in memory (`layerMemory`).
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import { Redis } from "ioredis"
+import type { Cluster, RedisOptions } from "ioredis"
+import { RedisError } from "./Errors.js"
+import * as MemoryStore from "./internal/memoryStore.js"
+import * as RedisStore from "./internal/redisStore.js"
+
+/**
+ * A session as read from the store: its raw hash (decoded with `Schema.SessionHash`) and the
+ * store's time of the read, in unix ms.
+ *
+ * @since 0.1.0
+ */
+export interface StoredRead {
+  readonly now: number
+  readonly hash: Readonly<Record<string, string>>
+}
+
+/**
+ * What to list: session ids, user ids, or one user's session ids, accessed within the last
+ * `windowMs` milliseconds (0: all), oldest first.
+ *
+ * @since 0.1.0
+ */
+export type ListQuery =
+  | { readonly index: "sessions"; readonly windowMs: number }
+  | { readonly index: "users"; readonly windowMs: number }
+  | { readonly index: "userSessions"; readonly userId: string; readonly windowMs: number }
+
+/**
+ * The storage operations of one namespace. Each is atomic; on Redis each is one script (one round
+ * trip), except the bulk ones (`killUser`, `killAll`, `wipe`, and queries that first sweep expired
+ * sessions), which work in bounded batches so Redis is never blocked for long.
+ *
+ * Times are unix milliseconds from the store's clock; ttl is in milliseconds (0: never expires).
+ * Expired sessions are never returned, counted or listed, even before a wipe removes them.
+ *
+ * @since 0.1.0
+ */
+export interface SessionStore {
+  /** The store's time, unix ms. */
+  readonly now: Effect.Effect<number, RedisError>
+  /** Stores a new session with its hash fields; returns its creation time. */
+  readonly create: (input: {
+    readonly sessionId: string
+    readonly userId: string
+    readonly ttl: number
+    readonly fields: ReadonlyArray<readonly [name: string, value: string]>
+  }) => Effect.Effect<number, RedisError>
+  /** Reads a live session; with `touch`, its last access becomes now and its expiry slides. */
+  readonly get: (sessionId: string, touch: boolean) => Effect.Effect<Option.Option<StoredRead>, RedisError>
+  /** True when the session is live. */
+  readonly exists: (sessionId: string) => Effect.Effect<boolean, RedisError>
+  /** Writes hash fields of a live session (without touching it); `None` when it is not live. */
+  readonly update: (
+    sessionId: string,
+    fields: ReadonlyArray<readonly [name: string, value: string]>
+  ) => Effect.Effect<Option.Option<StoredRead>, RedisError>
+  /** Removes a session and its index entries; true when it was live. */
+  readonly kill: (sessionId: string) => Effect.Effect<boolean, RedisError>
+  /** Removes every session of a user; returns how many were removed. */
+  readonly killUser: (userId: string) => Effect.Effect<number, RedisError>
+  /** Removes every session of the namespace; returns how many were removed. */
+  readonly killAll: Effect.Effect<number, RedisError>
+  /** Removes expired sessions; returns how many. */
+  readonly wipe: Effect.Effect<number, RedisError>
+  /** Counts live sessions (of one user when `userId` is given) accessed within `windowMs` (0: all). */
+  readonly count: (query: { readonly userId?: string; readonly windowMs: number }) => Effect.Effect<number, RedisError>
+  /** Lists ids, oldest access first. */
+  readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  /** The user's least recently accessed live session (touched when asked). */
+  readonly oldest: (
+    userId: string,
+    touch: boolean
+  ) => Effect.Effect<Option.Option<StoredRead & { readonly sessionId: string }>, RedisError>
+}
+
+/**
+ * The `RedisClient` service: gives the session store of a namespace.
+ *
+ * @since 0.1.0
+ */
+export interface RedisClientService {
+  /** The store of one (already validated) namespace. */
+  readonly store: (namespace: string) => SessionStore
+}
+
+/**
+ * The tag of the `RedisClient` service.
+ *
+ * @since 0.1.0
+ */
+export class RedisClient extends Context.Tag("effect-redisess/RedisClient")<RedisClient, RedisClientService>() {}
+
+/**
+ * Tuning shared by the Redis layers.
+ *
+ * @since 0.1.0
+ */
+export interface StoreOptions {
+  /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 500. */
+  readonly batchSize?: number
+  /** Ids returned per script call when listing. Default 1000. */
+  readonly pageSize?: number
+  /**
+   * How far past its logical expiry a key's native Redis TTL may reach (the safety net that frees
+   * storage when no wipe runs). Default 10 minutes.
+   */
+  readonly nativeTtlGrace?: Duration.DurationInput
+  /**
+   * Milliseconds added to the Redis server's clock, read on every operation. For tests that move
+   * time without sleeping; leave it out in production.
+   */
+  readonly clockOffset?: Effect.Effect<number>
+}
+
+/**
+ * Options of {@link layer}: where to connect, ioredis options, and store tuning.
+ *
+ * @since 0.1.0
+ */
+export interface ConnectOptions extends StoreOptions {
+  /** A `redis://` or `rediss://` URL; ioredis defaults (127.0.0.1:6379) when absent. */
+  readonly url?: string | Redacted.Redacted<string>
+  /** ioredis options (host, port, password, tls, sentinels, commandTimeout, ...). */
+  readonly redis?: Omit<RedisOptions, "replyMapping">
+  /** How long start-up may take before it fails with a `RedisError`. Default 5 seconds. */
+  readonly connectTimeout?: Duration.DurationInput
+}
+
+/**
+ * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here).
+ *
+ * @since 0.1.0
+ */
+export const make = (client: Redis | Cluster, options: StoreOptions = {}): RedisClientService =>
+  RedisStore.make(client, options)
+
+/**
+ * Connects a new ioredis client: acquired in the scope (quit when it closes), checked with a PING
+ * so that start-up fails fast with a `RedisError` when Redis does not answer.
+ *
+ * @since 0.1.0
+ */
+export const connect = (options: ConnectOptions = {}): Effect.Effect<Redis, RedisError, Scope.Scope> => {
+  const timeout = Duration.decode(options.connectTimeout ?? Duration.seconds(5))
+  const url = options.url === undefined
+    ? undefined
+    : typeof options.url === "string"
+    ? options.url
+    : Redacted.value(options.url)
+  const where = url === undefined ? "Redis" : `Redis at ${redactUrl(url)}`
+  return Effect.acquireRelease(
+    Effect.suspend(() => {
+      const redisOptions: Omit<RedisOptions, "replyMapping"> = { lazyConnect: true, ...options.redis }
+      const client = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions)
+      // errors reach callers as rejected commands; without a listener ioredis would log them too
+      client.on("error", () => {})
+      return Effect.tryPromise({
+        try: async () => {
+          await client.connect()
+          await client.ping()
+          return client
+        },
+        catch: (cause) => new RedisError({ message: `Failed to connect to ${where}`, cause })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new RedisError({ message: `${where} did not answer within ${Duration.format(timeout)}` })
+        }),
+        Effect.tapError(() => Effect.sync(() => client.disconnect()))
+      )
+    }),
+    (client) =>
+      Effect.promise(() => client.quit().then(() => undefined, () => undefined)).pipe(
+        Effect.timeout(Duration.seconds(2)),
+        Effect.ignore,
+        Effect.ensuring(Effect.sync(() => client.disconnect()))
+      )
+  )
+}
+
+const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<credentials>@")
+
+/**
+ * A layer that connects to Redis and quits when released.
+ *
+ * @example
+ * import { RedisLayer } from "effect-redisess"
+ * const RedisLive = RedisLayer.layer({ url: "redis://127.0.0.1:6379" })
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, RedisError> =>
+  Layer.scoped(RedisClient, Effect.map(connect(options), (client) => make(client, options)))
+
+/**
+ * A layer that reads the Redis URL from config (by default `REDIS_URL`).
+ *
+ * @example
+ * import { Config } from "effect"
+ * import { RedisLayer } from "effect-redisess"
+ * const RedisLive = RedisLayer.layerConfig() // reads REDIS_URL
+ * const Custom = RedisLayer.layerConfig(Config.redacted("SESSIONS_REDIS_URL"))
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  url: Config.Config<string | Redacted.Redacted<string>> = Config.redacted("REDIS_URL"),
+  options: Omit<ConnectOptions, "url"> = {}
+): Layer.Layer<RedisClient, RedisError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(url, (url) => layer({ ...options, url })))
+
+/**
+ * A layer on a `Redis` or `Cluster` instance that the caller created and keeps owning: releasing
+ * the layer does not close it.
+ *
+ * @since 0.1.0
+ */
+export const layerFromClient = (client: Redis | Cluster, options: StoreOptions = {}): Layer.Layer<RedisClient> =>
+  Layer.succeed(RedisClient, make(client, options))
+
+/**
+ * An in-memory fake with the same semantics as Redis (held to the same conformance suite). Time
+ * comes from Effect's `Clock`, so `TestClock` drives its expiries. Each build of the layer starts
+ * empty. Good for tests and for running an app without Redis; not shared between processes.
+ *
+ * @since 0.1.0
+ */
+export const layerMemory: Layer.Layer<RedisClient> = Layer.effect(RedisClient, MemoryStore.make)

@@ -1,0 +1,419 @@
+/**
+ * The session manager: every operation of redisess as an Effect program over a `RedisClient`.
+ * `make` builds one in a scope (its wipe fiber lives in that scope); `layer` provides it as the
+ * `SessionManager` service.
+ *
+ * @example
+ * import { Effect, Layer, Schema } from "effect"
+ * import { RedisLayer, SessionManager } from "effect-redisess"
+ *
+ * const Sessions = SessionManager.layer({ namespace: "myapp", ttl: 120 }).pipe(
+ *   Layer.provide(RedisLayer.layerMemory)
+ * )
+ * const program = Effect.gen(function*() {
+ *   const manager = yield* SessionManager.SessionManager
+ *   const session = yield* manager.create("alice")
+ *   return yield* manager.count()
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(Sessions))) // 1
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { RedisError } from "./Errors.js"
+import { DecodeError, SessionNotFound, ValidationError } from "./Errors.js"
+import { RedisClient } from "./RedisLayer.js"
+import type { StoredRead } from "./RedisLayer.js"
+import * as S from "./Schema.js"
+import type { Session } from "./Session.js"
+
+/**
+ * The type of additional fields when they are not declared with schemas.
+ *
+ * @since 0.1.0
+ */
+export type AnyFields = { readonly [name: string]: unknown }
+
+/**
+ * Schemas of additional fields: a `Schema.Struct`'s fields, needing no services.
+ *
+ * @since 0.1.0
+ */
+export type FieldSchemas = Schema.Struct.Fields
+
+/**
+ * No additional fields (the default).
+ *
+ * @since 0.1.0
+ */
+export type NoFields = Record<never, never>
+
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ */
+export interface Options<F extends FieldSchemas = NoFields> {
+  /** Keeps this manager's keys apart from other apps' on the same Redis. */
+  readonly namespace: string
+  /** Default idle time-to-live: seconds or a `Duration`; `0` = never expires. Default 30 minutes. */
+  readonly ttl?: number | Duration.Duration
+  /** How often expired sessions are wiped: seconds or a `Duration`; `0` = never. Default 60 seconds. */
+  readonly wipeInterval?: number | Duration.Duration
+  /**
+   * Additional fields stored with each session, declared with schemas so that they are validated on
+   * the way in and come back typed, e.g. `{ groupId: Schema.Number, peerIp: Schema.optional(Schema.String) }`.
+   */
+  readonly additionalFields?: F & (Schema.Struct.Context<F> extends never ? unknown : "fields must need no services")
+}
+
+/**
+ * Options of `create`.
+ *
+ * @since 0.1.0
+ */
+export interface CreateOptions<A> {
+  /** This session's ttl (seconds or a `Duration`; `0` = never expires) instead of the default. */
+  readonly ttl?: number | Duration.Duration
+  /** Values of the additional fields. */
+  readonly fields?: A
+}
+
+/**
+ * Options of `get` and `getOldestUserSession`.
+ *
+ * @since 0.1.0
+ */
+export interface GetOptions {
+  /** Read without updating the last access (the session's expiry does not slide). Default false. */
+  readonly noUpdate?: boolean
+}
+
+/**
+ * The session manager's operations. Windows (`secs`) are in seconds: "accessed within the last
+ * `secs` seconds"; `0` or absent means all. Lists are ordered by last access, oldest first.
+ *
+ * @since 0.1.0
+ */
+export interface SessionManagerService<A = AnyFields> {
+  readonly namespace: string
+  /** The default ttl, seconds. */
+  readonly ttl: number
+  /** The store's time (the Redis server's clock), unix seconds. */
+  readonly now: Effect.Effect<number, RedisError>
+  /** Creates a session for a user. */
+  readonly create: (
+    userId: string,
+    options?: CreateOptions<A>
+  ) => Effect.Effect<Session<A>, ValidationError | RedisError>
+  /** Reads a live session, updating its last access unless `noUpdate`. */
+  readonly get: (
+    sessionId: string,
+    options?: GetOptions
+  ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
+  /** Whether a live session has this id. */
+  readonly exists: (sessionId: string) => Effect.Effect<boolean, ValidationError | RedisError>
+  /** The user's least recently accessed live session, updated unless `noUpdate`. */
+  readonly getOldestUserSession: (
+    userId: string,
+    options?: GetOptions
+  ) => Effect.Effect<Option.Option<Session<A>>, ValidationError | RedisError | DecodeError>
+  /** Writes the given additional fields of a live session (its last access is unchanged). */
+  readonly write: (
+    sessionId: string,
+    fields: Partial<A>
+  ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
+  /** Kills one session; succeeds when it is already gone. */
+  readonly kill: (sessionId: string) => Effect.Effect<void, ValidationError | RedisError>
+  /** Kills every session of a user; returns how many were removed. */
+  readonly killUser: (userId: string) => Effect.Effect<number, ValidationError | RedisError>
+  /** Kills every session of the namespace; returns how many were removed. */
+  readonly killAll: Effect.Effect<number, RedisError>
+  /** Number of live sessions accessed within the last `secs` seconds (all when 0 or absent). */
+  readonly count: (secs?: number) => Effect.Effect<number, ValidationError | RedisError>
+  /** Number of the user's live sessions accessed within the last `secs` seconds. */
+  readonly countForUser: (userId: string, secs?: number) => Effect.Effect<number, ValidationError | RedisError>
+  /** Ids of live sessions accessed within the last `secs` seconds. */
+  readonly getAllSessions: (secs?: number) => Effect.Effect<ReadonlyArray<S.SessionId>, ValidationError | RedisError>
+  /** Ids of users with a live session accessed within the last `secs` seconds. */
+  readonly getAllUsers: (secs?: number) => Effect.Effect<ReadonlyArray<S.UserId>, ValidationError | RedisError>
+  /** Ids of the user's live sessions accessed within the last `secs` seconds. */
+  readonly getUserSessions: (
+    userId: string,
+    secs?: number
+  ) => Effect.Effect<ReadonlyArray<S.SessionId>, ValidationError | RedisError>
+  /** Removes expired sessions now; returns how many. The wipe fiber runs this every `wipeInterval`. */
+  readonly wipe: Effect.Effect<number, RedisError>
+}
+
+/**
+ * The `SessionManager` service tag. Its additional fields are typed loosely (`AnyFields`); for a
+ * typed tag, declare your own: `class Sessions extends Context.Tag("app/Sessions")<Sessions,
+ * SessionManagerService<MyFields>>() {}` and provide it with `Layer.scoped(Sessions, make(options))`.
+ *
+ * @since 0.1.0
+ */
+export class SessionManager extends Context.Tag("effect-redisess/SessionManager")<
+  SessionManager,
+  SessionManagerService
+>() {}
+
+const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (input: unknown): Effect.Effect<A, ValidationError> =>
+    Either.match(decode(input), {
+      onLeft: (error) => Effect.fail(ValidationError.fromParseError(what, error)),
+      onRight: Effect.succeed
+    })
+}
+
+const validSessionId = validate(S.SessionId, "session id")
+const validUserId = validate(S.UserId, "user id")
+const validWindow = validate(S.WindowSeconds, "window (seconds)")
+const windowMillis = (secs: number | undefined) =>
+  secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
+
+/** 128 bits from the platform's cryptographic generator, URL-safe base64 (22 characters). */
+const newSessionId: Effect.Effect<S.SessionId> = Effect.sync(() =>
+  Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16))) as S.SessionId
+)
+
+/** JSON text of an encoded field value; refuses what JSON would silently change (NaN, Infinity, bigint). */
+const toJson = (name: string, value: unknown): Either.Either<string, ValidationError> => {
+  try {
+    return Either.right(JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`${v} cannot be stored as JSON`)
+      if (typeof v === "bigint") throw new Error("a bigint cannot be stored as JSON (use Schema.BigInt)")
+      return v
+    }))
+  } catch (cause) {
+    return Either.left(
+      new ValidationError({
+        message: `Invalid field ${name}: ${cause instanceof Error ? cause.message : cause}`,
+        cause
+      })
+    )
+  }
+}
+
+const firstPathKey = (error: ParseResult.ParseError): string => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return issue === undefined || issue.path.length === 0 ? "" : String(issue.path[0])
+}
+
+/**
+ * Makes a session manager on the `RedisClient` in context. Its wipe fiber is forked into the
+ * scope and interrupted when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const make = <F extends FieldSchemas = NoFields>(
+  options: Options<F>
+): Effect.Effect<
+  SessionManagerService<Schema.Struct.Type<F>>,
+  ValidationError,
+  RedisClient | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    type A = Schema.Struct.Type<F>
+    const namespace = yield* validate(S.Namespace, "namespace")(options.namespace)
+    const defaultTtl = yield* validate(S.Ttl, "ttl")(options.ttl ?? Duration.minutes(30))
+    const wipeInterval = yield* validate(S.Interval, "wipeInterval")(options.wipeInterval ?? Duration.seconds(60))
+    const fieldSchemas: FieldSchemas = options.additionalFields ?? {}
+    for (const name of Object.keys(fieldSchemas)) yield* validate(S.FieldName, "additional field name")(name)
+    // Context is excluded by the Options type; the schemas' R is never here.
+    const fieldsSchema = Schema.Struct(fieldSchemas) as unknown as Schema.Schema<A, Record<string, unknown>>
+    const encodeFields = Schema.encodeUnknownEither(fieldsSchema)
+    const encodePartialFields = Schema.encodeUnknownEither(Schema.partialWith(fieldsSchema, { exact: true }))
+    const decodeFields = Schema.decodeUnknownEither(fieldsSchema)
+    const validTtl = validate(S.Ttl, "ttl")
+
+    const store = (yield* RedisClient).store(namespace)
+
+    /**
+     * Validates field values (the schemas' Type side) and encodes them: each becomes the hash field
+     * `f:<name>` holding the JSON of its encoded value.
+     */
+    const toHashFields = (
+      encode: (input: unknown) => Either.Either<Record<string, unknown>, ParseResult.ParseError>,
+      input: unknown
+    ): Effect.Effect<
+      { readonly encoded: Record<string, unknown>; readonly hash: Array<readonly [string, string]> },
+      ValidationError
+    > =>
+      Either.match(encode(input), {
+        onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
+        onRight: (encoded) => {
+          const hash: Array<readonly [string, string]> = []
+          for (const [name, value] of Object.entries(encoded)) {
+            if (value === undefined) continue
+            const json = toJson(name, value)
+            if (Either.isLeft(json)) return Effect.fail(json.left)
+            hash.push([S.HashField.fieldPrefix + name, json.right])
+          }
+          return Effect.succeed({ encoded, hash })
+        }
+      })
+
+    const toSession = (sessionId: string, read: StoredRead): Effect.Effect<Session<A>, DecodeError> => {
+      const fail = (field: string, message: string, cause: unknown) =>
+        Effect.fail(new DecodeError({ sessionId, field, message, cause }))
+      const stored = S.decodeSessionHash(read.hash)
+      if (Either.isLeft(stored)) {
+        return fail(firstPathKey(stored.left), ParseResult.TreeFormatter.formatErrorSync(stored.left), stored.left)
+      }
+      const raw: Record<string, unknown> = {}
+      for (const [name, json] of Object.entries(stored.right.fields)) {
+        try {
+          raw[name] = JSON.parse(json)
+        } catch (cause) {
+          return fail(S.HashField.fieldPrefix + name, `stored field ${name} is not JSON`, cause)
+        }
+      }
+      const fields = decodeFields(raw)
+      if (Either.isLeft(fields)) {
+        const name = firstPathKey(fields.left)
+        return fail(
+          S.HashField.fieldPrefix + name,
+          `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(fields.left)}`,
+          fields.left
+        )
+      }
+      const s = stored.right
+      return Effect.succeed({
+        sessionId: sessionId as S.SessionId,
+        userId: s.userId as S.UserId,
+        ttl: s.ttl / 1000,
+        createdAt: s.createdAt / 1000,
+        lastAccess: s.lastAccess / 1000,
+        expires: s.expires / 1000,
+        readAt: read.now / 1000,
+        fields: fields.right
+      })
+    }
+
+    const found =
+      (sessionId: string) =>
+      (read: Option.Option<StoredRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
+        Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(sessionId, read.value)
+
+    const service: SessionManagerService<A> = {
+      namespace,
+      ttl: defaultTtl / 1000,
+      now: Effect.map(store.now, (ms) => ms / 1000),
+      create: (userId, createOptions = {}) =>
+        Effect.gen(function*() {
+          const user = yield* validUserId(userId)
+          const ttl = createOptions.ttl === undefined ? defaultTtl : yield* validTtl(createOptions.ttl)
+          const { encoded, hash } = yield* toHashFields(encodeFields, createOptions.fields ?? {})
+          const fields = yield* Either.match(decodeFields(encoded), {
+            onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
+            onRight: Effect.succeed
+          })
+          const sessionId = yield* newSessionId
+          const now = yield* store.create({ sessionId, userId: user, ttl, fields: hash })
+          return {
+            sessionId,
+            userId: user,
+            ttl: ttl / 1000,
+            createdAt: now / 1000,
+            lastAccess: now / 1000,
+            expires: ttl > 0 ? (now + ttl) / 1000 : 0,
+            readAt: now / 1000,
+            fields
+          }
+        }),
+      get: (sessionId, getOptions = {}) =>
+        Effect.flatMap(
+          validSessionId(sessionId),
+          (id) => Effect.flatMap(store.get(id, getOptions.noUpdate !== true), found(id))
+        ),
+      exists: (sessionId) => Effect.flatMap(validSessionId(sessionId), store.exists),
+      getOldestUserSession: (userId, getOptions = {}) =>
+        Effect.flatMap(validUserId(userId), (user) =>
+          Effect.flatMap(store.oldest(user, getOptions.noUpdate !== true), (read) =>
+            Option.match(read, {
+              onNone: () =>
+                Effect.succeedNone,
+              onSome: (read) => Effect.asSome(toSession(read.sessionId, read))
+            }))),
+      write: (sessionId, fields) =>
+        Effect.gen(function*() {
+          const id = yield* validSessionId(sessionId)
+          const { hash } = yield* toHashFields(encodePartialFields, fields)
+          return yield* Effect.flatMap(store.update(id, hash), found(id))
+        }),
+      kill: (sessionId) =>
+        Effect.asVoid(Effect.flatMap(validSessionId(sessionId), store.kill)),
+      killUser: (userId) => Effect.flatMap(validUserId(userId), store.killUser),
+      killAll: store.killAll,
+      count: (secs) => Effect.flatMap(windowMillis(secs), (windowMs) => store.count({ windowMs })),
+      countForUser: (userId, secs) =>
+        Effect.flatMap(
+          validUserId(userId),
+          (user) => Effect.flatMap(windowMillis(secs), (windowMs) => store.count({ userId: user, windowMs }))
+        ),
+      // ids in the indexes were validated before they were written
+      getAllSessions: (secs) =>
+        Effect.flatMap(
+          windowMillis(secs),
+          (windowMs) =>
+            store.list({ index: "sessions", windowMs }) as Effect.Effect<ReadonlyArray<S.SessionId>, RedisError>
+        ),
+      getAllUsers: (secs) =>
+        Effect.flatMap(
+          windowMillis(secs),
+          (windowMs) => store.list({ index: "users", windowMs }) as Effect.Effect<ReadonlyArray<S.UserId>, RedisError>
+        ),
+      getUserSessions: (userId, secs) =>
+        Effect.flatMap(validUserId(userId), (user) =>
+          Effect.flatMap(
+            windowMillis(secs),
+            (windowMs) =>
+              store.list({ index: "userSessions", userId: user, windowMs }) as Effect.Effect<
+                ReadonlyArray<S.SessionId>,
+                RedisError
+              >
+          )),
+      wipe: store.wipe
+    }
+
+    if (Duration.toMillis(wipeInterval) > 0) {
+      yield* Effect.sleep(wipeInterval).pipe(
+        Effect.zipRight(store.wipe),
+        Effect.tap((removed) => removed > 0 ? Effect.logDebug(`wiped ${removed} expired sessions`) : Effect.void),
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning("wiping expired sessions failed; trying again at the next interval", cause)
+        ),
+        Effect.forever,
+        Effect.annotateLogs({ package: "effect-redisess", namespace }),
+        Effect.forkScoped
+      )
+    }
+
+    return service
+  })
+
+/**
+ * The `SessionManager` service as a layer on the `RedisClient` in context. Releasing the layer
+ * interrupts the wipe fiber (the seed's `quit`).
+ *
+ * @since 0.1.0
+ */
+export const layer = <F extends FieldSchemas = NoFields>(
+  options: Options<F>
+): Layer.Layer<SessionManager, ValidationError, RedisClient> =>
+  // The typed service is used through the loosely typed tag: inputs are validated at run time.
+  Layer.scoped(
+    SessionManager,
+    make(options) as unknown as Effect.Effect<SessionManagerService, ValidationError, RedisClient | Scope.Scope>
+  )

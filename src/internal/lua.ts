@@ -1,0 +1,281 @@
+/**
+ * The Lua scripts of the Redis store. Each operation is one script, so it is atomic and costs one
+ * round trip. All scripts share a prelude; their keys are always `KEYS[1..3]` = activity, expiries,
+ * users (then the session or user key), all under one hash tag, and `ARGV[1..3]` = key prefix,
+ * clock offset (ms, 0 outside tests) and the native-TTL grace (ms).
+ *
+ * Times are unix milliseconds from the Redis server's clock (`TIME`), so every app instance agrees.
+ */
+
+const prelude = `
+local P = ARGV[1]
+local A, X, U = KEYS[1], KEYS[2], KEYS[3]
+local GRACE = tonumber(ARGV[3])
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
+end
+
+local function str(n)
+  return string.format('%.0f', n)
+end
+
+-- Keeps a key's native TTL at least need ms (need 0: the key must not expire).
+-- before is the key's PTTL read before the write (-2: the write created the key).
+local function keep(key, before, need)
+  if need == 0 then
+    if before >= 0 then redis.call('PERSIST', key) end
+  elseif before == -2 or (before >= 0 and before < need) then
+    redis.call('PEXPIRE', key, need + GRACE)
+  end
+end
+
+-- Removes a session and every index entry of it. uid is a hint for when the hash is gone.
+local function remove(sid, uid)
+  local sk = P .. 's:' .. sid
+  uid = redis.call('HGET', sk, 'u') or uid
+  redis.call('DEL', sk)
+  redis.call('ZREM', A, sid)
+  redis.call('ZREM', X, sid)
+  if uid then
+    local uk = P .. 'u:' .. uid
+    redis.call('ZREM', uk, sid)
+    local top = redis.call('ZREVRANGE', uk, 0, 0, 'WITHSCORES')
+    if #top == 0 then redis.call('ZREM', U, uid) else redis.call('ZADD', U, top[2], uid) end
+  end
+end
+
+-- Puts a session in its indexes as accessed at now.
+local function index(sid, uid, now, exp, ttl)
+  local uk = P .. 'u:' .. uid
+  local b = redis.call('PTTL', A)
+  redis.call('ZADD', A, now, sid)
+  keep(A, b, ttl)
+  if exp > 0 then
+    b = redis.call('PTTL', X)
+    redis.call('ZADD', X, exp, sid)
+    keep(X, b, ttl)
+  end
+  b = redis.call('PTTL', uk)
+  redis.call('ZADD', uk, now, sid)
+  keep(uk, b, ttl)
+  b = redis.call('PTTL', U)
+  redis.call('ZADD', U, now, uid)
+  keep(U, b, ttl)
+end
+
+-- The session's hash as a flat array, or nil when it is absent or expired. With touch, its last
+-- access becomes now (the returned array shows the new values); an expired one is removed.
+local function load(sid, now, touch)
+  local sk = P .. 's:' .. sid
+  local h = redis.call('HGETALL', sk)
+  if #h == 0 then return nil end
+  local ttl, exp, uid, ai, xi = 0, 0, nil, 0, 0
+  for i = 1, #h, 2 do
+    local f = h[i]
+    if f == 'x' then exp = tonumber(h[i + 1]); xi = i + 1
+    elseif f == 't' then ttl = tonumber(h[i + 1])
+    elseif f == 'u' then uid = h[i + 1]
+    elseif f == 'a' then ai = i + 1 end
+  end
+  if exp > 0 and exp <= now then
+    if touch then remove(sid, uid) end
+    return nil
+  end
+  if touch then
+    local nexp = 0
+    if ttl > 0 then nexp = now + ttl end
+    local b = redis.call('PTTL', sk)
+    redis.call('HSET', sk, 'a', now, 'x', nexp)
+    keep(sk, b, ttl)
+    index(sid, uid, now, nexp, ttl)
+    h[ai] = str(now)
+    h[xi] = str(nexp)
+  end
+  return h
+end
+
+-- Removes up to limit expired sessions; returns how many it removed.
+local function sweep(now, limit)
+  local ids = redis.call('ZRANGEBYSCORE', X, '-inf', now, 'LIMIT', 0, limit)
+  for i = 1, #ids do remove(ids[i], nil) end
+  return #ids
+end
+`
+
+/** A script: its name (for errors) and Lua source. */
+export interface ScriptSource {
+  readonly name: string
+  readonly source: string
+}
+
+const script = (name: string, body: string): ScriptSource => ({ name, source: prelude + body })
+
+/** KEYS: A X U session. ARGV: P off grace sid uid ttl [field value]... Returns now. */
+export const create = script(
+  "create",
+  `
+local sk = KEYS[4]
+if redis.call('EXISTS', sk) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
+local now = now_ms()
+local sid, uid, ttl = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local exp = 0
+if ttl > 0 then exp = now + ttl end
+redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp)
+for i = 7, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
+keep(sk, -2, ttl)
+index(sid, uid, now, exp, ttl)
+return str(now)
+`
+)
+
+/** KEYS: A X U session. ARGV: P off grace sid touch(1|0). Returns {now, hash} or nil. */
+export const get = script(
+  "get",
+  `
+local now = now_ms()
+local h = load(ARGV[4], now, ARGV[5] == '1')
+if not h then return nil end
+return {str(now), h}
+`
+)
+
+/** KEYS: A X U session. ARGV: P off grace. Returns 1 when the session is live, else 0. */
+export const exists = script(
+  "exists",
+  `
+local x = redis.call('HGET', KEYS[4], 'x')
+if not x then return 0 end
+x = tonumber(x)
+if x > 0 and x <= now_ms() then return 0 end
+return 1
+`
+)
+
+/** KEYS: A X U session. ARGV: P off grace sid [field value]... Returns {now, hash} or nil. */
+export const update = script(
+  "update",
+  `
+local now = now_ms()
+if not load(ARGV[4], now, false) then return nil end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+return {str(now), redis.call('HGETALL', KEYS[4])}
+`
+)
+
+/** KEYS: A X U session. ARGV: P off grace sid. Returns 1 when a live session was killed. */
+export const kill = script(
+  "kill",
+  `
+local x = redis.call('HGET', KEYS[4], 'x')
+remove(ARGV[4], nil)
+if not x then return 0 end
+x = tonumber(x)
+if x > 0 and x <= now_ms() then return 0 end
+return 1
+`
+)
+
+/** KEYS: A X U user. ARGV: P off grace uid limit. Removes up to limit of the user's sessions; returns how many. */
+export const killUser = script(
+  "killUser",
+  `
+local ids = redis.call('ZRANGE', KEYS[4], 0, tonumber(ARGV[5]) - 1)
+for i = 1, #ids do remove(ids[i], ARGV[4]) end
+if #ids == 0 then redis.call('ZREM', U, ARGV[4]) end
+return #ids
+`
+)
+
+/**
+ * KEYS: A X U. ARGV: P off grace limit. Removes up to limit sessions, then (once none are left) up to
+ * limit leftover user indexes. Returns {sessions removed, 1 while there may be more}.
+ */
+export const killAll = script(
+  "killAll",
+  `
+local limit = tonumber(ARGV[4])
+local ids = redis.call('ZRANGE', A, 0, limit - 1)
+if #ids > 0 then
+  for i = 1, #ids do remove(ids[i], nil) end
+  return {#ids, 1}
+end
+local users = redis.call('ZRANGE', U, 0, limit - 1)
+for i = 1, #users do
+  redis.call('DEL', P .. 'u:' .. users[i])
+  redis.call('ZREM', U, users[i])
+end
+redis.call('DEL', X)
+if #users > 0 then return {0, 1} end
+return {0, 0}
+`
+)
+
+/** KEYS: A X U. ARGV: P off grace limit. Removes up to limit expired sessions; returns how many. */
+export const wipe = script(
+  "wipe",
+  `
+return sweep(now_ms(), tonumber(ARGV[4]))
+`
+)
+
+/**
+ * KEYS: A X U [user]. ARGV: P off grace limit windowMs. Sweeps expired sessions first; returns -1
+ * when more may remain (call again), else the number of sessions (of the user when KEYS[4] is
+ * given) accessed within the window (0: all).
+ */
+export const count = script(
+  "count",
+  `
+local now = now_ms()
+local limit = tonumber(ARGV[4])
+if sweep(now, limit) == limit then return -1 end
+local key = KEYS[4] or A
+local win = tonumber(ARGV[5])
+if win == 0 then return redis.call('ZCARD', key) end
+return redis.call('ZCOUNT', key, now - win, '+inf')
+`
+)
+
+/**
+ * KEYS: A X U [user]. ARGV: P off grace limit windowMs index(a|U|u) offset pageSize. Sweeps first
+ * ({-1} when more may remain), then returns {1, ids}: members of the index accessed within the
+ * window, oldest first, from rank offset within the window.
+ */
+export const list = script(
+  "list",
+  `
+local now = now_ms()
+local limit = tonumber(ARGV[4])
+if sweep(now, limit) == limit then return {-1} end
+local key = A
+if ARGV[6] == 'U' then key = U elseif ARGV[6] == 'u' then key = KEYS[4] end
+local win = tonumber(ARGV[5])
+local first = 0
+if win > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - win)) end
+first = first + tonumber(ARGV[7])
+return {1, redis.call('ZRANGE', key, first, first + tonumber(ARGV[8]) - 1)}
+`
+)
+
+/**
+ * KEYS: A X U user. ARGV: P off grace limit uid touch(1|0). Sweeps first ({-1} when more may
+ * remain), then returns {1} when the user has no session, else {1, now, sid, hash} of the least
+ * recently active one (touched when asked).
+ */
+export const oldest = script(
+  "oldest",
+  `
+local now = now_ms()
+local limit = tonumber(ARGV[4])
+if sweep(now, limit) == limit then return {-1} end
+while true do
+  local ids = redis.call('ZRANGE', KEYS[4], 0, 0)
+  if #ids == 0 then return {1} end
+  local h = load(ids[1], now, ARGV[6] == '1')
+  if h then return {1, str(now), ids[1], h} end
+  remove(ids[1], ARGV[5])
+end
+`
+)

@@ -1,0 +1,156 @@
+/**
+ * The in-memory fake of `SessionStore`. It keeps each session as the same hash Redis keeps, so
+ * the manager decodes both with one codec, and derives the indexes from the sessions. Time comes
+ * from Effect's `Clock` (so `TestClock` drives expiry). Every operation is one `Ref.modify`, which
+ * makes it atomic like a Redis script.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import { RedisError } from "../Errors.js"
+import type { ListQuery, RedisClientService, SessionStore, StoredRead } from "../RedisLayer.js"
+
+type Hash = Readonly<Record<string, string>>
+type Sessions = HashMap.HashMap<string, Hash>
+type State = HashMap.HashMap<string, Sessions>
+
+const expires = (hash: Hash): number => Number(hash.x)
+const isExpired = (hash: Hash, now: number): boolean => expires(hash) > 0 && expires(hash) <= now
+
+/** Removes expired sessions, like the Redis scripts' sweep. */
+const sweep = (sessions: Sessions, now: number): Sessions => HashMap.filter(sessions, (hash) => !isExpired(hash, now))
+
+const touched = (hash: Hash, now: number): Hash => {
+  const ttl = Number(hash.t)
+  return { ...hash, a: String(now), x: String(ttl > 0 ? now + ttl : 0) }
+}
+
+/** Sorted-set order: by score, then by the member's bytes. */
+const byScoreThenMember = (
+  [a, scoreA]: readonly [string, number],
+  [b, scoreB]: readonly [string, number]
+): number => scoreA - scoreB || Buffer.compare(Buffer.from(a), Buffer.from(b))
+
+const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [string, number]> => {
+  const entries: Array<readonly [string, number]> = []
+  if (query.index === "users") {
+    const latest = new Map<string, number>()
+    for (const hash of HashMap.values(sessions)) {
+      latest.set(hash.u!, Math.max(latest.get(hash.u!) ?? -Infinity, Number(hash.a)))
+    }
+    for (const entry of latest) entries.push(entry)
+  } else {
+    for (const [id, hash] of sessions) {
+      if (query.index === "sessions" || hash.u === query.userId) entries.push([id, Number(hash.a)])
+    }
+  }
+  return entries.sort(byScoreThenMember)
+}
+
+/** Makes the in-memory `RedisClient` service; each call starts empty. */
+export const make: Effect.Effect<RedisClientService> = Effect.map(
+  Ref.make<State>(HashMap.empty()),
+  (state) => ({
+    store: (namespace): SessionStore => {
+      /** Runs `f` on this namespace's sessions at the clock's time, atomically. */
+      const modify = <A>(f: (sessions: Sessions, now: number) => readonly [A, Sessions]) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.modify(state, (all): [A, State] => {
+            const [result, next] = f(Option.getOrElse(HashMap.get(all, namespace), HashMap.empty), now)
+            return [result, HashMap.set(all, namespace, next)]
+          }))
+
+      const read = (sessions: Sessions, sessionId: string, now: number, touch: boolean) => {
+        const hash = HashMap.get(sessions, sessionId)
+        if (Option.isNone(hash)) return [Option.none<StoredRead>(), sessions] as const
+        if (isExpired(hash.value, now)) {
+          return [Option.none<StoredRead>(), touch ? HashMap.remove(sessions, sessionId) : sessions] as const
+        }
+        if (!touch) return [Option.some({ now, hash: hash.value }), sessions] as const
+        const next = touched(hash.value, now)
+        return [Option.some({ now, hash: next }), HashMap.set(sessions, sessionId, next)] as const
+      }
+
+      const list = (query: ListQuery) =>
+        modify((sessions, now) => {
+          const live = sweep(sessions, now)
+          const from = query.windowMs > 0 ? now - query.windowMs : -Infinity
+          const ids = indexEntries(live, query).filter(([, score]) => score >= from).map(([id]) => id)
+          return [ids, live] as const
+        })
+
+      return {
+        now: Clock.currentTimeMillis,
+        create: ({ fields, sessionId, ttl, userId }) =>
+          Effect.flatMap(
+            modify((sessions, now) => {
+              if (HashMap.has(sessions, sessionId)) return [Option.none<number>(), sessions] as const
+              const hash: Record<string, string> = {
+                u: userId,
+                c: String(now),
+                a: String(now),
+                t: String(ttl),
+                x: String(ttl > 0 ? now + ttl : 0)
+              }
+              for (const [name, value] of fields) hash[name] = value
+              return [Option.some(now), HashMap.set(sessions, sessionId, hash)] as const
+            }),
+            Option.match({
+              onNone: () =>
+                Effect.fail(new RedisError({ message: "Redis failed running create: session id already exists" })),
+              onSome: Effect.succeed
+            })
+          ),
+        get: (sessionId, touch) => modify((sessions, now) => read(sessions, sessionId, now, touch)),
+        exists: (sessionId) =>
+          modify((sessions, now) => {
+            const hash = HashMap.get(sessions, sessionId)
+            return [Option.isSome(hash) && !isExpired(hash.value, now), sessions] as const
+          }),
+        update: (sessionId, fields) =>
+          modify((sessions, now) => {
+            const [current] = read(sessions, sessionId, now, false)
+            if (Option.isNone(current)) return [current, sessions] as const
+            const hash: Record<string, string> = { ...current.value.hash }
+            for (const [name, value] of fields) hash[name] = value
+            return [Option.some({ now, hash }), HashMap.set(sessions, sessionId, hash)] as const
+          }),
+        kill: (sessionId) =>
+          modify((sessions, now) => {
+            const hash = HashMap.get(sessions, sessionId)
+            return [Option.isSome(hash) && !isExpired(hash.value, now), HashMap.remove(sessions, sessionId)] as const
+          }),
+        killUser: (userId) =>
+          modify((sessions) => {
+            const kept = HashMap.filter(sessions, (hash) => hash.u !== userId)
+            return [HashMap.size(sessions) - HashMap.size(kept), kept] as const
+          }),
+        killAll: modify((sessions) => [HashMap.size(sessions), HashMap.empty<string, Hash>()] as const),
+        wipe: modify((sessions, now) => {
+          const live = sweep(sessions, now)
+          return [HashMap.size(sessions) - HashMap.size(live), live] as const
+        }),
+        count: (query) =>
+          Effect.map(
+            list(
+              query.userId === undefined
+                ? { index: "sessions", windowMs: query.windowMs }
+                : { index: "userSessions", userId: query.userId, windowMs: query.windowMs }
+            ),
+            (ids) => ids.length
+          ),
+        list,
+        oldest: (userId, touch) =>
+          modify((sessions, now) => {
+            const live = sweep(sessions, now)
+            const first = indexEntries(live, { index: "userSessions", userId, windowMs: 0 })[0]
+            if (first === undefined) return [Option.none(), live] as const
+            const [result, next] = read(live, first[0], now, touch)
+            return [Option.map(result, (read) => ({ ...read, sessionId: first[0] })), next] as const
+          })
+      }
+    }
+  })
+)

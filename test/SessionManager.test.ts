@@ -1,0 +1,481 @@
+/**
+ * The conformance suite: one set of tests, run against the in-memory fake and a real Redis.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Session from "../src/Session.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { advance, backends, uniqueNamespace } from "./utils/backends.js"
+
+const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
+  options: Partial<SessionManager.Options<F>> = {}
+) => SessionManager.make<F>({ namespace: uniqueNamespace(), ...options })
+
+const sorted = (values: ReadonlyArray<string>) => [...values].sort()
+
+describe.each(backends)("SessionManager on %s", (_name, backend) => {
+  layer(backend)((it) => {
+    describe("create and get", () => {
+      it.scoped("creates a session with the default ttl and reads it back", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 120 })
+          const created = yield* m.create("alice")
+          assert.match(created.sessionId, /^[A-Za-z0-9_-]{22}$/)
+          assert.strictEqual(created.userId, "alice")
+          assert.strictEqual(created.ttl, 120)
+          assert.strictEqual(created.lastAccess, created.createdAt)
+          assert.closeTo(created.expires - created.lastAccess, 120, 1e-6)
+          const read = yield* m.get(created.sessionId, { noUpdate: true })
+          assert.deepStrictEqual<unknown>({ ...read, readAt: 0 }, { ...created, readAt: 0 })
+          assert.isTrue(yield* m.exists(created.sessionId))
+        }))
+
+      it.scoped("session ids are unique and 128-bit URL-safe", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const sessions = yield* Effect.all(Array.from({ length: 200 }, () => m.create("bob")), { concurrency: 20 })
+          const ids = new Set(sessions.map((s) => s.sessionId))
+          assert.strictEqual(ids.size, 200)
+          for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/)
+          assert.strictEqual(yield* m.countForUser("bob"), 200)
+        }))
+
+      it.scoped("get updates the last access and slides the expiry; noUpdate does not", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 60 })
+          const created = yield* m.create("carol")
+          yield* advance(10)
+          const peeked = yield* m.get(created.sessionId, { noUpdate: true })
+          assert.strictEqual(peeked.lastAccess, created.lastAccess)
+          assert.closeTo(Session.idle(peeked), 10, 0.5)
+          const touched = yield* m.get(created.sessionId)
+          assert.closeTo(touched.lastAccess - created.lastAccess, 10, 0.5)
+          assert.closeTo(touched.expires - touched.lastAccess, 60, 1e-6)
+          assert.strictEqual(touched.createdAt, created.createdAt)
+          const again = yield* m.get(created.sessionId, { noUpdate: true })
+          assert.strictEqual(again.lastAccess, touched.lastAccess)
+        }))
+
+      it.scoped("a per-session ttl overrides the default, as seconds or a Duration", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 100 })
+          const short = yield* m.create("dave", { ttl: 5 })
+          const long = yield* m.create("dave", { ttl: Duration.minutes(10) })
+          assert.strictEqual(short.ttl, 5)
+          assert.strictEqual(long.ttl, 600)
+          yield* advance(6)
+          assert.isFalse(yield* m.exists(short.sessionId))
+          assert.isTrue(yield* m.exists(long.sessionId))
+        }))
+
+      it.scoped("now() is the store's clock in seconds and moves with it", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const before = yield* m.now
+          yield* advance(100)
+          const after = yield* m.now
+          assert.closeTo(after - before, 100, 0.5)
+          const created = yield* m.create("erin")
+          assert.closeTo(created.createdAt, after, 0.5)
+        }))
+    })
+
+    describe("expiry", () => {
+      it.scoped("an expired session is never returned, counted or listed, even before any wipe", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10, wipeInterval: 0 })
+          const gone = yield* m.create("frank")
+          const kept = yield* m.create("grace", { ttl: 1000 })
+          yield* advance(11)
+          const error = yield* Effect.flip(m.get(gone.sessionId))
+          assert.strictEqual(error._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.get(gone.sessionId, { noUpdate: true })))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(gone.sessionId))
+          assert.strictEqual(yield* m.count(), 1)
+          assert.strictEqual(yield* m.countForUser("frank"), 0)
+          assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), [kept.sessionId])
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), ["grace"])
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("frank"), [])
+          assert.isTrue(Option.isNone(yield* m.getOldestUserSession("frank")))
+        }))
+
+      it.scoped("a session touched before its ttl runs out stays alive past the ttl", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10 })
+          const s = yield* m.create("heidi")
+          for (let i = 0; i < 5; i++) {
+            yield* advance(6)
+            yield* m.get(s.sessionId)
+          }
+          assert.isTrue(yield* m.exists(s.sessionId))
+          yield* advance(11)
+          assert.isFalse(yield* m.exists(s.sessionId))
+        }))
+
+      it.scoped("ttl 0 never expires", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 0, wipeInterval: 0 })
+          const s = yield* m.create("ivan")
+          assert.strictEqual(s.expires, 0)
+          assert.strictEqual(Session.expiresIn(s), Infinity)
+          yield* advance(10 * 365 * 24 * 3600)
+          const read = yield* m.get(s.sessionId)
+          assert.strictEqual(read.expires, 0)
+          assert.isTrue(Session.valid(read))
+          assert.strictEqual(yield* m.wipe, 0)
+          assert.strictEqual(yield* m.count(), 1)
+        }))
+
+      it.scoped("wipe removes expired sessions only and says how many", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10, wipeInterval: 0 })
+          yield* Effect.all(Array.from({ length: 7 }, () => m.create("judy")))
+          const kept = yield* m.create("judy", { ttl: 100 })
+          yield* advance(11)
+          assert.strictEqual(yield* m.wipe, 7)
+          assert.strictEqual(yield* m.wipe, 0)
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("judy"), [kept.sessionId])
+        }))
+
+      it.scoped("a write to an expired session fails and recreates nothing", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10, wipeInterval: 0, additionalFields: { groupId: Schema.Number } })
+          const s = yield* m.create("kim", { fields: { groupId: 1 } })
+          yield* advance(11)
+          const error = yield* Effect.flip(m.write(s.sessionId, { groupId: 2 }))
+          assert.strictEqual(error._tag, "SessionNotFound")
+          assert.strictEqual(yield* m.wipe, 1)
+          assert.isFalse(yield* m.exists(s.sessionId))
+          assert.strictEqual(yield* m.count(), 0)
+        }))
+    })
+
+    describe("counts and listings (the seed's scenario)", () => {
+      // ten sessions for five users, created ten seconds apart: session i belongs to user i % 5 and
+      // was last accessed at 10 * i; the queries run at 90
+      const seed = Effect.gen(function*() {
+        const m = yield* manager({ ttl: 3600 })
+        const ids: Array<string> = []
+        for (let i = 0; i < 10; i++) {
+          if (i > 0) yield* advance(10)
+          ids.push((yield* m.create(`user${i % 5}`)).sessionId)
+        }
+        return { m, ids }
+      })
+
+      it.scoped("count() and count(secs)", () =>
+        Effect.gen(function*() {
+          const { m } = yield* seed
+          assert.strictEqual(yield* m.count(), 10)
+          assert.strictEqual(yield* m.count(0), 10)
+          assert.strictEqual(yield* m.count(45), 5)
+          assert.strictEqual(yield* m.count(15), 2)
+          assert.strictEqual(yield* m.count(1000), 10)
+        }))
+
+      it.scoped("countForUser", () =>
+        Effect.gen(function*() {
+          const { m } = yield* seed
+          assert.strictEqual(yield* m.countForUser("user0"), 2)
+          assert.strictEqual(yield* m.countForUser("user0", 45), 1)
+          assert.strictEqual(yield* m.countForUser("user1", 35), 1)
+          assert.strictEqual(yield* m.countForUser("user1", 25), 0)
+          assert.strictEqual(yield* m.countForUser("nobody"), 0)
+        }))
+
+      it.scoped("getAllSessions, oldest access first", () =>
+        Effect.gen(function*() {
+          const { ids, m } = yield* seed
+          assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), ids)
+          assert.deepStrictEqual<unknown>(yield* m.getAllSessions(25), ids.slice(7))
+        }))
+
+      it.scoped("getAllUsers, by latest access", () =>
+        Effect.gen(function*() {
+          const { m } = yield* seed
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), ["user0", "user1", "user2", "user3", "user4"])
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(55), ["user0", "user1", "user2", "user3", "user4"])
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(35), ["user1", "user2", "user3", "user4"])
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(5), ["user4"])
+        }))
+
+      it.scoped("getUserSessions", () =>
+        Effect.gen(function*() {
+          const { ids, m } = yield* seed
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("user3"), [ids[3], ids[8]])
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("user3", 15), [ids[8]])
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("nobody"), [])
+        }))
+
+      it.scoped("getOldestUserSession is the least recently accessed, and touching moves it", () =>
+        Effect.gen(function*() {
+          const { ids, m } = yield* seed
+          const oldest = yield* m.getOldestUserSession("user2", { noUpdate: true })
+          assert.strictEqual(Option.getOrThrow(oldest).sessionId, ids[2])
+          const touched = yield* m.getOldestUserSession("user2")
+          assert.strictEqual(Option.getOrThrow(touched).sessionId, ids[2])
+          // it was touched: now the other session is the oldest
+          const next = yield* m.getOldestUserSession("user2", { noUpdate: true })
+          assert.strictEqual(Option.getOrThrow(next).sessionId, ids[7])
+          assert.isTrue(Option.isNone(yield* m.getOldestUserSession("nobody")))
+        }))
+    })
+
+    describe("kill", () => {
+      it.scoped("kill removes one session from every index; the user leaves with the last one", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const a = yield* m.create("mallory")
+          const b = yield* m.create("mallory")
+          yield* m.create("niaj")
+          yield* m.kill(a.sessionId)
+          assert.isFalse(yield* m.exists(a.sessionId))
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("mallory"), [b.sessionId])
+          assert.deepStrictEqual<unknown>(sorted(yield* m.getAllUsers()), ["mallory", "niaj"])
+          yield* m.kill(b.sessionId)
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), ["niaj"])
+          assert.strictEqual(yield* m.count(), 1)
+          // killing what is gone succeeds
+          yield* m.kill(b.sessionId)
+          yield* m.kill("AAAAAAAAAAAAAAAAAAAAAA")
+        }))
+
+      it.scoped("killUser removes all of a user's sessions and nobody else's", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          yield* Effect.all(Array.from({ length: 12 }, () => m.create("olivia")))
+          const other = yield* m.create("peggy")
+          assert.strictEqual(yield* m.killUser("olivia"), 12)
+          assert.strictEqual(yield* m.countForUser("olivia"), 0)
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), ["peggy"])
+          assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), [other.sessionId])
+          assert.strictEqual(yield* m.killUser("olivia"), 0)
+        }))
+
+      it.scoped("killAll empties the namespace and leaves other namespaces alone", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const neighbour = yield* manager()
+          yield* Effect.all(Array.from({ length: 30 }, (_, i) => m.create(`u${i % 4}`)))
+          const theirs = yield* neighbour.create("u0")
+          assert.strictEqual(yield* m.killAll, 30)
+          assert.strictEqual(yield* m.count(), 0)
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), [])
+          assert.deepStrictEqual<unknown>(yield* neighbour.getAllSessions(), [theirs.sessionId])
+        }))
+    })
+
+    describe("additional fields", () => {
+      const fields = {
+        groupId: Schema.Number,
+        peerIp: Schema.optional(Schema.String),
+        since: Schema.optional(Schema.Date)
+      }
+
+      it.scoped("are validated, stored and come back typed", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: fields })
+          const since = new Date("2024-01-02T03:04:05.678Z")
+          const s = yield* m.create("quentin", { fields: { groupId: 111, peerIp: "10.0.0.1", since } })
+          const read = yield* m.get(s.sessionId)
+          assert.deepStrictEqual<unknown>(read.fields, { groupId: 111, peerIp: "10.0.0.1", since })
+          assert.instanceOf(read.fields.since, Date)
+          const written = yield* m.write(s.sessionId, { peerIp: "10.0.0.2" })
+          assert.deepStrictEqual<unknown>(written.fields, { groupId: 111, peerIp: "10.0.0.2", since })
+          assert.strictEqual(written.lastAccess, read.lastAccess)
+        }))
+
+      it.scoped("a value of the wrong type is refused before anything is written", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: fields })
+          const bad = yield* Effect.flip(m.create("rupert", { fields: { groupId: "x" as unknown as number } }))
+          assert.strictEqual(bad._tag, "ValidationError")
+          assert.include(bad.message, "groupId")
+          const missing = yield* Effect.flip(m.create("rupert", { fields: {} as { groupId: number } }))
+          assert.strictEqual(missing._tag, "ValidationError")
+          const nan = yield* Effect.flip(m.create("rupert", { fields: { groupId: NaN } }))
+          assert.strictEqual(nan._tag, "ValidationError")
+          assert.strictEqual(yield* m.count(), 0)
+          const s = yield* m.create("rupert", { fields: { groupId: 1 } })
+          const badWrite = yield* Effect.flip(m.write(s.sessionId, { groupId: "y" as unknown as number }))
+          assert.strictEqual(badWrite._tag, "ValidationError")
+          assert.strictEqual((yield* m.get(s.sessionId)).fields.groupId, 1)
+        }))
+
+      it.scoped("stored values that no longer decode fail with a DecodeError naming the field", () =>
+        Effect.gen(function*() {
+          const namespace = uniqueNamespace()
+          const before = yield* SessionManager.make({ namespace, additionalFields: { groupId: Schema.String } })
+          const after = yield* SessionManager.make({ namespace, additionalFields: { groupId: Schema.Number } })
+          const s = yield* before.create("sybil", { fields: { groupId: "admins" } })
+          const error = yield* Effect.flip(after.get(s.sessionId))
+          assert.strictEqual(error._tag, "DecodeError")
+          if (error._tag === "DecodeError") assert.strictEqual(error.field, "f:groupId")
+        }))
+
+      it.scoped("field names cannot collide with the session's own fields", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: { u: Schema.String, a: Schema.Number, x: Schema.Number } })
+          const s = yield* m.create("trent", { fields: { u: "someone-else", a: 1, x: 2 } })
+          const read = yield* m.get(s.sessionId)
+          assert.strictEqual(read.userId, "trent")
+          assert.deepStrictEqual<unknown>(read.fields, { u: "someone-else", a: 1, x: 2 })
+          assert.isAbove(read.expires, 2)
+        }))
+    })
+
+    describe("validation", () => {
+      it.scoped("malformed session ids are refused with a ValidationError", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          for (
+            const id of [
+              "",
+              "short",
+              "A".repeat(23),
+              "AAAAAAAAAAAAAAAAAAAA*A",
+              "AAAAAAAAAAAAAAAAAAAA:A",
+              "{x}AAAAAAAAAAAAAAAAAAA"
+            ]
+          ) {
+            for (
+              const error of [
+                yield* Effect.flip(m.get(id)),
+                yield* Effect.flip(m.exists(id)),
+                yield* Effect.flip(m.kill(id)),
+                yield* Effect.flip(m.write(id, {}))
+              ]
+            ) {
+              assert.strictEqual(error._tag, "ValidationError")
+            }
+          }
+        }))
+
+      it.scoped("bad user ids, ttls and windows are refused and change nothing", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          for (const userId of ["", "x".repeat(513), "a\uD800b"]) {
+            assert.strictEqual((yield* Effect.flip(m.create(userId)))._tag, "ValidationError")
+            assert.strictEqual((yield* Effect.flip(m.countForUser(userId)))._tag, "ValidationError")
+            assert.strictEqual((yield* Effect.flip(m.killUser(userId)))._tag, "ValidationError")
+          }
+          for (const ttl of [-1, NaN, Infinity, 1e12, 0.0001]) {
+            const error = yield* Effect.flip(m.create("victor", { ttl }))
+            assert.strictEqual(error._tag, "ValidationError")
+            assert.include(error.message, "ttl")
+          }
+          for (const secs of [-1, NaN, Infinity]) {
+            assert.strictEqual((yield* Effect.flip(m.count(secs)))._tag, "ValidationError")
+            assert.strictEqual((yield* Effect.flip(m.getAllSessions(secs)))._tag, "ValidationError")
+          }
+          assert.strictEqual(yield* m.count(), 0)
+        }))
+
+      it.scoped("bad options fail make with a ValidationError", () =>
+        Effect.gen(function*() {
+          for (const namespace of ["", "{app}", "a b", "x".repeat(65)]) {
+            const error = yield* Effect.flip(SessionManager.make({ namespace }))
+            assert.strictEqual(error._tag, "ValidationError")
+            assert.include(error.message, "namespace")
+          }
+          assert.strictEqual((yield* Effect.flip(manager({ ttl: -5 })))._tag, "ValidationError")
+          assert.strictEqual((yield* Effect.flip(manager({ wipeInterval: -1 })))._tag, "ValidationError")
+          const badField = yield* Effect.flip(manager({ additionalFields: { "f:x": Schema.String } }))
+          assert.include(badField.message, "field name")
+        }))
+
+      it.scoped("user ids with separators, braces, globs, spaces and unicode are kept apart", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const userIds = ["a", "a:b", "a:s:x", "{a}", "a}", "*", "a b", "ünï-😀", "u:a", "s:" + "A".repeat(22)]
+          const created = yield* Effect.forEach(userIds, (u) => m.create(u))
+          assert.deepStrictEqual<unknown>(sorted(yield* m.getAllUsers()), sorted(userIds))
+          for (const [i, userId] of userIds.entries()) {
+            assert.deepStrictEqual<unknown>(yield* m.getUserSessions(userId), [created[i]!.sessionId])
+          }
+          assert.strictEqual(yield* m.killUser("*"), 1)
+          assert.strictEqual(yield* m.count(), userIds.length - 1)
+        }))
+
+      it.scoped("a session of one namespace is not visible from another", () =>
+        Effect.gen(function*() {
+          const mine = yield* manager()
+          const theirs = yield* manager()
+          const s = yield* mine.create("walter")
+          assert.strictEqual((yield* Effect.flip(theirs.get(s.sessionId)))._tag, "SessionNotFound")
+          yield* theirs.kill(s.sessionId)
+          assert.isTrue(yield* mine.exists(s.sessionId))
+        }))
+    })
+
+    describe("Session values and operations", () => {
+      it.scoped("derived values: expiresIn, idle, valid", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 30 })
+          const s = yield* m.create("xavier")
+          assert.closeTo(Session.expiresIn(s), 30, 1e-6)
+          assert.strictEqual(Session.idle(s), 0)
+          assert.isTrue(Session.valid(s))
+          assert.closeTo(Session.expiresIn(s, s.readAt + 10), 20, 1e-6)
+          assert.closeTo(Session.idle(s, s.readAt + 10), 10, 1e-6)
+          assert.isFalse(Session.valid(s, s.readAt + 31))
+          assert.strictEqual(Session.expiresIn(s, s.readAt + 31), 0)
+        }))
+
+      it.scoped("read, write and kill through the SessionManager tag", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: { groupId: Schema.Number } })
+          const s = yield* m.create("yvonne", { fields: { groupId: 7 } })
+          const provide = Effect.provideService(
+            SessionManager.SessionManager,
+            m as unknown as SessionManager.SessionManagerService
+          )
+          yield* advance(5)
+          const read = yield* provide(Session.read(s))
+          assert.strictEqual(read.lastAccess, s.lastAccess)
+          const written = yield* provide(Session.write(s, { groupId: 8 }))
+          assert.strictEqual(written.fields.groupId, 8)
+          yield* provide(Session.kill(s))
+          assert.strictEqual((yield* Effect.flip(provide(Session.read(s))))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(provide(Session.write(s, { groupId: 9 }))))._tag, "SessionNotFound")
+          assert.strictEqual(yield* m.count(), 0)
+        }))
+    })
+
+    describe("concurrency", () => {
+      it.scoped("touches racing a kill never bring the session back", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          for (let round = 0; round < 30; round++) {
+            const s = yield* m.create("zoe", { ttl: 100 })
+            const touches = Effect.all(Array.from({ length: 5 }, () => Effect.either(m.get(s.sessionId))), {
+              concurrency: "unbounded"
+            })
+            const writes = Effect.all(Array.from({ length: 5 }, () => Effect.either(m.write(s.sessionId, {}))), {
+              concurrency: "unbounded"
+            })
+            yield* Effect.all([touches, m.kill(s.sessionId), writes], { concurrency: "unbounded" })
+            assert.isFalse(yield* m.exists(s.sessionId))
+          }
+          assert.strictEqual(yield* m.count(), 0)
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), [])
+        }))
+
+      it.scoped("concurrent creates for one user are all counted and indexed", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const sessions = yield* Effect.all(Array.from({ length: 50 }, () => m.create("amy")), {
+            concurrency: "unbounded"
+          })
+          assert.deepStrictEqual<unknown>(
+            sorted(yield* m.getUserSessions("amy")),
+            sorted(sessions.map((s) => s.sessionId))
+          )
+          assert.strictEqual(yield* m.count(), 50)
+        }))
+    })
+  })
+})

@@ -1,0 +1,85 @@
+/**
+ * Reads a namespace's raw Redis keyspace and checks the invariants the scripts keep: every index
+ * entry has its session, every session is in its indexes, the users index holds exactly the users
+ * with sessions, with the right scores.
+ */
+import type { Redis } from "ioredis"
+
+/** Every key of a namespace (SCAN, fine for tests). */
+export const namespaceKeys = async (client: Redis, namespace: string): Promise<Array<string>> => {
+  const keys: Array<string> = []
+  let cursor = "0"
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", `{${namespace}}:*`, "COUNT", "1000")
+    cursor = next
+    keys.push(...batch)
+  } while (cursor !== "0")
+  return keys.sort()
+}
+
+const zsetScores = async (client: Redis, key: string): Promise<Map<string, number>> => {
+  const flat = await client.zrange(key, "0", "-1", "WITHSCORES")
+  const map = new Map<string, number>()
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i]!, Number(flat[i + 1]))
+  return map
+}
+
+/** Returns the list of invariant violations (empty when the keyspace is consistent). */
+export const keyspaceViolations = async (client: Redis, namespace: string): Promise<Array<string>> => {
+  const prefix = `{${namespace}}:`
+  const keys = await namespaceKeys(client, namespace)
+  const sessionKeys = keys.filter((k) => k.startsWith(`${prefix}s:`))
+  const userKeys = keys.filter((k) => k.startsWith(`${prefix}u:`))
+  const known = new Set([`${prefix}a`, `${prefix}x`, `${prefix}U`])
+  const violations: Array<string> = []
+  for (const key of keys) {
+    if (!known.has(key) && !key.startsWith(`${prefix}s:`) && !key.startsWith(`${prefix}u:`)) {
+      violations.push(`unexpected key ${key}`)
+    }
+  }
+  const activity = await zsetScores(client, `${prefix}a`)
+  const expiries = await zsetScores(client, `${prefix}x`)
+  const users = await zsetScores(client, `${prefix}U`)
+  const sessions = new Map<string, Record<string, string>>()
+  for (const key of sessionKeys) sessions.set(key.slice(prefix.length + 2), await client.hgetall(key))
+
+  const byUser = new Map<string, Map<string, number>>()
+  for (const [id, hash] of sessions) {
+    if (activity.get(id) !== Number(hash.a)) {
+      violations.push(`session ${id}: activity score ${activity.get(id)} != a ${hash.a}`)
+    }
+    if (Number(hash.x) > 0 && expiries.get(id) !== Number(hash.x)) {
+      violations.push(`session ${id}: missing from expiries`)
+    }
+    if (Number(hash.x) === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
+    const user = byUser.get(hash.u!) ?? new Map<string, number>()
+    user.set(id, Number(hash.a))
+    byUser.set(hash.u!, user)
+  }
+  for (const id of activity.keys()) if (!sessions.has(id)) violations.push(`activity entry ${id} has no session`)
+  for (const id of expiries.keys()) if (!sessions.has(id)) violations.push(`expiries entry ${id} has no session`)
+  for (const key of userKeys) {
+    const userId = key.slice(prefix.length + 2)
+    const entries = await zsetScores(client, key)
+    const expected = byUser.get(userId) ?? new Map<string, number>()
+    for (const [id, score] of entries) {
+      if (expected.get(id) !== score) {
+        violations.push(`user ${userId}: entry ${id} (${score}) does not match its session`)
+      }
+    }
+    for (const id of expected.keys()) if (!entries.has(id)) violations.push(`user ${userId}: session ${id} missing`)
+  }
+  for (const [userId, ids] of byUser) {
+    if (!userKeys.includes(`${prefix}u:${userId}`)) {
+      violations.push(`user ${userId}: no user index for ${ids.size} sessions`)
+    }
+    const latest = Math.max(...ids.values())
+    if (users.get(userId) !== latest) {
+      violations.push(`users index: ${userId} scored ${users.get(userId)}, expected ${latest}`)
+    }
+  }
+  for (const userId of users.keys()) {
+    if (!byUser.has(userId)) violations.push(`users index holds ${userId}, who has no session`)
+  }
+  return violations
+}
