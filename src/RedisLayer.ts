@@ -165,34 +165,47 @@ export const connect = (options: ConnectOptions = {}): Effect.Effect<Redis, Redi
     ? options.url
     : Redacted.value(options.url)
   const where = url === undefined ? "Redis" : `Redis at ${redactUrl(url)}`
-  return Effect.acquireRelease(
-    Effect.suspend(() => {
-      const redisOptions: Omit<RedisOptions, "replyMapping"> = { lazyConnect: true, ...options.redis }
-      const client = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions)
-      // errors reach callers as rejected commands; without a listener ioredis would log them too
-      client.on("error", () => {})
-      return Effect.tryPromise({
-        try: async () => {
-          await client.connect()
-          await client.ping()
-          return client
-        },
-        catch: (cause) => new RedisError({ message: `Failed to connect to ${where}`, cause })
-      }).pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new RedisError({ message: `${where} did not answer within ${Duration.format(timeout)}` })
-        }),
-        Effect.tapError(() => Effect.sync(() => client.disconnect()))
-      )
-    }),
-    (client) =>
-      Effect.promise(() => client.quit().then(() => undefined, () => undefined)).pipe(
-        Effect.timeout(Duration.seconds(2)),
-        Effect.ignore,
-        Effect.ensuring(Effect.sync(() => client.disconnect()))
-      )
-  )
+  return Effect.gen(function*() {
+    const redisOptions: Omit<RedisOptions, "replyMapping"> = { lazyConnect: true, ...options.redis }
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const client = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions)
+        // failures reach callers as rejected commands; without a listener ioredis would also log them
+        client.on("error", () => {})
+        return client
+      }),
+      (client) =>
+        client.status === "ready"
+          ? Effect.promise(() =>
+            new Promise<void>((resolve) => {
+              // quit lets in-flight commands finish; give up waiting after 2 s and drop the socket
+              const timer = setTimeout(() => {
+                client.disconnect()
+                resolve()
+              }, 2000)
+              client.once("end", () => {
+                clearTimeout(timer)
+                resolve()
+              })
+              client.quit().catch(() => client.disconnect())
+            })
+          )
+          : Effect.sync(() => client.disconnect())
+    )
+    yield* Effect.tryPromise({
+      try: async () => {
+        await client.connect()
+        await client.ping()
+      },
+      catch: (cause) => new RedisError({ message: `Failed to connect to ${where}`, cause })
+    }).pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new RedisError({ message: `${where} did not answer within ${Duration.format(timeout)}` })
+      })
+    )
+    return client
+  })
 }
 
 const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<credentials>@")

@@ -1,0 +1,281 @@
+/**
+ * What only Redis can show: round trips, the script cache, native TTLs, the raw keyspace, races
+ * between connections, and connection handling. Destructive tests use private servers.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import { createServer } from "node:net"
+import { inject } from "vitest"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { uniqueNamespace } from "./utils/backends.js"
+import { keyspaceViolations, namespaceKeys } from "./utils/keyspace.js"
+import { countingClient, rawClient } from "./utils/redisClient.js"
+import { privateRedisServer } from "./utils/redisServer.js"
+
+/** A manager on a counting client, with a clock offset the test controls. */
+const managerOn = (
+  url: string,
+  options: Partial<SessionManager.Options> = {},
+  storeOptions: RedisLayer.StoreOptions = {}
+) =>
+  Effect.gen(function*() {
+    const { client, sent } = yield* countingClient(url)
+    const offset = yield* Ref.make(0)
+    const namespace = uniqueNamespace("redis")
+    const manager = yield* SessionManager.make({ namespace, wipeInterval: 0, ...options }).pipe(
+      Effect.provide(RedisLayer.layerFromClient(client, { ...storeOptions, clockOffset: Ref.get(offset) }))
+    )
+    const advance = (seconds: number) => Ref.update(offset, (ms) => ms + seconds * 1000)
+    /** Runs `effect` and returns the commands it sent. */
+    const commandsOf = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.gen(function*() {
+        sent.length = 0
+        const result = yield* effect
+        return { result, commands: [...sent] }
+      })
+    return { client, manager, namespace, advance, commandsOf }
+  })
+
+describe("Redis store", () => {
+  it.scoped("each single-session operation and each query is one round trip", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
+      const operations = (id: string) =>
+        [
+          manager.get(id),
+          manager.get(id, { noUpdate: true }),
+          manager.exists(id),
+          manager.write(id, {}),
+          manager.count(),
+          manager.count(60),
+          manager.countForUser("alice", 60),
+          manager.getAllSessions(60),
+          manager.getAllUsers(),
+          manager.getUserSessions("alice"),
+          manager.getOldestUserSession("alice"),
+          manager.kill(id)
+        ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
+      // the first run of each script on a server loads it (EVALSHA answered NOSCRIPT, then EVAL)
+      for (const operation of operations((yield* manager.create("alice")).sessionId)) yield* operation
+      const created = yield* commandsOf(manager.create("alice"))
+      assert.deepStrictEqual(created.commands, ["evalsha"])
+      for (const operation of operations(created.result.sessionId)) {
+        assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["evalsha"])
+      }
+    }))
+
+  it.scoped("killUser, killAll and wipe work in bounded batches and never use KEYS or SCAN", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(server.url, { ttl: 10 }, {
+        batchSize: 10
+      })
+      // load the scripts first, so that every call below is one EVALSHA
+      yield* Effect.all([manager.killUser("nobody"), manager.wipe, manager.create("warm-up")])
+      yield* manager.killAll
+      yield* Effect.all(Array.from({ length: 35 }, () => manager.create("bulk")), { concurrency: 8 })
+      yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`other${i}`, { ttl: 0 })))
+      const killUser = yield* commandsOf(manager.killUser("bulk"))
+      assert.strictEqual(killUser.result, 35)
+      // 4 batches that removed sessions, and one that found none left
+      assert.deepStrictEqual(killUser.commands, Array(5).fill("evalsha"))
+
+      yield* Effect.all(Array.from({ length: 25 }, () => manager.create("expiring")), { concurrency: 8 })
+      yield* advance(11)
+      const wipe = yield* commandsOf(manager.wipe)
+      assert.strictEqual(wipe.result, 25)
+      assert.deepStrictEqual(wipe.commands, Array(3).fill("evalsha"))
+
+      const killAll = yield* commandsOf(manager.killAll)
+      assert.strictEqual(killAll.result, 12)
+      assert.isTrue(killAll.commands.every((name) => name === "evalsha"))
+      const stats = yield* Effect.promise(() => client.info("commandstats"))
+      assert.notMatch(stats, /cmdstat_(keys|scan):/)
+      assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
+    }))
+
+  it.scoped("a flushed script cache (NOSCRIPT) never reaches callers", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { client, commandsOf, manager } = yield* managerOn(server.url)
+      const session = yield* manager.create("bob")
+      yield* Effect.promise(() => client.script("FLUSH"))
+      const read = yield* commandsOf(manager.get(session.sessionId))
+      assert.strictEqual(read.result.userId, "bob")
+      assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
+      // the EVAL loaded it again
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.sessionId))).commands, ["evalsha"])
+    }))
+
+  it.scoped("every key gets a native TTL a little past the logical expiry; ttl 0 keys persist", () =>
+    Effect.gen(function*() {
+      const grace = 30_000
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        nativeTtlGrace: Duration.millis(grace)
+      })
+      const session = yield* manager.create("carol")
+      const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
+      assert.strictEqual(keys.length, 5)
+      for (const key of keys) {
+        const pttl = yield* Effect.promise(() => client.pttl(key))
+        assert.isAbove(pttl, 59_000, key)
+        assert.isAtMost(pttl, 60_000 + grace, key)
+      }
+      yield* manager.get(session.sessionId)
+      assert.isAbove(yield* Effect.promise(() => client.pttl(`{${namespace}}:s:${session.sessionId}`)), 59_000)
+
+      const forever = yield* managerOn(inject("redisUrl"), { ttl: 0 })
+      yield* forever.manager.create("dave")
+      const foreverKeys = yield* Effect.promise(() => namespaceKeys(forever.client, forever.namespace))
+      assert.strictEqual(foreverKeys.length, 4) // no expiries index: nothing expires
+      for (const key of foreverKeys) assert.strictEqual(yield* Effect.promise(() => forever.client.pttl(key)), -1, key)
+    }))
+
+  it.scoped("all keys stay under the namespace's hash tag, whatever the user ids", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { client, manager, namespace } = yield* managerOn(server.url)
+      for (const userId of ["}", "{", "x}:s:y", "{other}:a", "*", "a b\nc", "😀"]) {
+        const session = yield* manager.create(userId)
+        yield* manager.get(session.sessionId)
+      }
+      const all = yield* Effect.promise(() => client.keys("*"))
+      assert.isAbove(all.length, 7)
+      for (const key of all) assert.isTrue(key.startsWith(`{${namespace}}:`), key)
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+    }))
+
+  it.scoped("the indexes stay exact through a mix of operations, expiry and wipes", () =>
+    Effect.gen(function*() {
+      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 20 })
+      const ids: Array<string> = []
+      for (let step = 0; step < 200; step++) {
+        const pick = ids[(step * 7) % Math.max(ids.length, 1)]
+        switch (step % 9) {
+          case 0:
+          case 1:
+          case 2:
+            ids.push(
+              (yield* manager.create(`user${step % 6}`, { ttl: step % 5 === 0 ? 0 : 5 + (step % 30) })).sessionId
+            )
+            break
+          case 3:
+            if (pick) yield* Effect.either(manager.get(pick))
+            break
+          case 4:
+            if (pick) yield* manager.kill(pick)
+            break
+          case 5:
+            yield* advance(3)
+            break
+          case 6:
+            yield* manager.wipe
+            break
+          case 7:
+            if (step % 4 === 0) yield* manager.killUser(`user${step % 6}`)
+            break
+          case 8:
+            yield* manager.getOldestUserSession(`user${step % 6}`)
+            break
+        }
+        if (step % 20 === 19) {
+          assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [], `step ${step}`)
+        }
+      }
+      yield* advance(100)
+      yield* manager.wipe
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+    }))
+
+  it.scoped("gets and writes from another connection racing a kill never resurrect the session", () =>
+    Effect.gen(function*() {
+      const url = inject("redisUrl")
+      const a = yield* managerOn(url)
+      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
+      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0 }).pipe(
+        Effect.provide(otherConnection)
+      )
+      for (let round = 0; round < 100; round++) {
+        const session = yield* a.manager.create(`racer${round % 3}`)
+        yield* Effect.all([
+          Effect.either(b.get(session.sessionId)),
+          Effect.either(b.write(session.sessionId, {})),
+          a.manager.kill(session.sessionId),
+          Effect.either(b.get(session.sessionId)),
+          Effect.either(b.getOldestUserSession(`racer${round % 3}`))
+        ], { concurrency: "unbounded" })
+        assert.isFalse(yield* b.exists(session.sessionId))
+      }
+      assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(a.client, a.namespace)), [])
+    }))
+})
+
+describe("Redis layers", () => {
+  it.live("start-up fails fast with a RedisError when nothing listens", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Layer.build(RedisLayer.layer({ url: "redis://user:secret@127.0.0.1:1" })))
+      assert.strictEqual(error._tag, "RedisError")
+      assert.include(error.message, "127.0.0.1:1")
+      assert.notInclude(error.message, "secret")
+    }).pipe(Effect.scoped))
+
+  it.live("start-up fails with a RedisError when the server never answers", () =>
+    Effect.gen(function*() {
+      const silent = createServer(() => {})
+      const port = yield* Effect.async<number>((resume) => {
+        silent.listen(0, "127.0.0.1", () => {
+          const address = silent.address()
+          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+        })
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => silent.close()))
+      const error = yield* Effect.flip(
+        Layer.build(RedisLayer.layer({ url: `redis://127.0.0.1:${port}`, connectTimeout: Duration.millis(300) }))
+      )
+      assert.strictEqual(error._tag, "RedisError")
+      assert.include(error.message, "did not answer")
+    }).pipe(Effect.scoped))
+
+  it.scoped("connect quits the client it made when the scope closes", () =>
+    Effect.gen(function*() {
+      const client = yield* Effect.scoped(RedisLayer.connect({ url: Redacted.make(inject("redisUrl")) }))
+      assert.strictEqual(client.status, "end")
+    }))
+
+  it.scoped("layerFromClient leaves the caller's client open", () =>
+    Effect.gen(function*() {
+      const client = yield* rawClient(inject("redisUrl"))
+      yield* Effect.scoped(
+        Effect.flatMap(SessionManager.SessionManager, (m) => m.count()).pipe(
+          Effect.provide(
+            SessionManager.layer({ namespace: uniqueNamespace() }).pipe(
+              Layer.provide(RedisLayer.layerFromClient(client))
+            )
+          )
+        )
+      )
+      assert.strictEqual(yield* Effect.promise(() => client.ping()), "PONG")
+    }))
+
+  it.scoped("layerConfig reads REDIS_URL and fails with a ConfigError without it", () =>
+    Effect.gen(function*() {
+      const withUrl = ConfigProvider.fromMap(new Map([["REDIS_URL", inject("redisUrl")]]))
+      const count = yield* Effect.flatMap(SessionManager.SessionManager, (m) => m.count()).pipe(
+        Effect.provide(
+          SessionManager.layer({ namespace: uniqueNamespace() }).pipe(Layer.provide(RedisLayer.layerConfig()))
+        ),
+        Effect.withConfigProvider(withUrl)
+      )
+      assert.strictEqual(count, 0)
+      const error = yield* Effect.flip(Layer.build(RedisLayer.layerConfig())).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+      )
+      assert.notStrictEqual(error._tag, "RedisError")
+    }))
+})
