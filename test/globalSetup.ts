@@ -5,8 +5,8 @@
  * 3. `@testcontainers/redis`;
  * 4. otherwise one message that lists what was tried.
  *
- * Tests read the choice with `inject("redisUrl")` and `inject("redisPrivate")`: destructive tests
- * (SCRIPT FLUSH, DEBUG SLEEP, CLIENT PAUSE) run only when the server is private.
+ * Tests read the URL with `inject("redisUrl")`. Destructive tests (SCRIPT FLUSH, DEBUG SLEEP,
+ * CLIENT PAUSE) never use it: they start private servers of their own (`utils/redisServer.ts`).
  */
 import { Redis } from "ioredis"
 import type { TestProject } from "vitest/node"
@@ -16,10 +16,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The URL of the Redis every test file talks to. */
     redisUrl: string
-    /** True when that server was started by this run (so destructive tests may use it). */
-    redisPrivate: boolean
-    /** How the server was found, for messages. */
-    redisSource: "REDIS_URL" | "redis-server" | "testcontainers"
   }
 }
 
@@ -53,8 +49,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       )
     }
     project.provide("redisUrl", fromEnv)
-    project.provide("redisPrivate", false)
-    project.provide("redisSource", "REDIS_URL")
     return async () => {}
   }
 
@@ -62,8 +56,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const server = await startRedisServer()
     project.provide("redisUrl", server.url)
-    project.provide("redisPrivate", true)
-    project.provide("redisSource", "redis-server")
     return () => server.stop()
   } catch (error) {
     tried.push(`redis-server from PATH: ${String(error)}`)
@@ -73,8 +65,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const { RedisContainer } = await import("@testcontainers/redis")
     const container = await new RedisContainer("redis:7-alpine").start()
     project.provide("redisUrl", container.getConnectionUrl())
-    project.provide("redisPrivate", true)
-    project.provide("redisSource", "testcontainers")
     return async () => {
       await container.stop()
     }
