@@ -34,6 +34,20 @@ export class SessionNotFound extends Schema.TaggedError<SessionNotFound>("effect
 }
 
 /**
+ * The user already has `limit` live sessions and the manager's policy is to refuse new ones
+ * (`sessionLimitPolicy: "refuse"`). Nothing was created.
+ *
+ * @since 0.1.0
+ */
+export class SessionLimitReached extends Schema.TaggedError<SessionLimitReached>(
+  "effect-redisess/SessionLimitReached"
+)("SessionLimitReached", { userId: Schema.String, limit: Schema.Number }) {
+  override get message(): string {
+    return `User ${this.userId} already has ${this.limit} live sessions`
+  }
+}
+
+/**
  * Input was rejected before anything was read or written: a malformed session id, an empty user
  * id, a negative ttl, an additional field of the wrong type, bad options. `message` says what and
  * where; nothing was changed.
@@ -71,4 +85,4 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("effect-redises
  *
  * @since 0.1.0
  */
-export type SessionError = RedisError | SessionNotFound | ValidationError | DecodeError
+export type SessionError = RedisError | SessionNotFound | ValidationError | DecodeError | SessionLimitReached

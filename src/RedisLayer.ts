@@ -32,6 +32,16 @@ export interface StoredRead {
 }
 
 /**
+ * The result of `SessionStore.create`: created at `now` (after evicting `evicted` sessions of the
+ * user), or refused because the user is at the session limit.
+ *
+ * @since 0.1.0
+ */
+export type CreateResult =
+  | { readonly _tag: "Created"; readonly now: number; readonly evicted: number }
+  | { readonly _tag: "LimitReached" }
+
+/**
  * What to list: session ids, user ids, or one user's session ids, accessed within the last
  * `windowMs` milliseconds (0: all), oldest first.
  *
@@ -55,13 +65,20 @@ export type ListQuery =
 export interface SessionStore {
   /** The store's time, unix ms. */
   readonly now: Effect.Effect<number, RedisError>
-  /** Stores a new session with its hash fields; returns its creation time. */
+  /**
+   * Stores a new session with its hash fields. With `limit`, first makes the user's live sessions
+   * fewer than `limit.max` by evicting the least recently accessed ones, or refuses (per policy).
+   */
   readonly create: (input: {
     readonly sessionId: string
     readonly userId: string
+    /** Idle ttl, ms; 0 = none. */
     readonly ttl: number
+    /** Absolute lifetime from creation, ms; 0 = none. */
+    readonly lifetime: number
+    readonly limit?: { readonly max: number; readonly policy: "evict" | "refuse" }
     readonly fields: ReadonlyArray<readonly [name: string, value: string]>
-  }) => Effect.Effect<number, RedisError>
+  }) => Effect.Effect<CreateResult, RedisError>
   /** Reads a live session; with `touch`, its last access becomes now and its expiry slides. */
   readonly get: (sessionId: string, touch: boolean) => Effect.Effect<Option.Option<StoredRead>, RedisError>
   /** True when the session is live. */
@@ -71,6 +88,13 @@ export interface SessionStore {
     sessionId: string,
     fields: ReadonlyArray<readonly [name: string, value: string]>
   ) => Effect.Effect<Option.Option<StoredRead>, RedisError>
+  /**
+   * Moves a live session to `newSessionId` (touching it), with its data, creation time and index
+   * entries; the old id is dead in the same step. `None` when the session is not live.
+   */
+  readonly rotate: (sessionId: string, newSessionId: string) => Effect.Effect<Option.Option<StoredRead>, RedisError>
+  /** Kills every other session of the session's user; `None` when the session is not live. */
+  readonly killOthers: (sessionId: string) => Effect.Effect<Option.Option<number>, RedisError>
   /** Removes a session and its index entries; true when it was live. */
   readonly kill: (sessionId: string) => Effect.Effect<boolean, RedisError>
   /** Removes every session of a user; returns how many were removed. */

@@ -122,6 +122,22 @@ export const Ttl = Schema.transformOrFail(
 )
 
 /**
+ * The most live sessions one user may have: a positive integer.
+ *
+ * @since 0.1.0
+ */
+export const SessionLimit = Schema.Int.pipe(
+  Schema.positive({ message: () => "maxSessionsPerUser is a positive integer" })
+)
+
+/**
+ * What `create` does at the per-user limit.
+ *
+ * @since 0.1.0
+ */
+export const SessionLimitPolicy = Schema.Literal("evict-oldest", "refuse")
+
+/**
  * An interval given as seconds or a `Duration`; decodes to a `Duration`.
  *
  * @since 0.1.0
@@ -155,8 +171,10 @@ export interface StoredSession {
   readonly lastAccess: number
   /** Idle time-to-live in ms; 0 = never expires. */
   readonly ttl: number
-  /** Expiry time, unix ms; 0 = never. */
+  /** Expiry time, unix ms: idle ttl or lifetime deadline, whichever comes first; 0 = never. */
   readonly expires: number
+  /** The absolute lifetime deadline, unix ms; 0 = none. */
+  readonly deadline: number
   /** Additional fields by name, each a JSON text. */
   readonly fields: Readonly<Record<string, string>>
 }
@@ -173,6 +191,7 @@ export const HashField = {
   lastAccess: "a",
   ttl: "t",
   expires: "x",
+  deadline: "l",
   fieldPrefix: "f:"
 } as const
 
@@ -183,7 +202,8 @@ const FixedHashFields = Schema.Struct({
   c: Millis,
   a: Millis,
   t: Millis,
-  x: Millis
+  x: Millis,
+  l: Schema.optionalWith(Millis, { default: () => 0 })
 })
 
 const decodeFixed = ParseResult.decodeUnknown(FixedHashFields)
@@ -202,6 +222,7 @@ export const SessionHash = Schema.transformOrFail(
     lastAccess: Schema.Number,
     ttl: Schema.Number,
     expires: Schema.Number,
+    deadline: Schema.Number,
     fields: Schema.Record({ key: Schema.String, value: Schema.String })
   })),
   {
@@ -218,6 +239,7 @@ export const SessionHash = Schema.transformOrFail(
           lastAccess: fixed.a,
           ttl: fixed.t,
           expires: fixed.x,
+          deadline: fixed.l,
           fields
         }
       }),
@@ -227,7 +249,8 @@ export const SessionHash = Schema.transformOrFail(
         c: String(stored.createdAt),
         a: String(stored.lastAccess),
         t: String(stored.ttl),
-        x: String(stored.expires)
+        x: String(stored.expires),
+        l: String(stored.deadline)
       }
       for (const [name, value] of Object.entries(stored.fields)) hash[HashField.fieldPrefix + name] = value
       return ParseResult.succeed(hash)

@@ -27,8 +27,13 @@ export interface Session<A = AnyFields> {
   readonly createdAt: number
   /** Last access, unix seconds. */
   readonly lastAccess: number
-  /** When the session expires unless it is accessed again, unix seconds; 0 = never. */
+  /**
+   * When the session ends unless it is accessed again: after its idle ttl, or at its lifetime
+   * deadline (`endsAt`) if that comes first. Unix seconds; 0 = never.
+   */
   readonly expires: number
+  /** The absolute lifetime deadline (`createdAt + maxLifetime`), however active; unix seconds, 0 = none. */
+  readonly endsAt: number
   /** The store's time when this value was read, unix seconds. */
   readonly readAt: number
   /** The additional fields, decoded with the manager's schemas. */

@@ -30,7 +30,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { RedisError } from "./Errors.js"
-import { DecodeError, SessionNotFound, ValidationError } from "./Errors.js"
+import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import { RedisClient } from "./RedisLayer.js"
 import type { StoredRead } from "./RedisLayer.js"
 import * as S from "./Schema.js"
@@ -70,6 +70,19 @@ export interface Options<F extends FieldSchemas = NoFields> {
   /** How often expired sessions are wiped: seconds or a `Duration`; `0` = never. Default 60 seconds. */
   readonly wipeInterval?: number | Duration.Duration
   /**
+   * Absolute lifetime: a session ends at `createdAt + maxLifetime` however active it is (seconds or
+   * a `Duration`; `0` = no limit, the default). Sessions may override it at creation.
+   */
+  readonly maxLifetime?: number | Duration.Duration
+  /** The most live sessions one user may have (a positive integer); no limit when absent. */
+  readonly maxSessionsPerUser?: number
+  /**
+   * What `create` does when the user is at `maxSessionsPerUser`: `"evict-oldest"` (default) kills
+   * the user's least recently active session(s) in the same atomic step; `"refuse"` fails with
+   * `SessionLimitReached`.
+   */
+  readonly sessionLimitPolicy?: "evict-oldest" | "refuse"
+  /**
    * Additional fields stored with each session, declared with schemas so that they are validated on
    * the way in and come back typed, e.g. `{ groupId: Schema.Number, peerIp: Schema.optional(Schema.String) }`.
    */
@@ -84,6 +97,8 @@ export interface Options<F extends FieldSchemas = NoFields> {
 export interface CreateOptions<A> {
   /** This session's ttl (seconds or a `Duration`; `0` = never expires) instead of the default. */
   readonly ttl?: number | Duration.Duration
+  /** This session's absolute lifetime (seconds or a `Duration`; `0` = none) instead of the default. */
+  readonly maxLifetime?: number | Duration.Duration
   /** Values of the additional fields. */
   readonly fields?: A
 }
@@ -110,16 +125,33 @@ export interface SessionManagerService<A = AnyFields> {
   readonly ttl: number
   /** The store's time (the Redis server's clock), unix seconds. */
   readonly now: Effect.Effect<number, RedisError>
-  /** Creates a session for a user. */
+  /**
+   * Creates a session for a user. With `maxSessionsPerUser`, the limit is enforced in the same
+   * atomic step (evicting the least recently active, or failing with `SessionLimitReached`).
+   */
   readonly create: (
     userId: string,
     options?: CreateOptions<A>
-  ) => Effect.Effect<Session<A>, ValidationError | RedisError>
+  ) => Effect.Effect<Session<A>, ValidationError | SessionLimitReached | RedisError>
   /** Reads a live session, updating its last access unless `noUpdate`. */
   readonly get: (
     sessionId: string,
     options?: GetOptions
   ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
+  /** Updates the last access of a live session without reading it back. */
+  readonly touch: (sessionId: string) => Effect.Effect<void, SessionNotFound | ValidationError | RedisError>
+  /**
+   * Gives a live session a new id (session fixation defence: call it on login and privilege
+   * change). User, fields, data, creation time and index entries move with it; the old id is dead
+   * in the same atomic step. Returns the session under its new id, touched.
+   */
+  readonly rotate: (
+    sessionId: string
+  ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
+  /** Kills every other session of this session's user ("log out other devices"), atomically; returns how many. */
+  readonly killOtherSessions: (
+    sessionId: string
+  ) => Effect.Effect<number, SessionNotFound | ValidationError | RedisError>
   /** Whether a live session has this id. */
   readonly exists: (sessionId: string) => Effect.Effect<boolean, ValidationError | RedisError>
   /** The user's least recently accessed live session, updated unless `noUpdate`. */
@@ -228,6 +260,13 @@ export const make = <F extends FieldSchemas = NoFields>(
     const namespace = yield* validate(S.Namespace, "namespace")(options.namespace)
     const defaultTtl = yield* validate(S.Ttl, "ttl")(options.ttl ?? Duration.minutes(30))
     const wipeInterval = yield* validate(S.Interval, "wipeInterval")(options.wipeInterval ?? Duration.seconds(60))
+    const validLifetime = validate(S.Ttl, "maxLifetime")
+    const defaultLifetime = yield* validLifetime(options.maxLifetime ?? 0)
+    const limit = options.maxSessionsPerUser === undefined ? undefined : {
+      max: yield* validate(S.SessionLimit, "maxSessionsPerUser")(options.maxSessionsPerUser),
+      policy: yield* validate(S.SessionLimitPolicy, "sessionLimitPolicy")(options.sessionLimitPolicy ?? "evict-oldest")
+        .pipe(Effect.map((policy) => policy === "refuse" ? "refuse" as const : "evict" as const))
+    }
     const fieldSchemas: FieldSchemas = options.additionalFields ?? {}
     for (const name of Object.keys(fieldSchemas)) yield* validate(S.FieldName, "additional field name")(name)
     // Context is excluded by the Options type; the schemas' R is never here.
@@ -296,6 +335,7 @@ export const make = <F extends FieldSchemas = NoFields>(
         createdAt: s.createdAt / 1000,
         lastAccess: s.lastAccess / 1000,
         expires: s.expires / 1000,
+        endsAt: s.deadline / 1000,
         readAt: read.now / 1000,
         fields: fields.right
       })
@@ -314,24 +354,64 @@ export const make = <F extends FieldSchemas = NoFields>(
         Effect.gen(function*() {
           const user = yield* validUserId(userId)
           const ttl = createOptions.ttl === undefined ? defaultTtl : yield* validTtl(createOptions.ttl)
+          const lifetime = createOptions.maxLifetime === undefined
+            ? defaultLifetime
+            : yield* validLifetime(createOptions.maxLifetime)
           const { encoded, hash } = yield* toHashFields(encodeFields, createOptions.fields ?? {})
           const fields = yield* Either.match(decodeFields(encoded), {
             onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
             onRight: Effect.succeed
           })
           const sessionId = yield* newSessionId
-          const now = yield* store.create({ sessionId, userId: user, ttl, fields: hash })
+          const created = yield* store.create({
+            sessionId,
+            userId: user,
+            ttl,
+            lifetime,
+            fields: hash,
+            ...(limit === undefined ? {} : { limit })
+          })
+          if (created._tag === "LimitReached") {
+            return yield* Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
+          }
+          const now = created.now
+          const deadline = lifetime > 0 ? now + lifetime : 0
+          const idle = ttl > 0 ? now + ttl : 0
           return {
             sessionId,
             userId: user,
             ttl: ttl / 1000,
             createdAt: now / 1000,
             lastAccess: now / 1000,
-            expires: ttl > 0 ? (now + ttl) / 1000 : 0,
+            expires: (deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle) / 1000,
+            endsAt: deadline / 1000,
             readAt: now / 1000,
             fields
           }
         }),
+      touch: (sessionId) =>
+        Effect.flatMap(validSessionId(sessionId), (id) =>
+          Effect.flatMap(
+            store.get(id, true),
+            (read) => Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId: id })) : Effect.void
+          )),
+      rotate: (sessionId) =>
+        Effect.gen(function*() {
+          const id = yield* validSessionId(sessionId)
+          const newId = yield* newSessionId
+          const read = yield* store.rotate(id, newId)
+          if (Option.isNone(read)) return yield* Effect.fail(new SessionNotFound({ sessionId: id }))
+          return yield* toSession(newId, read.value)
+        }),
+      killOtherSessions: (sessionId) =>
+        Effect.flatMap(validSessionId(sessionId), (id) =>
+          Effect.flatMap(
+            store.killOthers(id),
+            Option.match({
+              onNone: () => Effect.fail(new SessionNotFound({ sessionId: id })),
+              onSome: Effect.succeed
+            })
+          )),
       get: (sessionId, getOptions = {}) =>
         Effect.flatMap(
           validSessionId(sessionId),

@@ -216,6 +216,36 @@ describe("Redis store", () => {
     }))
 })
 
+describe("Redis store: policies across connections", () => {
+  it.scoped("capped creates, rotations and log-outs from two connections keep the keyspace exact", () =>
+    Effect.gen(function*() {
+      const url = inject("redisUrl")
+      const a = yield* managerOn(url, { maxSessionsPerUser: 3 })
+      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
+      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0, maxSessionsPerUser: 3 }).pipe(
+        Effect.provide(otherConnection)
+      )
+      const created = yield* Effect.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a.manager : b).create(`capped${i % 2}`)),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(yield* a.manager.countForUser("capped0"), 3)
+      assert.strictEqual(yield* b.countForUser("capped1"), 3)
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(a.client, a.namespace)), [])
+      const live = [...(yield* a.manager.getUserSessions("capped0")), ...(yield* b.getUserSessions("capped1"))]
+      yield* Effect.all(
+        [
+          ...live.map((id, i) => Effect.either((i % 2 === 0 ? a.manager : b).rotate(id))),
+          ...created.slice(0, 10).map((s) => Effect.either(b.get(s.sessionId))),
+          Effect.either(a.manager.killOtherSessions(live[0]!))
+        ],
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(a.client, a.namespace)), [])
+      for (const id of live) assert.isFalse(yield* a.manager.exists(id))
+    }))
+})
+
 describe("Redis layers", () => {
   it.live("start-up fails fast with a RedisError when nothing listens", () =>
     Effect.gen(function*() {

@@ -5,6 +5,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Session from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
@@ -442,6 +443,172 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual((yield* Effect.flip(provide(Session.read(s))))._tag, "SessionNotFound")
           assert.strictEqual((yield* Effect.flip(provide(Session.write(s, { groupId: 9 }))))._tag, "SessionNotFound")
           assert.strictEqual(yield* m.count(), 0)
+        }))
+    })
+
+    describe("policies", () => {
+      it.scoped("an absolute lifetime ends a session that was touched every second", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10, maxLifetime: 30, wipeInterval: 0 })
+          const s = yield* m.create("ada")
+          assert.closeTo(s.endsAt - s.createdAt, 30, 1e-6)
+          assert.closeTo(s.expires - s.createdAt, 10, 1e-6)
+          for (let second = 1; second <= 29; second++) {
+            yield* advance(1)
+            const read = yield* m.get(s.sessionId)
+            assert.isAtMost(read.expires, read.endsAt)
+          }
+          const last = yield* m.get(s.sessionId, { noUpdate: true })
+          assert.closeTo(last.expires, last.endsAt, 1e-6) // the deadline now comes before the idle expiry
+          yield* advance(2)
+          assert.strictEqual((yield* Effect.flip(m.get(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual(yield* m.countForUser("ada"), 0)
+        }))
+
+      it.scoped("a session's own maxLifetime overrides the default, and ttl 0 sessions end at it too", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 0, maxLifetime: 100, wipeInterval: 0 })
+          const short = yield* m.create("bea", { maxLifetime: 5 })
+          const unlimited = yield* m.create("bea", { maxLifetime: 0 })
+          assert.closeTo(short.expires - short.createdAt, 5, 1e-6)
+          assert.strictEqual(unlimited.endsAt, 0)
+          assert.strictEqual(unlimited.expires, 0)
+          yield* advance(6)
+          assert.isFalse(yield* m.exists(short.sessionId))
+          assert.isTrue(yield* m.exists(unlimited.sessionId))
+          assert.strictEqual((yield* Effect.flip(m.create("bea", { maxLifetime: -1 })))._tag, "ValidationError")
+        }))
+
+      it.scoped("maxSessionsPerUser evicts the least recently active sessions", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ maxSessionsPerUser: 3 })
+          const a = yield* m.create("cid")
+          yield* advance(1)
+          const b = yield* m.create("cid")
+          yield* advance(1)
+          const c = yield* m.create("cid")
+          yield* advance(1)
+          yield* m.get(a.sessionId) // a is now the most recently active
+          yield* advance(1)
+          const d = yield* m.create("cid")
+          const other = yield* m.create("dee")
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("cid"), [c.sessionId, a.sessionId, d.sessionId])
+          assert.isFalse(yield* m.exists(b.sessionId))
+          assert.strictEqual(yield* m.count(), 4)
+          assert.deepStrictEqual<unknown>(
+            sorted(yield* m.getAllSessions()),
+            sorted([a, c, d, other].map((x) => x.sessionId))
+          )
+        }))
+
+      it.scoped("maxSessionsPerUser with the refuse policy fails with SessionLimitReached and creates nothing", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 5, maxSessionsPerUser: 2, sessionLimitPolicy: "refuse", wipeInterval: 0 })
+          const first = yield* m.create("eve")
+          yield* m.create("eve")
+          const error = yield* Effect.flip(m.create("eve"))
+          assert.strictEqual(error._tag, "SessionLimitReached")
+          if (error._tag === "SessionLimitReached") assert.strictEqual(error.limit, 2)
+          assert.strictEqual(yield* m.countForUser("eve"), 2)
+          yield* m.kill(first.sessionId)
+          yield* m.create("eve")
+          // expired sessions do not count against the limit
+          yield* advance(6)
+          yield* m.create("eve")
+          yield* m.create("eve")
+          assert.strictEqual(yield* m.countForUser("eve"), 2)
+        }))
+
+      it.scoped("50 concurrent creates for one user with a cap of 3 leave exactly 3 sessions", () =>
+        Effect.gen(function*() {
+          const evicting = yield* manager({ maxSessionsPerUser: 3 })
+          yield* Effect.all(Array.from({ length: 50 }, () => evicting.create("fay")), { concurrency: "unbounded" })
+          assert.strictEqual(yield* evicting.countForUser("fay"), 3)
+          assert.strictEqual(yield* evicting.count(), 3)
+          assert.strictEqual((yield* evicting.getAllSessions()).length, 3)
+          assert.deepStrictEqual<unknown>(yield* evicting.getAllUsers(), ["fay"])
+
+          const refusing = yield* manager({ maxSessionsPerUser: 3, sessionLimitPolicy: "refuse" })
+          const results = yield* Effect.all(Array.from({ length: 50 }, () => Effect.either(refusing.create("fay"))), {
+            concurrency: "unbounded"
+          })
+          assert.strictEqual(results.filter((r) => r._tag === "Right").length, 3)
+          assert.isTrue(results.every((r) => r._tag === "Right" || r.left._tag === "SessionLimitReached"))
+          assert.strictEqual(yield* refusing.countForUser("fay"), 3)
+        }))
+
+      it.scoped("rotate moves a session to a new id; the old id is dead", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: { role: Schema.String } })
+          const s = yield* m.create("gus", { fields: { role: "user" } })
+          yield* advance(5)
+          const rotated = yield* m.rotate(s.sessionId)
+          assert.notStrictEqual(rotated.sessionId, s.sessionId)
+          assert.match(rotated.sessionId, /^[A-Za-z0-9_-]{22}$/)
+          assert.strictEqual(rotated.userId, "gus")
+          assert.strictEqual(rotated.createdAt, s.createdAt)
+          assert.deepStrictEqual(rotated.fields, { role: "user" })
+          assert.closeTo(rotated.lastAccess - s.lastAccess, 5, 0.5)
+          assert.strictEqual((yield* Effect.flip(m.get(s.sessionId)))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(s.sessionId))
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("gus"), [rotated.sessionId])
+          assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), [rotated.sessionId])
+          assert.strictEqual((yield* Effect.flip(m.rotate(s.sessionId)))._tag, "SessionNotFound")
+          yield* m.kill(rotated.sessionId)
+          assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), [])
+        }))
+
+      it.scoped("a get of the old id that starts after rotate completed never finds the session", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          for (let round = 0; round < 20; round++) {
+            const s = yield* m.create("hal")
+            const rotated = yield* Ref.make(false)
+            const reader = Effect.gen(function*() {
+              let violations = 0
+              for (let i = 0; i < 20; i++) {
+                const startedAfterRotate = yield* Ref.get(rotated)
+                const result = yield* Effect.either(m.get(s.sessionId))
+                if (startedAfterRotate && result._tag === "Right") violations++
+              }
+              return violations
+            })
+            const [violations] = yield* Effect.all([
+              Effect.map(Effect.all([reader, reader, reader], { concurrency: "unbounded" }), (v) => v[0] + v[1] + v[2]),
+              Effect.zipRight(m.rotate(s.sessionId), Ref.set(rotated, true))
+            ], { concurrency: "unbounded" })
+            assert.strictEqual(violations, 0)
+            assert.isFalse(yield* m.exists(s.sessionId))
+            assert.strictEqual(yield* m.countForUser("hal"), 1)
+            yield* m.killUser("hal")
+          }
+        }))
+
+      it.scoped("killOtherSessions logs out the user's other devices only", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const mine = yield* m.create("ike")
+          yield* Effect.all(Array.from({ length: 4 }, () => m.create("ike")))
+          const theirs = yield* m.create("jan")
+          assert.strictEqual(yield* m.killOtherSessions(mine.sessionId), 4)
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("ike"), [mine.sessionId])
+          assert.deepStrictEqual<unknown>(yield* m.getUserSessions("jan"), [theirs.sessionId])
+          assert.strictEqual(yield* m.killOtherSessions(mine.sessionId), 0)
+          yield* m.kill(mine.sessionId)
+          assert.strictEqual((yield* Effect.flip(m.killOtherSessions(mine.sessionId)))._tag, "SessionNotFound")
+        }))
+
+      it.scoped("touch updates the last access without reading; unknown ids fail", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10, wipeInterval: 0 })
+          const s = yield* m.create("kai")
+          yield* advance(8)
+          yield* m.touch(s.sessionId)
+          yield* advance(8)
+          const read = yield* m.get(s.sessionId, { noUpdate: true })
+          assert.closeTo(read.lastAccess - s.lastAccess, 8, 0.5)
+          yield* m.kill(s.sessionId)
+          assert.strictEqual((yield* Effect.flip(m.touch(s.sessionId)))._tag, "SessionNotFound")
         }))
     })
 

@@ -46,23 +46,39 @@ local function remove(sid, uid)
   end
 end
 
+-- When a session accessed at now expires: after its idle ttl or at its lifetime deadline,
+-- whichever comes first (0: never).
+local function expiry(now, ttl, deadline)
+  local exp = 0
+  if ttl > 0 then exp = now + ttl end
+  if deadline > 0 and (exp == 0 or deadline < exp) then exp = deadline end
+  return exp
+end
+
+-- How long the keys of a session expiring at exp must live (0: for ever).
+local function need(now, exp)
+  if exp > 0 then return exp - now end
+  return 0
+end
+
 -- Puts a session in its indexes as accessed at now.
-local function index(sid, uid, now, exp, ttl)
+local function index(sid, uid, now, exp)
   local uk = P .. 'u:' .. uid
+  local n = need(now, exp)
   local b = redis.call('PTTL', A)
   redis.call('ZADD', A, now, sid)
-  keep(A, b, ttl)
+  keep(A, b, n)
   if exp > 0 then
     b = redis.call('PTTL', X)
     redis.call('ZADD', X, exp, sid)
-    keep(X, b, ttl)
+    keep(X, b, n)
   end
   b = redis.call('PTTL', uk)
   redis.call('ZADD', uk, now, sid)
-  keep(uk, b, ttl)
+  keep(uk, b, n)
   b = redis.call('PTTL', U)
   redis.call('ZADD', U, now, uid)
-  keep(U, b, ttl)
+  keep(U, b, n)
 end
 
 -- The session's hash as a flat array, or nil when it is absent or expired. With touch, its last
@@ -71,11 +87,12 @@ local function load(sid, now, touch)
   local sk = P .. 's:' .. sid
   local h = redis.call('HGETALL', sk)
   if #h == 0 then return nil end
-  local ttl, exp, uid, ai, xi = 0, 0, nil, 0, 0
+  local ttl, exp, deadline, uid, ai, xi = 0, 0, 0, nil, 0, 0
   for i = 1, #h, 2 do
     local f = h[i]
     if f == 'x' then exp = tonumber(h[i + 1]); xi = i + 1
     elseif f == 't' then ttl = tonumber(h[i + 1])
+    elseif f == 'l' then deadline = tonumber(h[i + 1])
     elseif f == 'u' then uid = h[i + 1]
     elseif f == 'a' then ai = i + 1 end
   end
@@ -84,12 +101,11 @@ local function load(sid, now, touch)
     return nil
   end
   if touch then
-    local nexp = 0
-    if ttl > 0 then nexp = now + ttl end
+    local nexp = expiry(now, ttl, deadline)
     local b = redis.call('PTTL', sk)
     redis.call('HSET', sk, 'a', now, 'x', nexp)
-    keep(sk, b, ttl)
-    index(sid, uid, now, nexp, ttl)
+    keep(sk, b, need(now, nexp))
+    index(sid, uid, now, nexp)
     h[ai] = str(now)
     h[xi] = str(nexp)
   end
@@ -112,21 +128,42 @@ export interface ScriptSource {
 
 const script = (name: string, body: string): ScriptSource => ({ name, source: prelude + body })
 
-/** KEYS: A X U session. ARGV: P off grace sid uid ttl [field value]... Returns now. */
+/**
+ * KEYS: A X U session. ARGV: P off grace sid uid ttl lifetime limit policy [field value]...
+ * With limit > 0 the user keeps at most limit live sessions: policy 'evict' removes the least
+ * recently accessed ones to make room, 'refuse' refuses. Returns {1, now, evicted} or {0} (refused).
+ */
 export const create = script(
   "create",
   `
 local sk = KEYS[4]
 if redis.call('EXISTS', sk) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
 local now = now_ms()
-local sid, uid, ttl = ARGV[4], ARGV[5], tonumber(ARGV[6])
-local exp = 0
-if ttl > 0 then exp = now + ttl end
-redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp)
-for i = 7, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
-keep(sk, -2, ttl)
-index(sid, uid, now, exp, ttl)
-return str(now)
+local sid, uid, ttl, lifetime = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local limit, policy = tonumber(ARGV[8]), ARGV[9]
+local evicted = 0
+if limit > 0 then
+  local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
+  local live = {}
+  for i = 1, #ids do
+    local x = redis.call('ZSCORE', X, ids[i])
+    if x and tonumber(x) <= now then remove(ids[i], uid) else live[#live + 1] = ids[i] end
+  end
+  local over = #live - limit + 1
+  if over > 0 then
+    if policy == 'refuse' then return {0} end
+    for i = 1, over do remove(live[i], uid) end
+    evicted = over
+  end
+end
+local deadline = 0
+if lifetime > 0 then deadline = now + lifetime end
+local exp = expiry(now, ttl, deadline)
+redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp, 'l', deadline)
+for i = 10, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
+keep(sk, -2, need(now, exp))
+index(sid, uid, now, exp)
+return {1, str(now), evicted}
 `
 )
 
@@ -277,5 +314,54 @@ while true do
   if h then return {1, str(now), ids[1], h} end
   remove(ids[1], ARGV[5])
 end
+`
+)
+
+/**
+ * KEYS: A X U session newSession. ARGV: P off grace sid newSid. Moves a live session to a new id
+ * (touching it): its hash, data, createdAt and index entries go with it, and the old id is dead in
+ * the same step. Returns {now, hash} or nil when the session is not live.
+ */
+export const rotate = script(
+  "rotate",
+  `
+local now = now_ms()
+local sid, nsid = ARGV[4], ARGV[5]
+local h = load(sid, now, true)
+if not h then return nil end
+if redis.call('EXISTS', KEYS[5]) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
+local uid = redis.call('HGET', KEYS[4], 'u')
+redis.call('RENAME', KEYS[4], KEYS[5])
+for _, key in ipairs({A, X, P .. 'u:' .. uid}) do
+  local score = redis.call('ZSCORE', key, sid)
+  if score then
+    redis.call('ZREM', key, sid)
+    redis.call('ZADD', key, score, nsid)
+  end
+end
+return {str(now), h}
+`
+)
+
+/**
+ * KEYS: A X U session. ARGV: P off grace sid. Kills every other session of the session's user.
+ * Returns how many it removed, or -1 when the session itself is not live.
+ */
+export const killOthers = script(
+  "killOthers",
+  `
+local now = now_ms()
+local sid = ARGV[4]
+local uid = redis.call('HGET', KEYS[4], 'u')
+if not uid or not load(sid, now, false) then return -1 end
+local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
+local removed = 0
+for i = 1, #ids do
+  if ids[i] ~= sid then
+    remove(ids[i], uid)
+    removed = removed + 1
+  end
+end
+return removed
 `
 )

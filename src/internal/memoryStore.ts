@@ -10,7 +10,7 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { RedisError } from "../Errors.js"
-import type { ListQuery, RedisClientService, SessionStore, StoredRead } from "../RedisLayer.js"
+import type { CreateResult, ListQuery, RedisClientService, SessionStore, StoredRead } from "../RedisLayer.js"
 
 type Hash = Readonly<Record<string, string>>
 type Sessions = HashMap.HashMap<string, Hash>
@@ -22,10 +22,17 @@ const isExpired = (hash: Hash, now: number): boolean => expires(hash) > 0 && exp
 /** Removes expired sessions, like the Redis scripts' sweep. */
 const sweep = (sessions: Sessions, now: number): Sessions => HashMap.filter(sessions, (hash) => !isExpired(hash, now))
 
-const touched = (hash: Hash, now: number): Hash => {
-  const ttl = Number(hash.t)
-  return { ...hash, a: String(now), x: String(ttl > 0 ? now + ttl : 0) }
+/** The expiry of a session accessed at `now`: idle ttl or lifetime deadline, whichever first (0: never). */
+const expiry = (now: number, ttl: number, deadline: number): number => {
+  const idle = ttl > 0 ? now + ttl : 0
+  return deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle
 }
+
+const touched = (hash: Hash, now: number): Hash => ({
+  ...hash,
+  a: String(now),
+  x: String(expiry(now, Number(hash.t), Number(hash.l ?? 0)))
+})
 
 /** Sorted-set order: by score, then by the member's bytes. */
 const byScoreThenMember = (
@@ -83,26 +90,62 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
 
       return {
         now: Clock.currentTimeMillis,
-        create: ({ fields, sessionId, ttl, userId }) =>
+        create: ({ fields, lifetime, limit, sessionId, ttl, userId }) =>
           Effect.flatMap(
-            modify((sessions, now) => {
-              if (HashMap.has(sessions, sessionId)) return [Option.none<number>(), sessions] as const
+            modify((all, now): readonly [Option.Option<CreateResult>, Sessions] => {
+              if (HashMap.has(all, sessionId)) return [Option.none(), all]
+              let sessions = all
+              let evicted = 0
+              if (limit !== undefined) {
+                // the user's expired sessions go first; then the least recently accessed make room
+                sessions = HashMap.filter(sessions, (hash) => hash.u !== userId || !isExpired(hash, now))
+                const live = indexEntries(sessions, { index: "userSessions", userId, windowMs: 0 })
+                const over = live.length - limit.max + 1
+                if (over > 0) {
+                  if (limit.policy === "refuse") return [Option.some({ _tag: "LimitReached" }), sessions]
+                  for (const [id] of live.slice(0, over)) sessions = HashMap.remove(sessions, id)
+                  evicted = over
+                }
+              }
+              const deadline = lifetime > 0 ? now + lifetime : 0
               const hash: Record<string, string> = {
                 u: userId,
                 c: String(now),
                 a: String(now),
                 t: String(ttl),
-                x: String(ttl > 0 ? now + ttl : 0)
+                x: String(expiry(now, ttl, deadline)),
+                l: String(deadline)
               }
               for (const [name, value] of fields) hash[name] = value
-              return [Option.some(now), HashMap.set(sessions, sessionId, hash)] as const
+              return [Option.some({ _tag: "Created", now, evicted }), HashMap.set(sessions, sessionId, hash)]
             }),
             Option.match({
-              onNone: () =>
-                Effect.fail(new RedisError({ message: "Redis failed running create: session id already exists" })),
+              onNone: () => Effect.fail(new RedisError({ message: "Redis failed running create: session id already exists" })),
               onSome: Effect.succeed
             })
           ),
+        rotate: (sessionId, newSessionId) =>
+          Effect.flatMap(
+            modify((sessions, now): readonly [Option.Option<Option.Option<StoredRead>>, Sessions] => {
+              const [current, next] = read(sessions, sessionId, now, true)
+              if (Option.isNone(current)) return [Option.some(current), next]
+              if (HashMap.has(next, newSessionId)) return [Option.none(), next]
+              const moved = HashMap.set(HashMap.remove(next, sessionId), newSessionId, current.value.hash)
+              return [Option.some(current), moved]
+            }),
+            Option.match({
+              onNone: () => Effect.fail(new RedisError({ message: "Redis failed running rotate: session id already exists" })),
+              onSome: Effect.succeed
+            })
+          ),
+        killOthers: (sessionId) =>
+          modify((sessions, now) => {
+            const [current] = read(sessions, sessionId, now, false)
+            if (Option.isNone(current)) return [Option.none(), sessions] as const
+            const userId = current.value.hash.u
+            const kept = HashMap.filter(sessions, (hash, id) => id === sessionId || hash.u !== userId)
+            return [Option.some(HashMap.size(sessions) - HashMap.size(kept)), kept] as const
+          }),
         get: (sessionId, touch) => modify((sessions, now) => read(sessions, sessionId, now, touch)),
         exists: (sessionId) =>
           modify((sessions, now) => {

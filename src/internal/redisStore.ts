@@ -9,7 +9,14 @@ import * as Option from "effect/Option"
 import type { Cluster, Redis } from "ioredis"
 import { createHash } from "node:crypto"
 import { RedisError } from "../Errors.js"
-import type { ListQuery, RedisClientService, SessionStore, StoredRead, StoreOptions } from "../RedisLayer.js"
+import type {
+  CreateResult,
+  ListQuery,
+  RedisClientService,
+  SessionStore,
+  StoredRead,
+  StoreOptions
+} from "../RedisLayer.js"
 import { keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
 
@@ -33,7 +40,9 @@ const scripts = {
   wipe: compile(Lua.wipe),
   count: compile(Lua.count),
   list: compile(Lua.list),
-  oldest: compile(Lua.oldest)
+  oldest: compile(Lua.oldest),
+  rotate: compile(Lua.rotate),
+  killOthers: compile(Lua.killOthers)
 } as const
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
@@ -87,11 +96,20 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const indexKeys = [ks.activity, ks.expiries, ks.users] as const
 
     /** Runs a script with the common keys and ARGV prefix. */
-    const run = (script: Script, extraKey: string | undefined, args: ReadonlyArray<string>) =>
+    const run = (
+      script: Script,
+      extraKey: string | undefined,
+      args: ReadonlyArray<string>,
+      secondKey?: string
+    ) =>
       Effect.flatMap(offset, (off) =>
         evalScript(
           script,
-          extraKey === undefined ? indexKeys : [...indexKeys, extraKey],
+          extraKey === undefined
+            ? indexKeys
+            : secondKey === undefined
+            ? [...indexKeys, extraKey]
+            : [...indexKeys, extraKey, secondKey],
           [ks.prefix, off, grace, ...args]
         ))
 
@@ -158,10 +176,33 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             input.sessionId,
             input.userId,
             String(input.ttl),
+            String(input.lifetime),
+            String(input.limit?.max ?? 0),
+            input.limit?.policy ?? "evict",
             ...flatFields(input.fields)
           ]),
-          (reply) =>
-            typeof reply === "string" ? Effect.succeed(Number(reply)) : Effect.fail(unexpected("create", reply))
+          (reply): Effect.Effect<CreateResult, RedisError> => {
+            if (isArray(reply) && reply.length === 1 && reply[0] === 0) {
+              return Effect.succeed({ _tag: "LimitReached" })
+            }
+            if (isArray(reply) && reply.length === 3 && reply[0] === 1) {
+              return Effect.succeed({ _tag: "Created", now: Number(reply[1]), evicted: Number(reply[2]) })
+            }
+            return Effect.fail(unexpected("create", reply))
+          }
+        ),
+      rotate: (sessionId, newSessionId) =>
+        Effect.flatMap(
+          run(scripts.rotate, ks.session(sessionId), [sessionId, newSessionId], ks.session(newSessionId)),
+          (reply) => toRead("rotate", reply)
+        ),
+      killOthers: (sessionId) =>
+        Effect.map(
+          Effect.flatMap(
+            run(scripts.killOthers, ks.session(sessionId), [sessionId]),
+            (reply) => toInteger("killOthers", reply)
+          ),
+          (n) => n < 0 ? Option.none() : Option.some(n)
         ),
       get: (sessionId, touch) =>
         Effect.flatMap(
