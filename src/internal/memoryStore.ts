@@ -120,7 +120,8 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
               return [Option.some({ _tag: "Created", now, evicted }), HashMap.set(sessions, sessionId, hash)]
             }),
             Option.match({
-              onNone: () => Effect.fail(new RedisError({ message: "Redis failed running create: session id already exists" })),
+              onNone: () =>
+                Effect.fail(new RedisError({ message: "Redis failed running create: session id already exists" })),
               onSome: Effect.succeed
             })
           ),
@@ -134,7 +135,8 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
               return [Option.some(current), moved]
             }),
             Option.match({
-              onNone: () => Effect.fail(new RedisError({ message: "Redis failed running rotate: session id already exists" })),
+              onNone: () =>
+                Effect.fail(new RedisError({ message: "Redis failed running rotate: session id already exists" })),
               onSome: Effect.succeed
             })
           ),
