@@ -48,6 +48,27 @@ export class SessionLimitReached extends Schema.TaggedError<SessionLimitReached>
 }
 
 /**
+ * Session data would pass a size limit: one encoded value over `maxDataValueBytes`
+ * (`scope: "value"`, `key` names it) or the session's data over `maxDataBytes`
+ * (`scope: "session"`). Nothing was written.
+ *
+ * @since 0.1.0
+ */
+export class DataTooLarge extends Schema.TaggedError<DataTooLarge>("effect-redisess/DataTooLarge")("DataTooLarge", {
+  sessionId: Schema.String,
+  scope: Schema.Literal("value", "session"),
+  key: Schema.optional(Schema.String),
+  size: Schema.Number,
+  limit: Schema.Number
+}) {
+  override get message(): string {
+    return this.scope === "value"
+      ? `Data value ${this.key} is ${this.size} bytes encoded, over the limit of ${this.limit}`
+      : `Session ${this.sessionId} would hold ${this.size} bytes of data, over the limit of ${this.limit}`
+  }
+}
+
+/**
  * Input was rejected before anything was read or written: a malformed session id, an empty user
  * id, a negative ttl, an additional field of the wrong type, bad options. `message` says what and
  * where; nothing was changed.
@@ -85,4 +106,10 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("effect-redises
  *
  * @since 0.1.0
  */
-export type SessionError = RedisError | SessionNotFound | ValidationError | DecodeError | SessionLimitReached
+export type SessionError =
+  | RedisError
+  | SessionNotFound
+  | ValidationError
+  | DecodeError
+  | SessionLimitReached
+  | DataTooLarge

@@ -42,6 +42,16 @@ export type CreateResult =
   | { readonly _tag: "LimitReached" }
 
 /**
+ * The result of `SessionStore.dataSet`: `written` entries, or refused because the session's data
+ * would grow to `size` bytes, past the limit.
+ *
+ * @since 0.1.0
+ */
+export type DataSetResult =
+  | { readonly _tag: "Written"; readonly written: number }
+  | { readonly _tag: "TooLarge"; readonly size: number }
+
+/**
  * What to list: session ids, user ids, or one user's session ids, accessed within the last
  * `windowMs` milliseconds (0: all), oldest first.
  *
@@ -95,6 +105,29 @@ export interface SessionStore {
   readonly rotate: (sessionId: string, newSessionId: string) => Effect.Effect<Option.Option<StoredRead>, RedisError>
   /** Kills every other session of the session's user; `None` when the session is not live. */
   readonly killOthers: (sessionId: string) => Effect.Effect<Option.Option<number>, RedisError>
+  /**
+   * Writes data entries (key, encoded value) of a live session, keeping its data size (bytes of
+   * keys and values) within `maxBytes` (0: no limit). `None` when the session is not live.
+   */
+  readonly dataSet: (
+    sessionId: string,
+    entries: ReadonlyArray<readonly [key: string, value: string]>,
+    maxBytes: number
+  ) => Effect.Effect<Option.Option<DataSetResult>, RedisError>
+  /** Reads data entries of a live session (`undefined` for keys never set); `None` when not live. */
+  readonly dataGet: (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<ReadonlyArray<string | undefined>>, RedisError>
+  /** Every data entry of a live session; `None` when not live. */
+  readonly dataGetAll: (
+    sessionId: string
+  ) => Effect.Effect<Option.Option<ReadonlyArray<readonly [key: string, value: string]>>, RedisError>
+  /** Removes data entries of a live session; returns how many existed. `None` when not live. */
+  readonly dataRemove: (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<number>, RedisError>
   /** Removes a session and its index entries; true when it was live. */
   readonly kill: (sessionId: string) => Effect.Effect<boolean, RedisError>
   /** Removes every session of a user; returns how many were removed. */

@@ -8,8 +8,11 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { DecodeError, RedisError, SessionNotFound, ValidationError } from "./Errors.js"
 import type { SessionId, UserId } from "./Schema.js"
+import type { DataValue } from "./SessionData.js"
+import type { DataReadError, DataWriteError } from "./SessionManager.js"
 import { SessionManager } from "./SessionManager.js"
 import type { AnyFields } from "./SessionManager.js"
 
@@ -101,3 +104,27 @@ export const write = (
   fields: Partial<AnyFields>
 ): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
   Effect.flatMap(SessionManager, (manager) => manager.write(session.sessionId, fields))
+
+/**
+ * Reads one data entry of the session (the seed's `session.get(key)`); `None` when never set.
+ * For many keys at once, or typed data, use the manager's `getData` and `data(schemas)`.
+ *
+ * @since 0.1.0
+ */
+export const getData = (
+  session: Session<unknown>,
+  key: string
+): Effect.Effect<Option.Option<DataValue>, DataReadError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.getData(session.sessionId, key))
+
+/**
+ * Writes data entries of the session in one step (the seed's `session.set(key, value)` and
+ * `session.set({...})`); returns how many were written.
+ *
+ * @since 0.1.0
+ */
+export const setData = (
+  session: Session<unknown>,
+  values: Readonly<Record<string, DataValue>>
+): Effect.Effect<number, DataWriteError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.setData(session.sessionId, values))

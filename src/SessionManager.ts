@@ -31,10 +31,20 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { RedisError } from "./Errors.js"
 import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
+import * as DataOps from "./internal/dataOps.js"
+import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
 import { RedisClient } from "./RedisLayer.js"
 import type { StoredRead } from "./RedisLayer.js"
 import * as S from "./Schema.js"
 import type { Session } from "./Session.js"
+import * as SessionData from "./SessionData.js"
+
+/**
+ * The free-form session-data operations, and the typed accessor made from schemas.
+ *
+ * @since 0.1.0
+ */
+export type { DataOps, DataReadError, DataWriteError, TypedData } from "./internal/dataOps.js"
 
 /**
  * The type of additional fields when they are not declared with schemas.
@@ -82,6 +92,10 @@ export interface Options<F extends FieldSchemas = NoFields> {
    * `SessionLimitReached`.
    */
   readonly sessionLimitPolicy?: "evict-oldest" | "refuse"
+  /** The largest encoded session-data value, bytes. Default 256 KiB. */
+  readonly maxDataValueBytes?: number
+  /** The most session data (encoded keys and values) one session may hold, bytes. Default 1 MiB. */
+  readonly maxDataBytes?: number
   /**
    * Additional fields stored with each session, declared with schemas so that they are validated on
    * the way in and come back typed, e.g. `{ groupId: Schema.Number, peerIp: Schema.optional(Schema.String) }`.
@@ -119,7 +133,7 @@ export interface GetOptions {
  *
  * @since 0.1.0
  */
-export interface SessionManagerService<A = AnyFields> {
+export interface SessionManagerService<A = AnyFields> extends DataOpsShape {
   readonly namespace: string
   /** The default ttl, seconds. */
   readonly ttl: number
@@ -183,6 +197,18 @@ export interface SessionManagerService<A = AnyFields> {
     userId: string,
     secs?: number
   ) => Effect.Effect<ReadonlyArray<S.SessionId>, ValidationError | RedisError>
+  /**
+   * Session data typed by schemas, one per key. Values are validated before anything is written;
+   * stored values that no longer decode fail with a `DecodeError` naming the key.
+   *
+   * @example
+   * const cart = sm.data({ items: Schema.Array(Schema.String), theme: Schema.Literal("dark", "light") })
+   * yield* cart.set(sessionId, { theme: "dark" })
+   * const theme = yield* cart.get(sessionId, "theme") // Option<"dark" | "light">
+   */
+  readonly data: <F extends FieldSchemas>(
+    fields: F & (Schema.Struct.Context<F> extends never ? unknown : "data schemas must need no services")
+  ) => TypedData<Schema.Struct.Type<F>>
   /** Removes expired sessions now; returns how many. The wipe fiber runs this every `wipeInterval`. */
   readonly wipe: Effect.Effect<number, RedisError>
 }
@@ -276,7 +302,14 @@ export const make = <F extends FieldSchemas = NoFields>(
     const decodeFields = Schema.decodeUnknownEither(fieldsSchema)
     const validTtl = validate(S.Ttl, "ttl")
 
+    const validBytes = validate(Schema.Int.pipe(Schema.positive()), "data size limit")
+    const dataLimits = {
+      maxValueBytes: yield* validBytes(options.maxDataValueBytes ?? SessionData.defaultLimits.maxValueBytes),
+      maxSessionBytes: yield* validBytes(options.maxDataBytes ?? SessionData.defaultLimits.maxSessionBytes)
+    }
+
     const store = (yield* RedisClient).store(namespace)
+    const dataOps = DataOps.make(store, dataLimits)
 
     /**
      * Validates field values (the schemas' Type side) and encodes them: each becomes the hash field
@@ -347,6 +380,8 @@ export const make = <F extends FieldSchemas = NoFields>(
         Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(sessionId, read.value)
 
     const service: SessionManagerService<A> = {
+      ...dataOps,
+      data: (fields) => DataOps.makeTyped(fields, dataOps),
       namespace,
       ttl: defaultTtl / 1000,
       now: Effect.map(store.now, (ms) => ms / 1000),

@@ -33,6 +33,13 @@ export * as Schema from "./Schema.js"
 export * as Session from "./Session.js"
 
 /**
+ * Session data: the value type and its storage encoding.
+ *
+ * @since 0.1.0
+ */
+export * as SessionData from "./SessionData.js"
+
+/**
  * The `SessionManager` service: every redisess operation as an Effect program.
  *
  * @since 0.1.0

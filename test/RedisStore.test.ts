@@ -59,6 +59,10 @@ describe("Redis store", () => {
           manager.getAllUsers(),
           manager.getUserSessions("alice"),
           manager.getOldestUserSession("alice"),
+          manager.setData(id, { a: 1, b: [2] }),
+          manager.getData(id, ["a", "b"]),
+          manager.getAllData(id),
+          manager.removeData(id, "a"),
           manager.kill(id)
         ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
       // the first run of each script on a server loads it (EVALSHA answered NOSCRIPT, then EVAL)
@@ -211,6 +215,31 @@ describe("Redis store", () => {
           Effect.either(b.getOldestUserSession(`racer${round % 3}`))
         ], { concurrency: "unbounded" })
         assert.isFalse(yield* b.exists(session.sessionId))
+      }
+      assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(a.client, a.namespace)), [])
+    }))
+})
+
+describe("Redis store: data writes racing kills", () => {
+  it.scoped("data writes from another connection racing a kill leave no partial session behind", () =>
+    Effect.gen(function*() {
+      const url = inject("redisUrl")
+      const a = yield* managerOn(url)
+      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
+      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0 }).pipe(
+        Effect.provide(otherConnection)
+      )
+      for (let round = 0; round < 100; round++) {
+        const session = yield* a.manager.create(`writer${round % 3}`)
+        const results = yield* Effect.all([
+          Effect.either(b.setData(session.sessionId, { cart: [round], note: "x" })),
+          a.manager.kill(session.sessionId),
+          Effect.either(b.setData(session.sessionId, "late", true)),
+          Effect.either(b.removeData(session.sessionId, "note"))
+        ], { concurrency: "unbounded" })
+        for (const result of [results[0], results[2], results[3]]) {
+          if (result._tag === "Left") assert.strictEqual(result.left._tag, "SessionNotFound")
+        }
       }
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(a.client, a.namespace)), [])
     }))

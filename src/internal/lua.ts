@@ -85,16 +85,22 @@ end
 -- access becomes now (the returned array shows the new values); an expired one is removed.
 local function load(sid, now, touch)
   local sk = P .. 's:' .. sid
-  local h = redis.call('HGETALL', sk)
-  if #h == 0 then return nil end
+  local all = redis.call('HGETALL', sk)
+  if #all == 0 then return nil end
+  -- the session's own fields; its data entries (d:*, D) are read by the data scripts only
+  local h = {}
   local ttl, exp, deadline, uid, ai, xi = 0, 0, 0, nil, 0, 0
-  for i = 1, #h, 2 do
-    local f = h[i]
-    if f == 'x' then exp = tonumber(h[i + 1]); xi = i + 1
-    elseif f == 't' then ttl = tonumber(h[i + 1])
-    elseif f == 'l' then deadline = tonumber(h[i + 1])
-    elseif f == 'u' then uid = h[i + 1]
-    elseif f == 'a' then ai = i + 1 end
+  for i = 1, #all, 2 do
+    local f = all[i]
+    if f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
+      h[#h + 1] = f
+      h[#h + 1] = all[i + 1]
+      if f == 'x' then exp = tonumber(all[i + 1]); xi = #h
+      elseif f == 't' then ttl = tonumber(all[i + 1])
+      elseif f == 'l' then deadline = tonumber(all[i + 1])
+      elseif f == 'u' then uid = all[i + 1]
+      elseif f == 'a' then ai = #h end
+    end
   end
   if exp > 0 and exp <= now then
     if touch then remove(sid, uid) end
@@ -110,6 +116,14 @@ local function load(sid, now, touch)
     h[xi] = str(nexp)
   end
   return h
+end
+
+-- True when the session hash at sk exists and has not expired at now.
+local function live(sk, now)
+  local x = redis.call('HGET', sk, 'x')
+  if not x then return false end
+  x = tonumber(x)
+  return x == 0 or x > now
 end
 
 -- Removes up to limit expired sessions; returns how many it removed.
@@ -182,11 +196,8 @@ return {str(now), h}
 export const exists = script(
   "exists",
   `
-local x = redis.call('HGET', KEYS[4], 'x')
-if not x then return 0 end
-x = tonumber(x)
-if x > 0 and x <= now_ms() then return 0 end
-return 1
+if live(KEYS[4], now_ms()) then return 1 end
+return 0
 `
 )
 
@@ -195,9 +206,9 @@ export const update = script(
   "update",
   `
 local now = now_ms()
-if not load(ARGV[4], now, false) then return nil end
+if not live(KEYS[4], now) then return nil end
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
-return {str(now), redis.call('HGETALL', KEYS[4])}
+return {str(now), load(ARGV[4], now, false)}
 `
 )
 
@@ -362,6 +373,97 @@ for i = 1, #ids do
     removed = removed + 1
   end
 end
+return removed
+`
+)
+
+/**
+ * KEYS: A X U session. ARGV: P off grace maxBytes [key value]... Writes data entries (hash fields
+ * `d:<key>`) of a live session, keeping the data size (bytes of keys and values, field `D`) within
+ * maxBytes (0: no limit). Returns {1, written}, {-1, size} when the limit would be passed (nothing
+ * written), or nil when the session is not live.
+ */
+export const dataSet = script(
+  "dataSet",
+  `
+local sk = KEYS[4]
+if not live(sk, now_ms()) then return nil end
+local max = tonumber(ARGV[4])
+local size = tonumber(redis.call('HGET', sk, 'D') or '0')
+local fields = {}
+for i = 5, #ARGV, 2 do
+  local f = 'd:' .. ARGV[i]
+  local old = redis.call('HSTRLEN', sk, f)
+  if old > 0 then size = size - old - #ARGV[i] end
+  size = size + #ARGV[i] + #ARGV[i + 1]
+  fields[#fields + 1] = f
+  fields[#fields + 1] = ARGV[i + 1]
+end
+if max > 0 and size > max then return {-1, size} end
+for i = 1, #fields, 2 do redis.call('HSET', sk, fields[i], fields[i + 1]) end
+redis.call('HSET', sk, 'D', size)
+return {1, #fields / 2}
+`
+)
+
+/**
+ * KEYS: A X U session. ARGV: P off grace [key]... Reads data entries of a live session (without
+ * touching it). Returns {1, values} with false for keys never set, or nil when the session is not live.
+ */
+export const dataGet = script(
+  "dataGet",
+  `
+local sk = KEYS[4]
+if not live(sk, now_ms()) then return nil end
+if #ARGV < 4 then return {1, {}} end
+local fields = {}
+for i = 4, #ARGV do fields[#fields + 1] = 'd:' .. ARGV[i] end
+return {1, redis.call('HMGET', sk, unpack(fields))}
+`
+)
+
+/**
+ * KEYS: A X U session. ARGV: P off grace. Every data entry of a live session as {1, {key, value, ...}},
+ * or nil when the session is not live.
+ */
+export const dataGetAll = script(
+  "dataGetAll",
+  `
+local sk = KEYS[4]
+if not live(sk, now_ms()) then return nil end
+local h = redis.call('HGETALL', sk)
+local out = {}
+for i = 1, #h, 2 do
+  if string.sub(h[i], 1, 2) == 'd:' then
+    out[#out + 1] = string.sub(h[i], 3)
+    out[#out + 1] = h[i + 1]
+  end
+end
+return {1, out}
+`
+)
+
+/**
+ * KEYS: A X U session. ARGV: P off grace [key]... Removes data entries of a live session. Returns
+ * how many existed, or -1 when the session is not live.
+ */
+export const dataRemove = script(
+  "dataRemove",
+  `
+local sk = KEYS[4]
+if not live(sk, now_ms()) then return -1 end
+local size = tonumber(redis.call('HGET', sk, 'D') or '0')
+local removed = 0
+for i = 4, #ARGV do
+  local f = 'd:' .. ARGV[i]
+  local old = redis.call('HSTRLEN', sk, f)
+  if old > 0 then
+    size = size - old - #ARGV[i]
+    redis.call('HDEL', sk, f)
+    removed = removed + 1
+  end
+end
+redis.call('HSET', sk, 'D', size)
 return removed
 `
 )

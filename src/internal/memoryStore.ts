@@ -10,7 +10,14 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { RedisError } from "../Errors.js"
-import type { CreateResult, ListQuery, RedisClientService, SessionStore, StoredRead } from "../RedisLayer.js"
+import type {
+  CreateResult,
+  DataSetResult,
+  ListQuery,
+  RedisClientService,
+  SessionStore,
+  StoredRead
+} from "../RedisLayer.js"
 
 type Hash = Readonly<Record<string, string>>
 type Sessions = HashMap.HashMap<string, Hash>
@@ -18,6 +25,16 @@ type State = HashMap.HashMap<string, Sessions>
 
 const expires = (hash: Hash): number => Number(hash.x)
 const isExpired = (hash: Hash, now: number): boolean => expires(hash) > 0 && expires(hash) <= now
+
+const dataPrefix = "d:"
+
+/** The data entries of a session hash, as (key, encoded value). */
+const dataEntries = (hash: Hash): Array<readonly [string, string]> =>
+  Object.entries(hash).filter(([name]) => name.startsWith(dataPrefix)).map(([name, value]) => [name.slice(2), value])
+
+/** Bytes of data keys and values, as the Redis scripts count them. */
+const dataSize = (hash: Hash): number =>
+  dataEntries(hash).reduce((size, [key, value]) => size + Buffer.byteLength(key) + Buffer.byteLength(value), 0)
 
 /** Removes expired sessions, like the Redis scripts' sweep. */
 const sweep = (sessions: Sessions, now: number): Sessions => HashMap.filter(sessions, (hash) => !isExpired(hash, now))
@@ -125,6 +142,40 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
               onSome: Effect.succeed
             })
           ),
+        dataSet: (sessionId, entries, maxBytes) =>
+          modify((sessions, now): readonly [Option.Option<DataSetResult>, Sessions] => {
+            const [current] = read(sessions, sessionId, now, false)
+            if (Option.isNone(current)) return [Option.none(), sessions]
+            const hash: Record<string, string> = { ...current.value.hash }
+            for (const [key, value] of entries) hash[dataPrefix + key] = value
+            const size = dataSize(hash)
+            if (maxBytes > 0 && size > maxBytes) return [Option.some({ _tag: "TooLarge", size }), sessions]
+            return [Option.some({ _tag: "Written", written: entries.length }), HashMap.set(sessions, sessionId, hash)]
+          }),
+        dataGet: (sessionId, keys) =>
+          modify((sessions, now) => {
+            const [current] = read(sessions, sessionId, now, false)
+            return [Option.map(current, ({ hash }) => keys.map((key) => hash[dataPrefix + key])), sessions] as const
+          }),
+        dataGetAll: (sessionId) =>
+          modify((sessions, now) => {
+            const [current] = read(sessions, sessionId, now, false)
+            return [Option.map(current, ({ hash }) => dataEntries(hash)), sessions] as const
+          }),
+        dataRemove: (sessionId, keys) =>
+          modify((sessions, now): readonly [Option.Option<number>, Sessions] => {
+            const [current] = read(sessions, sessionId, now, false)
+            if (Option.isNone(current)) return [Option.none(), sessions]
+            const hash: Record<string, string> = { ...current.value.hash }
+            let removed = 0
+            for (const key of new Set(keys)) {
+              if (hash[dataPrefix + key] !== undefined) {
+                delete hash[dataPrefix + key]
+                removed++
+              }
+            }
+            return [Option.some(removed), HashMap.set(sessions, sessionId, hash)]
+          }),
         rotate: (sessionId, newSessionId) =>
           Effect.flatMap(
             modify((sessions, now): readonly [Option.Option<Option.Option<StoredRead>>, Sessions] => {

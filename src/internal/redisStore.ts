@@ -11,6 +11,7 @@ import { createHash } from "node:crypto"
 import { RedisError } from "../Errors.js"
 import type {
   CreateResult,
+  DataSetResult,
   ListQuery,
   RedisClientService,
   SessionStore,
@@ -42,7 +43,11 @@ const scripts = {
   list: compile(Lua.list),
   oldest: compile(Lua.oldest),
   rotate: compile(Lua.rotate),
-  killOthers: compile(Lua.killOthers)
+  killOthers: compile(Lua.killOthers),
+  dataSet: compile(Lua.dataSet),
+  dataGet: compile(Lua.dataGet),
+  dataGetAll: compile(Lua.dataGetAll),
+  dataRemove: compile(Lua.dataRemove)
 } as const
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
@@ -190,6 +195,47 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             }
             return Effect.fail(unexpected("create", reply))
           }
+        ),
+      dataSet: (sessionId, entries, maxBytes) =>
+        Effect.flatMap(
+          run(scripts.dataSet, ks.session(sessionId), [String(maxBytes), ...flatFields(entries)]),
+          (reply): Effect.Effect<Option.Option<DataSetResult>, RedisError> => {
+            if (reply === null) return Effect.succeed(Option.none())
+            if (isArray(reply) && reply.length === 2 && reply[0] === 1) {
+              return Effect.succeed(Option.some({ _tag: "Written", written: Number(reply[1]) }))
+            }
+            if (isArray(reply) && reply.length === 2 && reply[0] === -1) {
+              return Effect.succeed(Option.some({ _tag: "TooLarge", size: Number(reply[1]) }))
+            }
+            return Effect.fail(unexpected("dataSet", reply))
+          }
+        ),
+      dataGet: (sessionId, keys) =>
+        Effect.flatMap(run(scripts.dataGet, ks.session(sessionId), keys), (reply) => {
+          if (reply === null) return Effect.succeed(Option.none())
+          if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
+            return Effect.succeed(Option.some(reply[1].map((value) => value === null ? undefined : String(value))))
+          }
+          return Effect.fail(unexpected("dataGet", reply))
+        }),
+      dataGetAll: (sessionId) =>
+        Effect.flatMap(run(scripts.dataGetAll, ks.session(sessionId), []), (reply) => {
+          if (reply === null) return Effect.succeed(Option.none())
+          if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
+            const flat = reply[1]
+            const entries: Array<readonly [string, string]> = []
+            for (let i = 0; i + 1 < flat.length; i += 2) entries.push([String(flat[i]), String(flat[i + 1])])
+            return Effect.succeed(Option.some(entries))
+          }
+          return Effect.fail(unexpected("dataGetAll", reply))
+        }),
+      dataRemove: (sessionId, keys) =>
+        Effect.map(
+          Effect.flatMap(
+            run(scripts.dataRemove, ks.session(sessionId), keys),
+            (reply) => toInteger("dataRemove", reply)
+          ),
+          (n) => n < 0 ? Option.none() : Option.some(n)
         ),
       rotate: (sessionId, newSessionId) =>
         Effect.flatMap(

@@ -1,0 +1,286 @@
+/**
+ * Session data, free-form and typed: the conformance suite over the in-memory fake and Redis.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Session from "../src/Session.js"
+import type { DataValue } from "../src/SessionData.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { advance, backends, uniqueNamespace } from "./utils/backends.js"
+
+const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
+  options: Partial<SessionManager.Options<F>> = {}
+) => SessionManager.make<F>({ namespace: uniqueNamespace("data"), wipeInterval: 0, ...options })
+
+const leaf: FastCheck.Arbitrary<DataValue> = FastCheck.oneof(
+  FastCheck.string({ unit: "binary" }),
+  FastCheck.double(),
+  FastCheck.integer(),
+  FastCheck.boolean(),
+  FastCheck.constant(null),
+  FastCheck.date({ noInvalidDate: true }),
+  FastCheck.uint8Array({ maxLength: 16 })
+)
+const key = FastCheck.oneof(FastCheck.string(), FastCheck.constant("$t"), FastCheck.constant("__proto__"))
+const { value: dataValue } = FastCheck.letrec<{
+  value: DataValue
+  array: ReadonlyArray<DataValue>
+  object: Record<string, DataValue>
+}>((tie) => ({
+  value: FastCheck.oneof({ maxDepth: 3 }, leaf, tie("array"), tie("object")),
+  array: FastCheck.array(tie("value"), { maxLength: 4 }),
+  object: FastCheck.dictionary(key, tie("value"), { maxKeys: 4 })
+}))
+
+const everyType: Record<string, DataValue> = {
+  text: "héllo wörld 😀",
+  empty: "",
+  loneSurrogate: "a\uD800b",
+  negative: -42.5,
+  fraction: 0.1 + 0.2,
+  zero: 0,
+  negativeZero: -0,
+  big: 1e300,
+  nan: NaN,
+  infinity: Infinity,
+  minusInfinity: -Infinity,
+  yes: true,
+  no: false,
+  nothing: null,
+  date: new Date("2024-02-29T12:34:56.789Z"),
+  ancient: new Date(-1e12),
+  bytes: new Uint8Array([0, 1, 2, 253, 254, 255]),
+  list: [1, "two", null, [3], { four: 4 }],
+  nested: { when: new Date(0), raw: new Uint8Array([9]), deep: { deeper: [NaN, -0, "x"] } },
+  tagLike: { $t: "d", v: 5 },
+  protoKey: JSON.parse("{\"__proto__\": {\"polluted\": true}}") as Record<string, DataValue>
+}
+
+describe.each(backends)("session data on %s", (_name, backend) => {
+  layer(backend)((it) => {
+    it.scoped("every value type round-trips with its type", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("alice")
+        assert.strictEqual(yield* m.setData(s.sessionId, everyType), Object.keys(everyType).length)
+        for (const [key, value] of Object.entries(everyType)) {
+          assert.deepStrictEqual(yield* m.getData(s.sessionId, key), Option.some(value), key)
+        }
+        const all = yield* m.getAllData(s.sessionId)
+        assert.deepStrictEqual(all, everyType)
+        assert.isTrue(Object.is((yield* m.getData(s.sessionId, "negativeZero")).pipe(Option.getOrThrow), -0))
+        assert.instanceOf(Option.getOrThrow(yield* m.getData(s.sessionId, "date")), Date)
+        assert.isUndefined(({} as Record<string, unknown>).polluted)
+      }))
+
+    it.scoped("a Buffer comes back as the same bytes", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("bob")
+        yield* m.setData(s.sessionId, "buffer", Buffer.from("bytes"))
+        assert.deepStrictEqual(
+          yield* m.getData(s.sessionId, "buffer"),
+          Option.some(new Uint8Array(Buffer.from("bytes")))
+        )
+      }))
+
+    it.scoped("get one key, a list of keys or a record of keys; unset keys are None", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("carol")
+        assert.strictEqual(yield* m.setData(s.sessionId, "a", 1), 1)
+        assert.strictEqual(yield* m.setData(s.sessionId, { b: "two", c: [3] }), 2)
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, "missing"), Option.none())
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, ["c", "missing", "a"]), [
+          Option.some([3]),
+          Option.none(),
+          Option.some(1)
+        ])
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, { a: true, b: true, zzz: true }), {
+          a: Option.some(1),
+          b: Option.some("two"),
+          zzz: Option.none()
+        })
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, []), [])
+      }))
+
+    it.scoped("remove keys and read everything; writes replace", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("dave")
+        yield* m.setData(s.sessionId, { a: 1, b: 2, c: 3 })
+        yield* m.setData(s.sessionId, "a", "replaced")
+        assert.strictEqual(yield* m.removeData(s.sessionId, ["b", "nope"]), 1)
+        assert.strictEqual(yield* m.removeData(s.sessionId, "c"), 1)
+        assert.deepStrictEqual(yield* m.getAllData(s.sessionId), { a: "replaced" })
+      }))
+
+    it.scoped("data keys never collide with the session's own or additional fields", () =>
+      Effect.gen(function*() {
+        const m = yield* manager({ additionalFields: { groupId: Schema.Number } })
+        const s = yield* m.create("erin", { fields: { groupId: 7 } })
+        yield* m.setData(s.sessionId, { u: "mallory", x: 1, a: 2, "f:groupId": "hacked", groupId: 8, D: 0, "d:x": 1 })
+        const read = yield* m.get(s.sessionId)
+        assert.strictEqual(read.userId, "erin")
+        assert.strictEqual(read.fields.groupId, 7)
+        assert.isAbove(read.expires, 1)
+        assert.deepStrictEqual(Option.getOrThrow(yield* m.getData(s.sessionId, "u")), "mallory")
+        assert.strictEqual(Object.keys(yield* m.getAllData(s.sessionId)).length, 7)
+      }))
+
+    it.scoped("values that cannot be stored are refused and nothing is written", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("frank")
+        class Point {
+          constructor(readonly x: number) {}
+        }
+        for (
+          const bad of [
+            undefined,
+            () => 1,
+            new Map(),
+            new Point(1),
+            new Date(NaN),
+            10n,
+            Symbol("s"),
+            { nested: [undefined] }
+          ]
+        ) {
+          const error = yield* Effect.flip(
+            m.setData(s.sessionId, { ok: 1, bad } as unknown as Record<string, DataValue>)
+          )
+          assert.strictEqual(error._tag, "ValidationError")
+          assert.include(error.message, "bad")
+        }
+        for (const badKey of ["", "k".repeat(257), "\uDC00"]) {
+          assert.strictEqual((yield* Effect.flip(m.setData(s.sessionId, badKey, 1)))._tag, "ValidationError")
+          assert.strictEqual((yield* Effect.flip(m.getData(s.sessionId, badKey)))._tag, "ValidationError")
+        }
+        assert.strictEqual((yield* Effect.flip(m.setData("not-an-id", "k", 1)))._tag, "ValidationError")
+        assert.deepStrictEqual(yield* m.getAllData(s.sessionId), {})
+      }))
+
+    it.scoped("writing data to a killed or expired session fails and creates nothing", () =>
+      Effect.gen(function*() {
+        const m = yield* manager({ ttl: 10 })
+        const killed = yield* m.create("gina")
+        yield* m.kill(killed.sessionId)
+        const expired = yield* m.create("gina")
+        yield* advance(11)
+        for (const id of [killed.sessionId, expired.sessionId]) {
+          assert.strictEqual((yield* Effect.flip(m.setData(id, "k", 1)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.getData(id, "k")))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.getAllData(id)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.removeData(id, "k")))._tag, "SessionNotFound")
+        }
+        assert.strictEqual(yield* m.wipe, 1)
+        assert.isFalse(yield* m.exists(killed.sessionId))
+        assert.isFalse(yield* m.exists(expired.sessionId))
+        assert.strictEqual(yield* m.count(), 0)
+      }))
+
+    it.scoped("data follows a rotated session and is not part of get", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("hank")
+        yield* m.setData(s.sessionId, { cart: ["apple"] })
+        const rotated = yield* m.rotate(s.sessionId)
+        assert.deepStrictEqual(yield* m.getAllData(rotated.sessionId), { cart: ["apple"] })
+        assert.deepStrictEqual(rotated.fields, {})
+      }))
+
+    it.scoped("size limits: one value and one session's data", () =>
+      Effect.gen(function*() {
+        const m = yield* manager({ maxDataValueBytes: 100, maxDataBytes: 250 })
+        const s = yield* m.create("ivy")
+        const tooBig = yield* Effect.flip(m.setData(s.sessionId, "big", "x".repeat(100)))
+        assert.strictEqual(tooBig._tag, "DataTooLarge")
+        if (tooBig._tag === "DataTooLarge") {
+          assert.strictEqual(tooBig.scope, "value")
+          assert.strictEqual(tooBig.key, "big")
+          assert.strictEqual(tooBig.size, 101) // the type letter counts
+        }
+        // multi-byte characters count as their UTF-8 bytes
+        assert.strictEqual((yield* Effect.flip(m.setData(s.sessionId, "emoji", "😀".repeat(25))))._tag, "DataTooLarge")
+        yield* m.setData(s.sessionId, { a: "x".repeat(98), b: "x".repeat(98) }) // 2 * (1 + 99) = 200 bytes
+        yield* m.setData(s.sessionId, "a", "x".repeat(98)) // replacing does not grow it
+        const full = yield* Effect.flip(m.setData(s.sessionId, "c", "x".repeat(60)))
+        assert.strictEqual(full._tag, "DataTooLarge")
+        if (full._tag === "DataTooLarge") assert.strictEqual(full.scope, "session")
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, "c"), Option.none())
+        yield* m.removeData(s.sessionId, "b")
+        yield* m.setData(s.sessionId, "c", "x".repeat(60))
+        assert.deepStrictEqual(Object.keys(yield* m.getAllData(s.sessionId)).sort(), ["a", "c"])
+      }))
+
+    it.scoped("the default limits are finite", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("jack")
+        const error = yield* Effect.flip(m.setData(s.sessionId, "huge", "x".repeat(300 * 1024)))
+        assert.strictEqual(error._tag, "DataTooLarge")
+      }))
+
+    it.scoped("typed data: good values round-trip, bad ones are refused before anything is written", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("kate")
+        const prefs = m.data({
+          theme: Schema.Literal("dark", "light"),
+          visits: Schema.Int,
+          since: Schema.Date,
+          cart: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Number }))
+        })
+        const since = new Date("2025-01-01T00:00:00.000Z")
+        assert.strictEqual(yield* prefs.set(s.sessionId, { theme: "dark", visits: 3, since }), 3)
+        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "theme"), Option.some("dark" as const))
+        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "since"), Option.some(since))
+        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "cart"), Option.none())
+        const bad = yield* Effect.flip(prefs.set(s.sessionId, { theme: "blue" as "dark", visits: 4 }))
+        assert.strictEqual(bad._tag, "ValidationError")
+        assert.include(bad.message, "theme")
+        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "visits"), Option.some(3))
+        const undeclared = yield* Effect.flip(prefs.set(s.sessionId, { other: 1 } as unknown as { visits: number }))
+        assert.strictEqual(undeclared._tag, "ValidationError")
+        assert.deepStrictEqual(yield* prefs.getAll(s.sessionId), { theme: "dark", visits: 3, since })
+        assert.strictEqual(yield* prefs.remove(s.sessionId, ["visits"]), 1)
+        assert.deepStrictEqual(yield* prefs.getAll(s.sessionId), { theme: "dark", since })
+      }))
+
+    it.scoped("typed data that no longer decodes fails with a DecodeError naming the key", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("liam")
+        yield* m.data({ theme: Schema.String }).set(s.sessionId, { theme: "sepia" })
+        const after = m.data({ theme: Schema.Literal("dark", "light") })
+        const error = yield* Effect.flip(after.get(s.sessionId, "theme"))
+        assert.strictEqual(error._tag, "DecodeError")
+        if (error._tag === "DecodeError") assert.strictEqual(error.field, "d:theme")
+        assert.strictEqual((yield* Effect.flip(after.getAll(s.sessionId)))._tag, "DecodeError")
+      }))
+
+    it.scoped("Session.getData / Session.setData through the SessionManager tag", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("mia")
+        const provide = Effect.provideService(
+          SessionManager.SessionManager,
+          m as unknown as SessionManager.SessionManagerService
+        )
+        assert.strictEqual(yield* provide(Session.setData(s, { k: "v" })), 1)
+        assert.deepStrictEqual(yield* provide(Session.getData(s, "k")), Option.some("v"))
+      }))
+
+    it.scoped.prop("any data value round-trips", [dataValue], ([value]) =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("prop")
+        yield* m.setData(s.sessionId, "v", value)
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, "v"), Option.some(value))
+      }), { fastCheck: { numRuns: 100 } })
+  })
+})
