@@ -8,13 +8,16 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
- * Redis (or the driver talking to it) failed: connection refused, timeout, a reply of an
- * unexpected shape, a script error. `cause` keeps the driver's error.
+ * Redis (or the driver talking to it) failed: connection refused or lost, no answer within the
+ * operation timeout (`timeout: true`), a reply of an unexpected shape, a script error. `cause`
+ * keeps the driver's error.
  *
  * @since 0.1.0
  */
 export class RedisError extends Schema.TaggedError<RedisError>("effect-redisess/RedisError")("RedisError", {
   message: Schema.String,
+  /** True when Redis did not answer within the operation timeout (the command may still run later). */
+  timeout: Schema.optional(Schema.Boolean),
   cause: Schema.optional(Schema.Defect)
 }) {}
 

@@ -170,6 +170,12 @@ export class RedisClient extends Context.Tag("effect-redisess/RedisClient")<Redi
  * @since 0.1.0
  */
 export interface StoreOptions {
+  /**
+   * How long one Redis call may take before the operation fails with a `RedisError` whose
+   * `timeout` is true. Bulk operations (wipe, killUser, killAll, listings) are several calls, each
+   * bounded by it. Default 2 seconds.
+   */
+  readonly timeout?: Duration.DurationInput
   /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 500. */
   readonly batchSize?: number
   /** Ids returned per script call when listing. Default 1000. */

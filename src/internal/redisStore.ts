@@ -50,6 +50,8 @@ const scripts = {
   dataRemove: compile(Lua.dataRemove)
 } as const
 
+class CallTimeout extends Error {}
+
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
 const unexpected = (script: string, reply: unknown): RedisError =>
@@ -83,18 +85,46 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     ? Effect.succeed("0")
     : Effect.map(options.clockOffset, (ms) => String(Math.round(ms)))
 
-  const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+  const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(2)))
+
+  /**
+   * Runs one driver call, bounded by the operation timeout. A plain timer, not `Effect.timeout`:
+   * this is on every operation's path, and a timer costs about a microsecond where racing fibers
+   * costs tens. The call itself may still complete later.
+   */
+  const call = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, RedisError> =>
     Effect.tryPromise({
       try: () =>
+        new Promise<A>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new CallTimeout()), timeoutMillis)
+          run().then(
+            (value) => {
+              clearTimeout(timer)
+              resolve(value)
+            },
+            (error: unknown) => {
+              clearTimeout(timer)
+              reject(error)
+            }
+          )
+        }),
+      catch: (cause) =>
+        cause instanceof CallTimeout
+          ? new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
+          : new RedisError({
+            message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            cause
+          })
+    })
+
+  const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+    call(
+      script.name,
+      () =>
         client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
           isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args) : Promise.reject(error)
-        ),
-      catch: (cause) =>
-        new RedisError({
-          message: `Redis failed running ${script.name}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          cause
-        })
-    })
+        )
+    )
 
   const store = (namespace: string): SessionStore => {
     const ks = keyspace(namespace)
@@ -169,11 +199,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 
     return {
       now: Effect.flatMap(offset, (off) =>
-        Effect.tryPromise({
-          try: () => client.time(),
-          catch: (cause) => new RedisError({ message: "Redis failed answering TIME", cause })
-        }).pipe(
-          Effect.map(([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + Number(off))
+        Effect.map(
+          call("TIME", () => client.time()),
+          ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + Number(off)
         )),
       create: (input) =>
         Effect.flatMap(

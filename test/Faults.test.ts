@@ -1,0 +1,137 @@
+/**
+ * Faults, on private servers only: stalls (CLIENT PAUSE, DEBUG SLEEP) end in typed timeouts; a
+ * crash and restart (AOF on) loses nothing acknowledged and needs no app restart; layers leave
+ * nothing behind.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { uniqueNamespace } from "./utils/backends.js"
+import { keyspaceViolations } from "./utils/keyspace.js"
+import { rawClient } from "./utils/redisClient.js"
+import { privateRedisServer, startRedisServer } from "./utils/redisServer.js"
+
+/** A manager on its own connection to `url`, built in the test's scope. */
+const managerAt = (url: string, namespace = uniqueNamespace("fault"), timeout = Duration.millis(400)) =>
+  Effect.flatMap(
+    Layer.build(RedisLayer.layer({ url, timeout, redis: { retryStrategy: () => 50 } })),
+    (context) => SessionManager.make({ namespace, wipeInterval: 0 }).pipe(Effect.provide(context))
+  )
+
+describe("stalls", () => {
+  it.live("a paused server makes operations fail with a timeout RedisError, then they work again", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const raw = yield* rawClient(server.url)
+      const sm = yield* managerAt(server.url)
+      const session = yield* sm.create("alice")
+      yield* Effect.promise(() => raw.call("CLIENT", "PAUSE", "1500", "WRITE"))
+      const error = yield* Effect.flip(sm.get(session.sessionId))
+      assert.strictEqual(error._tag, "RedisError")
+      if (error._tag === "RedisError") assert.isTrue(error.timeout)
+      yield* Effect.promise(() => raw.call("CLIENT", "UNPAUSE"))
+      assert.strictEqual((yield* sm.get(session.sessionId)).userId, "alice")
+    }).pipe(Effect.scoped))
+
+  it.live("DEBUG SLEEP makes operations fail with a timeout RedisError, then they work again", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const raw = yield* rawClient(server.url)
+      const sm = yield* managerAt(server.url)
+      const session = yield* sm.create("bob")
+      const sleeping = raw.call("DEBUG", "SLEEP", "1")
+      const error = yield* Effect.flip(sm.exists(session.sessionId))
+      assert.strictEqual(error._tag, "RedisError")
+      if (error._tag === "RedisError") assert.isTrue(error.timeout)
+      yield* Effect.promise(() => sleeping)
+      assert.isTrue(yield* sm.exists(session.sessionId))
+    }).pipe(Effect.scoped))
+})
+
+describe("crash and restart", () => {
+  it.live(
+    "with AOF on, every acknowledged session survives a kill -9 and the app recovers by itself",
+    () =>
+      Effect.gen(function*() {
+        const dir = mkdtempSync(join(tmpdir(), "effect-redisess-aof-"))
+        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+        const aof = ["--appendonly", "yes", "--appendfsync", "always"]
+        const first = yield* Effect.promise(() => startRedisServer({ dir, args: aof }))
+        const namespace = uniqueNamespace("crash")
+        const sm = yield* managerAt(first.url, namespace)
+
+        const acknowledged = new Set<string>()
+        const load = Effect.forEach(
+          Array.from({ length: 400 }, (_, i) => i),
+          (i) =>
+            Effect.either(sm.create(`user${i % 20}`)).pipe(
+              Effect.tap((result) => {
+                if (result._tag === "Right") acknowledged.add(result.right.sessionId)
+              })
+            ),
+          { concurrency: 16, discard: true }
+        )
+        const loading = yield* Effect.fork(load)
+        // kill it mid-load, once some sessions were acknowledged
+        yield* Effect.sleep(Duration.millis(10)).pipe(Effect.repeat({ until: () => acknowledged.size >= 50 }))
+        yield* Effect.promise(() => first.stop("SIGKILL"))
+        yield* Effect.sleep(Duration.millis(500))
+        yield* Fiber.interrupt(loading)
+        assert.isAbove(acknowledged.size, 0)
+
+        // while it is down: typed errors
+        const down = yield* Effect.flip(sm.count())
+        assert.strictEqual(down._tag, "RedisError")
+
+        const second = yield* Effect.acquireRelease(
+          Effect.promise(() => startRedisServer({ port: first.port, dir, args: aof })),
+          (server) => Effect.promise(() => server.stop())
+        )
+        // the same manager recovers without a restart of the app (its script cache is gone: EVAL fallback)
+        const count = yield* sm.count().pipe(
+          Effect.retry({ schedule: Schedule.spaced(Duration.millis(100)), times: 100 })
+        )
+        assert.isAtLeast(count, acknowledged.size)
+        for (const id of acknowledged) assert.isTrue(yield* sm.exists(id), id)
+        const raw = yield* rawClient(second.url)
+        assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(raw, namespace)), [])
+        yield* sm.create("after-restart")
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
+
+describe("resource hygiene", () => {
+  it.live("building and releasing the layers many times leaves no connection, fiber or timer behind", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const raw = yield* rawClient(server.url)
+      const clients = () =>
+        Effect.promise(() => raw.client("LIST") as Promise<string>).pipe(
+          Effect.map((list) => list.trim().split("\n").length)
+        )
+      const baselineClients = yield* clients()
+      const baselineHandles = process.getActiveResourcesInfo().length
+      const live = SessionManager.layer({ namespace: uniqueNamespace("hygiene"), wipeInterval: 0.05 }).pipe(
+        Layer.provideMerge(RedisLayer.layer({ url: server.url }))
+      )
+      for (let i = 0; i < 30; i++) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const context = yield* Layer.build(live)
+          yield* Effect.sleep(Duration.millis(5))
+          void context
+        }))
+      }
+      yield* Effect.sleep(Duration.millis(100))
+      assert.strictEqual(yield* clients(), baselineClients)
+      assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
+    }).pipe(Effect.scoped))
+})
