@@ -229,7 +229,11 @@ export const connect = (options: ConnectOptions = {}): Effect.Effect<Redis, Redi
     : Redacted.value(options.url)
   const where = url === undefined ? "Redis" : `Redis at ${redactUrl(url)}`
   return Effect.gen(function*() {
-    const redisOptions: Omit<RedisOptions, "replyMapping"> = { lazyConnect: true, ...options.redis }
+    const redisOptions: Omit<RedisOptions, "replyMapping"> = {
+      ...connectionDefaults,
+      ...options.redis,
+      lazyConnect: true
+    }
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const client = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions)
@@ -270,6 +274,20 @@ export const connect = (options: ConnectOptions = {}): Effect.Effect<Redis, Redi
     return client
   })
 }
+
+/**
+ * ioredis options `layer` and `connect` use unless `redis` overrides them. While the connection is
+ * down, commands fail at once with a `RedisError` instead of waiting in ioredis' offline queue, and
+ * commands in flight when it dropped are not sent again after reconnecting: a call that already
+ * failed (or timed out) for the caller never runs later behind its back. ioredis reconnects by
+ * itself.
+ *
+ * @since 0.1.0
+ */
+export const connectionDefaults = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false
+} as const satisfies RedisOptions
 
 const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<credentials>@")
 

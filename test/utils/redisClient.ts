@@ -9,6 +9,7 @@ export const rawClient = (url: string) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const client = new Redis(url, { lazyConnect: true })
+      client.on("error", () => {}) // tests kill servers on purpose; commands still reject
       await client.connect()
       return client
     }),

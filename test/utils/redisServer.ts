@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -149,3 +149,57 @@ export const privateRedisServer = (options: StartOptions = {}) =>
     Effect.promise(() => startRedisServer(options)),
     (server) => Effect.promise(() => server.stop())
   )
+
+/** A running Redis Sentinel. */
+export interface Sentinel {
+  readonly port: number
+  readonly pid: number
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a Sentinel (the same `redis-server` binary) monitoring `masterName` at `masterPort`. */
+export const startSentinel = async (masterName: string, masterPort: number): Promise<Sentinel> => {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), "effect-redisess-sentinel-"))
+  const config = join(dir, "sentinel.conf")
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+      `sentinel down-after-milliseconds ${masterName} 1000`,
+      `sentinel failover-timeout ${masterName} 3000`,
+      `sentinel parallel-syncs ${masterName} 1`,
+      ""
+    ].join("\n")
+  )
+  const child = spawn("redis-server", [config, "--sentinel"], { stdio: ["ignore", "ignore", "pipe"] })
+  let exited = false
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      exited = true
+      resolve()
+    })
+  )
+  try {
+    await waitForPing(port, () => exited, 10_000)
+  } catch (error) {
+    child.kill("SIGKILL")
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+  const pid = child.pid ?? 0
+  return {
+    port,
+    pid,
+    stop: async () => {
+      if (!exited) {
+        process.kill(pid, "SIGKILL")
+        await exit
+      }
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
