@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -134,4 +135,54 @@ describe("resource hygiene", () => {
       assert.strictEqual(yield* clients(), baselineClients)
       assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
     }).pipe(Effect.scoped))
+})
+
+describe("wipe under load", () => {
+  it.live(
+    "the wipe fiber clears 20,000 expired sessions in bounded batches while other operations go on",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* privateRedisServer()
+        const raw = yield* rawClient(server.url)
+        const namespace = uniqueNamespace("wipe")
+        const offset = yield* Ref.make(0)
+        const context = yield* Layer.build(
+          RedisLayer.layer({ url: server.url, batchSize: 500, clockOffset: Ref.get(offset) })
+        )
+        const loader = yield* SessionManager.make({ namespace, wipeInterval: 0, ttl: 5 }).pipe(Effect.provide(context))
+        yield* Effect.forEach(Array.from({ length: 20_000 }, (_, i) => i), (i) => loader.create(`user${i % 500}`), {
+          concurrency: 64,
+          discard: true
+        })
+        const keeper = yield* loader.create("keeper", { ttl: 0 })
+        yield* Ref.set(offset, 10_000) // every session but the keeper has expired
+        yield* Effect.promise(() => raw.config("RESETSTAT"))
+
+        // the manager whose fiber wipes, and a load of other operations meanwhile
+        const wiping = yield* SessionManager.make({ namespace, wipeInterval: 0.05 }).pipe(Effect.provide(context))
+        const latencies: Array<number> = []
+        const load = Effect.gen(function*() {
+          const start = performance.now()
+          const s = yield* wiping.create("busy")
+          yield* wiping.get(s.sessionId)
+          yield* wiping.kill(s.sessionId)
+          latencies.push(performance.now() - start)
+        })
+        const expiries = () => Effect.promise(() => raw.zcard(`{${namespace}}:x`))
+        const loading = yield* load.pipe(Effect.forever, Effect.fork)
+        yield* expiries().pipe(Effect.repeat({ schedule: Schedule.spaced(Duration.millis(20)), until: (n) => n === 0 }))
+        yield* Fiber.interrupt(loading)
+        const stats = yield* Effect.promise(() => raw.info("commandstats"))
+        const evalshaCalls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+        assert.isAtLeast(evalshaCalls, 40) // 20,000 sessions, at most 500 a call
+        assert.isTrue(yield* wiping.exists(keeper.sessionId))
+        assert.isAbove(latencies.length, 0)
+        assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(raw, namespace)), [])
+        console.log(
+          `wipe under load: ${latencies.length} create+get+kill rounds ran during the wipe, ` +
+            `slowest ${Math.max(...latencies).toFixed(1)} ms`
+        )
+      }).pipe(Effect.scoped),
+    60_000
+  )
 })

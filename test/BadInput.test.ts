@@ -1,0 +1,120 @@
+/**
+ * Bad input, as properties over both backends: every input gives a correct result or a typed
+ * ValidationError, never a defect, and a refused input changes nothing.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
+import * as Schema from "effect/Schema"
+import * as SessionManager from "../src/SessionManager.js"
+import { backends, uniqueNamespace } from "./utils/backends.js"
+
+const fields = { groupId: Schema.Number }
+const manager = SessionManager.make({ namespace: uniqueNamespace("bad"), additionalFields: fields, wipeInterval: 0 })
+
+const userIds = FastCheck.oneof(
+  FastCheck.string({ unit: "binary", maxLength: 40 }),
+  FastCheck.string({ unit: "grapheme", minLength: 500, maxLength: 520 }),
+  FastCheck.constantFrom("", " ", "{", "}", "{x}", "*", "?", "[a]", ":", "a:b:c", "\u0000", "\uD800", "😀")
+)
+const sessionIds = FastCheck.oneof(
+  FastCheck.string({ unit: "binary", maxLength: 30 }),
+  FastCheck.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+  FastCheck.stringMatching(/^[A-Za-z0-9_-]{21,23}[*:{}]?$/)
+)
+const numbers = FastCheck.oneof(
+  FastCheck.double(),
+  FastCheck.integer(),
+  FastCheck.constantFrom(-1, 0, 1e-4, 1e12, Number.MAX_VALUE, -0, NaN, Infinity, -Infinity)
+)
+
+/** The outcome, or a test failure when the effect died (a defect) instead of failing with a typed error. */
+const settled = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    if (Exit.isFailure(exit) && exit.cause._tag !== "Fail") assert.fail(`defect: ${String(exit.cause)}`)
+    return exit
+  })
+
+describe.each(backends)("bad input on %s", (_name, backend) => {
+  layer(backend)((it) => {
+    it.scoped.prop(
+      "any user id: a session, or a ValidationError and nothing created",
+      [userIds],
+      ([userId]) =>
+        Effect.gen(function*() {
+          const sm = yield* manager
+          const before = yield* sm.count()
+          const exit = yield* settled(sm.create(userId, { fields: { groupId: 1 } }))
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value.userId, userId)
+            assert.deepStrictEqual<unknown>(yield* sm.getUserSessions(userId), [exit.value.sessionId])
+            assert.strictEqual(yield* sm.killUser(userId), 1)
+          } else {
+            assert.strictEqual(exit.cause._tag === "Fail" && exit.cause.error._tag, "ValidationError")
+          }
+          assert.strictEqual(yield* sm.count(), before)
+        }),
+      { fastCheck: { numRuns: 60 } }
+    )
+
+    it.scoped.prop(
+      "any session id: found, not found, or a ValidationError",
+      [sessionIds],
+      ([sessionId]) =>
+        Effect.gen(function*() {
+          const sm = yield* manager
+          const mine = yield* sm.create("owner", { fields: { groupId: 1 } })
+          for (
+            const exit of [
+              yield* settled(sm.get(sessionId)),
+              yield* settled(sm.write(sessionId, { groupId: 2 })),
+              yield* settled(sm.setData(sessionId, "k", 1)),
+              yield* settled(sm.rotate(sessionId)),
+              yield* settled(sm.kill(sessionId))
+            ] as ReadonlyArray<Exit.Exit<unknown, { readonly _tag: string }>>
+          ) {
+            if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+              assert.oneOf(exit.cause.error._tag, ["ValidationError", "SessionNotFound"])
+            }
+          }
+          assert.isTrue(yield* sm.exists(mine.sessionId))
+          yield* sm.kill(mine.sessionId)
+        }),
+      { fastCheck: { numRuns: 60 } }
+    )
+
+    it.scoped.prop(
+      "any ttl or window: applied exactly, or a ValidationError",
+      [numbers],
+      ([n]) =>
+        Effect.gen(function*() {
+          const sm = yield* manager
+          const created = yield* settled(sm.create("ttl", { ttl: n, fields: { groupId: 1 } }))
+          if (Exit.isSuccess(created)) {
+            assert.isTrue(Number.isFinite(n) && n >= 0)
+            assert.strictEqual(created.value.ttl, Math.round(n * 1000) / 1000)
+            yield* sm.kill(created.value.sessionId)
+          }
+          const counted = yield* settled(sm.count(n))
+          assert.strictEqual(Exit.isSuccess(counted), Number.isFinite(n) && n >= 0)
+          assert.strictEqual(yield* sm.countForUser("ttl"), 0)
+        }),
+      { fastCheck: { numRuns: 60 } }
+    )
+
+    it.scoped.prop("any field or data value: stored as given, or a ValidationError and nothing written", [
+      FastCheck.anything({ withDate: true, withTypedArray: true, withMap: true, withNullPrototype: true })
+    ], ([value]) =>
+      Effect.gen(function*() {
+        const sm = yield* manager
+        const s = yield* sm.create("values", { fields: { groupId: 1 } })
+        const written = yield* settled(sm.write(s.sessionId, { groupId: value as number }))
+        if (Exit.isSuccess(written)) assert.strictEqual(written.value.fields.groupId, value)
+        else assert.strictEqual((yield* sm.get(s.sessionId)).fields.groupId, 1)
+        const stored = yield* settled(sm.setData(s.sessionId, { v: value as never }))
+        if (Exit.isFailure(stored)) assert.deepStrictEqual(yield* sm.getAllData(s.sessionId), {})
+        yield* sm.kill(s.sessionId)
+      }), { fastCheck: { numRuns: 80 } })
+  })
+})
