@@ -140,6 +140,11 @@ export interface SessionStore {
   readonly count: (query: { readonly userId?: string; readonly windowMs: number }) => Effect.Effect<number, RedisError>
   /** Lists ids, oldest access first. */
   readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  /**
+   * Records the namespace's shard count when it has none and returns the recorded one, so that a
+   * manager started with another count can refuse to run rather than split the data.
+   */
+  readonly shardCount: (requested: number) => Effect.Effect<number, RedisError>
   /** The user's least recently accessed live session (touched when asked). */
   readonly oldest: (
     userId: string,
@@ -153,8 +158,8 @@ export interface SessionStore {
  * @since 0.1.0
  */
 export interface RedisClientService {
-  /** The store of one (already validated) namespace. */
-  readonly store: (namespace: string) => SessionStore
+  /** The store of one (already validated) namespace, spread over `shards` hash slots. */
+  readonly store: (namespace: string, shards: number) => SessionStore
 }
 
 /**

@@ -10,7 +10,8 @@ import * as Schema from "effect/Schema"
 
 /**
  * A session id: 22 URL-safe base64 characters (128 random bits from the platform's cryptographic
- * generator). Anything else is rejected before a key is built from it.
+ * generator), preceded by its shard and a dot (`3.…`) in a namespace spread over several shards.
+ * Anything else is rejected before a key is built from it.
  *
  * @example
  * import { Schema } from "effect"
@@ -20,7 +21,9 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  */
 export const SessionId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_-]{22}$/, { message: () => "a session id is 22 characters of A-Z a-z 0-9 _ -" }),
+  Schema.pattern(/^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{22}$/, {
+    message: () => "a session id is 22 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
+  }),
   Schema.brand("SessionId")
 )
 
@@ -119,6 +122,15 @@ export const Ttl = Schema.transformOrFail(
     },
     encode: (millis) => ParseResult.succeed(millis / 1000)
   }
+)
+
+/**
+ * How many hash slots a namespace is spread over: an integer from 1 to 1024.
+ *
+ * @since 0.1.0
+ */
+export const Shards = Schema.Int.pipe(
+  Schema.between(1, 1024, { message: () => "shards is an integer from 1 to 1024" })
 )
 
 /**

@@ -33,6 +33,7 @@ import type { RedisError } from "./Errors.js"
 import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import * as DataOps from "./internal/dataOps.js"
 import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
+import { sessionShard, userShard } from "./internal/keys.js"
 import { RedisClient } from "./RedisLayer.js"
 import type { StoredRead } from "./RedisLayer.js"
 import * as S from "./Schema.js"
@@ -84,6 +85,15 @@ export interface Options<F extends FieldSchemas = NoFields> {
    * a `Duration`; `0` = no limit, the default). Sessions may override it at creation.
    */
   readonly maxLifetime?: number | Duration.Duration
+  /**
+   * How many Redis Cluster hash slots the namespace is spread over (1 to 1024, default 1). Each
+   * user, with all their sessions and their slice of the indexes, lives in one slot, so every
+   * per-session and per-user operation stays one atomic script; namespace-wide queries fan out
+   * over the shards. On a single server keep 1; on a Cluster, a few times the number of masters
+   * (e.g. 16 for 3 to 5 masters). A namespace keeps the count it was started with: a manager
+   * started with another one fails with a `ValidationError` rather than split the data.
+   */
+  readonly shards?: number
   /** The most live sessions one user may have (a positive integer); no limit when absent. */
   readonly maxSessionsPerUser?: number
   /**
@@ -180,9 +190,9 @@ export interface SessionManagerService<A = AnyFields> extends DataOpsShape {
   ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
   /** Kills one session; succeeds when it is already gone. */
   readonly kill: (sessionId: string) => Effect.Effect<void, ValidationError | RedisError>
-  /** Kills every session of a user; returns how many were removed. */
+  /** Kills every session of a user; returns how many live sessions it ended. */
   readonly killUser: (userId: string) => Effect.Effect<number, ValidationError | RedisError>
-  /** Kills every session of the namespace; returns how many were removed. */
+  /** Kills every session of the namespace; returns how many live sessions it ended. */
   readonly killAll: Effect.Effect<number, RedisError>
   /** Number of live sessions accessed within the last `secs` seconds (all when 0 or absent). */
   readonly count: (secs?: number) => Effect.Effect<number, ValidationError | RedisError>
@@ -240,10 +250,15 @@ const validWindow = validate(S.WindowSeconds, "window (seconds)")
 const windowMillis = (secs: number | undefined) =>
   secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
 
-/** 128 bits from the platform's cryptographic generator, URL-safe base64 (22 characters). */
-const newSessionId: Effect.Effect<S.SessionId> = Effect.sync(() =>
-  Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16))) as S.SessionId
-)
+/**
+ * 128 bits from the platform's cryptographic generator, URL-safe base64 (22 characters), after the
+ * shard and a dot when the namespace has more than one shard.
+ */
+const newSessionId = (shard: number, shards: number): Effect.Effect<S.SessionId> =>
+  Effect.sync(() => {
+    const random = Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+    return (shards === 1 ? random : `${shard}.${random}`) as S.SessionId
+  })
 
 /** JSON text of an encoded field value; refuses what JSON would silently change (NaN, Infinity, bigint). */
 const toJson = (name: string, value: unknown): Either.Either<string, ValidationError> => {
@@ -278,7 +293,7 @@ export const make = <F extends FieldSchemas = NoFields>(
   options: Options<F>
 ): Effect.Effect<
   SessionManagerService<Schema.Struct.Type<F>>,
-  ValidationError,
+  ValidationError | RedisError,
   RedisClient | Scope.Scope
 > =>
   Effect.gen(function*() {
@@ -308,7 +323,18 @@ export const make = <F extends FieldSchemas = NoFields>(
       maxSessionBytes: yield* validBytes(options.maxDataBytes ?? SessionData.defaultLimits.maxSessionBytes)
     }
 
-    const store = (yield* RedisClient).store(namespace)
+    const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
+    const store = (yield* RedisClient).store(namespace, shards)
+    const recordedShards = yield* store.shardCount(shards)
+    if (recordedShards !== shards) {
+      return yield* Effect.fail(
+        new ValidationError({
+          message: `Invalid shards: namespace ${namespace} holds data spread over ${recordedShards} shard(s), and ` +
+            `this manager was started with ${shards}. Changing shards would split its sessions: start it with ` +
+            `shards: ${recordedShards}, or use a new namespace.`
+        })
+      )
+    }
     const dataOps = DataOps.make(store, dataLimits)
 
     /**
@@ -397,7 +423,7 @@ export const make = <F extends FieldSchemas = NoFields>(
             onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
             onRight: Effect.succeed
           })
-          const sessionId = yield* newSessionId
+          const sessionId = yield* newSessionId(userShard(user, shards), shards)
           const created = yield* store.create({
             sessionId,
             userId: user,
@@ -433,7 +459,7 @@ export const make = <F extends FieldSchemas = NoFields>(
       rotate: (sessionId) =>
         Effect.gen(function*() {
           const id = yield* validSessionId(sessionId)
-          const newId = yield* newSessionId
+          const newId = yield* newSessionId(sessionShard(id), shards)
           const read = yield* store.rotate(id, newId)
           if (Option.isNone(read)) return yield* Effect.fail(new SessionNotFound({ sessionId: id }))
           return yield* toSession(newId, read.value)
@@ -526,9 +552,13 @@ export const make = <F extends FieldSchemas = NoFields>(
  */
 export const layer = <F extends FieldSchemas = NoFields>(
   options: Options<F>
-): Layer.Layer<SessionManager, ValidationError, RedisClient> =>
+): Layer.Layer<SessionManager, ValidationError | RedisError, RedisClient> =>
   // The typed service is used through the loosely typed tag: inputs are validated at run time.
   Layer.scoped(
     SessionManager,
-    make(options) as unknown as Effect.Effect<SessionManagerService, ValidationError, RedisClient | Scope.Scope>
+    make(options) as unknown as Effect.Effect<
+      SessionManagerService,
+      ValidationError | RedisError,
+      RedisClient | Scope.Scope
+    >
   )

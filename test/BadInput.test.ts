@@ -7,11 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
-import * as SessionManager from "../src/SessionManager.js"
-import { backends, uniqueNamespace } from "./utils/backends.js"
+import { backends, makeManager, uniqueNamespace } from "./utils/backends.js"
 
 const fields = { groupId: Schema.Number }
-const manager = SessionManager.make({ namespace: uniqueNamespace("bad"), additionalFields: fields, wipeInterval: 0 })
 
 const userIds = FastCheck.oneof(
   FastCheck.string({ unit: "binary", maxLength: 40 }),
@@ -37,6 +35,7 @@ const settled = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A
   })
 
 describe.each(backends)("bad input on %s", (_name, backend) => {
+  const manager = makeManager({ namespace: uniqueNamespace("bad"), additionalFields: fields, wipeInterval: 0 })
   layer(backend)((it) => {
     it.scoped.prop(
       "any user id: a session, or a ValidationError and nothing created",

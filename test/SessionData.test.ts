@@ -9,11 +9,11 @@ import * as Schema from "effect/Schema"
 import * as Session from "../src/Session.js"
 import type { DataValue } from "../src/SessionData.js"
 import * as SessionManager from "../src/SessionManager.js"
-import { advance, backends, uniqueNamespace } from "./utils/backends.js"
+import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
   options: Partial<SessionManager.Options<F>> = {}
-) => SessionManager.make<F>({ namespace: uniqueNamespace("data"), wipeInterval: 0, ...options })
+) => makeManager<F>({ namespace: uniqueNamespace("data"), wipeInterval: 0, ...options })
 
 const leaf: FastCheck.Arbitrary<DataValue> = FastCheck.oneof(
   FastCheck.string({ unit: "binary" }),

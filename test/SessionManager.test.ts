@@ -9,11 +9,11 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Session from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
-import { advance, backends, uniqueNamespace } from "./utils/backends.js"
+import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
   options: Partial<SessionManager.Options<F>> = {}
-) => SessionManager.make<F>({ namespace: uniqueNamespace(), ...options })
+) => makeManager<F>({ namespace: uniqueNamespace(), ...options })
 
 const sorted = (values: ReadonlyArray<string>) => [...values].sort()
 
@@ -24,7 +24,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
         Effect.gen(function*() {
           const m = yield* manager({ ttl: 120 })
           const created = yield* m.create("alice")
-          assert.match(created.sessionId, /^[A-Za-z0-9_-]{22}$/)
+          assert.match(created.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
           assert.strictEqual(created.userId, "alice")
           assert.strictEqual(created.ttl, 120)
           assert.strictEqual(created.lastAccess, created.createdAt)
@@ -40,7 +40,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const sessions = yield* Effect.all(Array.from({ length: 200 }, () => m.create("bob")), { concurrency: 20 })
           const ids = new Set(sessions.map((s) => s.sessionId))
           assert.strictEqual(ids.size, 200)
-          for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/)
+          for (const id of ids) assert.match(id, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
           assert.strictEqual(yield* m.countForUser("bob"), 200)
         }))
 
@@ -309,8 +309,8 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
       it.scoped("stored values that no longer decode fail with a DecodeError naming the field", () =>
         Effect.gen(function*() {
           const namespace = uniqueNamespace()
-          const before = yield* SessionManager.make({ namespace, additionalFields: { groupId: Schema.String } })
-          const after = yield* SessionManager.make({ namespace, additionalFields: { groupId: Schema.Number } })
+          const before = yield* makeManager({ namespace, additionalFields: { groupId: Schema.String } })
+          const after = yield* makeManager({ namespace, additionalFields: { groupId: Schema.Number } })
           const s = yield* before.create("sybil", { fields: { groupId: "admins" } })
           const error = yield* Effect.flip(after.get(s.sessionId))
           assert.strictEqual(error._tag, "DecodeError")
@@ -378,7 +378,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
       it.scoped("bad options fail make with a ValidationError", () =>
         Effect.gen(function*() {
           for (const namespace of ["", "{app}", "a b", "x".repeat(65)]) {
-            const error = yield* Effect.flip(SessionManager.make({ namespace }))
+            const error = yield* Effect.flip(makeManager({ namespace }))
             assert.strictEqual(error._tag, "ValidationError")
             assert.include(error.message, "namespace")
           }
@@ -409,6 +409,36 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual((yield* Effect.flip(theirs.get(s.sessionId)))._tag, "SessionNotFound")
           yield* theirs.kill(s.sessionId)
           assert.isTrue(yield* mine.exists(s.sessionId))
+        }))
+    })
+
+    describe("shards", () => {
+      it.scoped("a namespace keeps its shard count: a manager started with another one is refused", () =>
+        Effect.gen(function*() {
+          const namespace = uniqueNamespace()
+          const first = yield* makeManager({ namespace, shards: 4 })
+          yield* first.create("nia")
+          const error = yield* Effect.flip(makeManager({ namespace, shards: 8 }))
+          assert.strictEqual(error._tag, "ValidationError")
+          assert.include(error.message, "4 shard")
+          const again = yield* makeManager({ namespace, shards: 4 })
+          assert.strictEqual(yield* again.count(), 1)
+          assert.strictEqual((yield* Effect.flip(makeManager({ namespace, shards: 0 })))._tag, "ValidationError")
+        }))
+
+      it.scoped("sessions of a sharded namespace carry their shard and are found by id", () =>
+        Effect.gen(function*() {
+          const m = yield* makeManager({ namespace: uniqueNamespace(), shards: 8 })
+          const sessions = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `user${i}`), (u) => m.create(u))
+          const shards = new Set(sessions.map((s) => s.sessionId.split(".")[0]))
+          assert.isAbove(shards.size, 1)
+          for (const s of sessions) assert.strictEqual((yield* m.get(s.sessionId)).userId, s.userId)
+          // a user's sessions all share the user's shard
+          const more = yield* Effect.all([m.create("user0"), m.create("user0")])
+          assert.strictEqual(new Set([sessions[0]!, ...more].map((s) => s.sessionId.split(".")[0])).size, 1)
+          assert.strictEqual(yield* m.count(), 42)
+          assert.strictEqual((yield* m.getAllUsers()).length, 40)
+          assert.strictEqual(yield* m.killAll, 42)
         }))
     })
 
@@ -544,7 +574,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           yield* advance(5)
           const rotated = yield* m.rotate(s.sessionId)
           assert.notStrictEqual(rotated.sessionId, s.sessionId)
-          assert.match(rotated.sessionId, /^[A-Za-z0-9_-]{22}$/)
+          assert.match(rotated.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
           assert.strictEqual(rotated.userId, "gus")
           assert.strictEqual(rotated.createdAt, s.createdAt)
           assert.deepStrictEqual(rotated.fields, { role: "user" })

@@ -56,22 +56,25 @@ const memoryPair = Effect.gen(function*() {
   } satisfies Pair
 })
 
-const redisPair = Effect.gen(function*() {
-  const namespace = uniqueNamespace("storm")
-  const offset = yield* Ref.make(0)
-  const connection = () =>
-    Layer.build(RedisLayer.layer({ url: inject("redisUrl"), clockOffset: Ref.get(offset) })).pipe(
-      Effect.flatMap((context) =>
-        SessionManager.make({ namespace, additionalFields: fields, wipeInterval: 0 }).pipe(Effect.provide(context))
+const redisPair = (shards = 1) =>
+  Effect.gen(function*() {
+    const namespace = uniqueNamespace("storm")
+    const offset = yield* Ref.make(0)
+    const connection = () =>
+      Layer.build(RedisLayer.layer({ url: inject("redisUrl"), clockOffset: Ref.get(offset) })).pipe(
+        Effect.flatMap((context) =>
+          SessionManager.make({ namespace, additionalFields: fields, wipeInterval: 0, shards }).pipe(
+            Effect.provide(context)
+          )
+        )
       )
-    )
-  return {
-    a: yield* connection(),
-    b: yield* connection(),
-    advance: (seconds: number) => Ref.update(offset, (ms) => ms + seconds * 1000),
-    namespace
-  } satisfies Pair
-})
+    return {
+      a: yield* connection(),
+      b: yield* connection(),
+      advance: (seconds: number) => Ref.update(offset, (ms) => ms + seconds * 1000),
+      namespace
+    } satisfies Pair
+  })
 
 /** Runs `fibers` concurrent workers of `steps` random operations each; returns the ids known dead. */
 const storm = (pair: Pair, seed: number, fibers: number, steps: number) =>
@@ -158,9 +161,9 @@ describe("concurrency storm", () => {
       yield* checkInvariants(pair.a, dead)
     }))
 
-  it.scoped("redis: invariants hold after a storm from two connections, over the raw keyspace too", () =>
+  it.scoped("redis, 4 shards: invariants hold after a storm from two connections, over the raw keyspace too", () =>
     Effect.gen(function*() {
-      const pair = yield* redisPair
+      const pair = yield* redisPair(4)
       const raw = yield* rawClient(inject("redisUrl"))
       for (const seed of [1, 2, 3]) {
         const dead = yield* storm(pair, seed, 8, 80)
@@ -245,12 +248,14 @@ const observe = (pair: Pair, seed: number, steps: number) =>
   })
 
 describe("differential", () => {
-  it.scoped("the in-memory fake and Redis agree on random operation sequences", () =>
+  it.scoped("the in-memory fake, Redis and Redis with 4 shards agree on random operation sequences", () =>
     Effect.gen(function*() {
       for (const seed of [11, 12, 13]) {
         const fromMemory = yield* Effect.flatMap(memoryPair, (pair) => observe(pair, seed, 150))
-        const fromRedis = yield* Effect.flatMap(redisPair, (pair) => observe(pair, seed, 150))
+        const fromRedis = yield* Effect.flatMap(redisPair(1), (pair) => observe(pair, seed, 150))
+        const fromShards = yield* Effect.flatMap(redisPair(4), (pair) => observe(pair, seed, 150))
         assert.deepStrictEqual(fromRedis, fromMemory, `seed ${seed}`)
+        assert.deepStrictEqual(fromShards, fromRedis, `seed ${seed}, 4 shards`)
       }
     }))
 })

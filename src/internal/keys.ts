@@ -1,40 +1,63 @@
 /**
- * Key naming, in one place. Every key of a namespace starts with the Redis Cluster hash tag
- * `{namespace}`, so all keys one script touches hash to one slot.
+ * Key naming and sharding, in one place. A namespace is spread over `shards` Redis Cluster hash
+ * slots: every key of shard `s` starts with the hash tag `{namespace#s}` (`{namespace}` when there
+ * is one shard), so all keys one script touches hash to one slot.
  *
- * Layout (namespace `app`):
+ * Layout of one shard (namespace `app`, one shard):
  * - `{app}:s:<sessionId>`  hash: one session (fields in `Schema.HashField`)
  * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms)
- * - `{app}:a`              sorted set: every session id, scored by last access (ms)
- * - `{app}:x`              sorted set: ids of sessions that expire, scored by expiry (ms)
- * - `{app}:U`              sorted set: user ids with sessions, scored by their latest access (ms)
+ * - `{app}:a`              sorted set: the shard's session ids, scored by last access (ms)
+ * - `{app}:x`              sorted set: ids of the shard's sessions that expire, scored by expiry (ms)
+ * - `{app}:U`              sorted set: the shard's user ids, scored by their latest access (ms)
+ * - `{app}:meta`           hash: `shards`, the namespace's shard count (always under `{app}`; no TTL)
  *
- * User ids go last in their key, after a fixed prefix whose namespace can hold no brace, so no
- * user id can reach another key type, another namespace, or change the hash slot.
+ * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
+ * more than one shard starts with its shard (`3.<22 characters>`), so a lookup by id goes straight
+ * to its slot. User ids go last in their key, after a fixed prefix whose namespace can hold no
+ * brace or `#`, so no user id can reach another key type, namespace or slot.
  */
 
-/** The keys of one namespace. */
+/** The keys of one shard of a namespace. */
 export interface Keyspace {
   readonly namespace: string
-  /** `{namespace}:`: scripts build session and user keys from it. */
+  /** `{namespace}:` or `{namespace#shard}:`: scripts build session and user keys from it. */
   readonly prefix: string
   readonly activity: string
   readonly expiries: string
   readonly users: string
+  /** `{namespace}:meta`, whatever the shard: the namespace's record of its shard count. */
+  readonly meta: string
   readonly session: (sessionId: string) => string
   readonly user: (userId: string) => string
 }
 
-/** The keyspace of a (validated) namespace. */
-export const keyspace = (namespace: string): Keyspace => {
-  const prefix = `{${namespace}}:`
+/** The keyspace of shard `shard` of a (validated) namespace spread over `shards` shards. */
+export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => {
+  const prefix = shards === 1 ? `{${namespace}}:` : `{${namespace}#${shard}}:`
   return {
     namespace,
     prefix,
     activity: `${prefix}a`,
     expiries: `${prefix}x`,
     users: `${prefix}U`,
+    meta: `{${namespace}}:meta`,
     session: (sessionId) => `${prefix}s:${sessionId}`,
     user: (userId) => `${prefix}u:${userId}`
   }
+}
+
+const encoder = new TextEncoder()
+
+/** The shard of a user: FNV-1a (32 bits) of its UTF-8 bytes, modulo `shards`. */
+export const userShard = (userId: string, shards: number): number => {
+  if (shards === 1) return 0
+  let hash = 0x811c9dc5
+  for (const byte of encoder.encode(userId)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  return hash % shards
+}
+
+/** The shard a (validated) session id names: its prefix before the dot, 0 when it has none. */
+export const sessionShard = (sessionId: string): number => {
+  const dot = sessionId.indexOf(".")
+  return dot < 0 ? 0 : Number(sessionId.slice(0, dot))
 }

@@ -32,14 +32,20 @@ local function keep(key, before, need)
 end
 
 -- Removes a session and every index entry of it. uid is a hint for when the hash is gone.
+-- Reads come before writes: on a Cluster slot being migrated, a key already moved fails the
+-- read, so the script stops before it has changed anything of this session.
 local function remove(sid, uid)
   local sk = P .. 's:' .. sid
   uid = redis.call('HGET', sk, 'u') or uid
+  local uk = nil
+  if uid then
+    uk = P .. 'u:' .. uid
+    redis.call('EXISTS', uk)
+  end
   redis.call('DEL', sk)
   redis.call('ZREM', A, sid)
   redis.call('ZREM', X, sid)
-  if uid then
-    local uk = P .. 'u:' .. uid
+  if uk then
     redis.call('ZREM', uk, sid)
     local top = redis.call('ZREVRANGE', uk, 0, 0, 'WITHSCORES')
     if #top == 0 then redis.call('ZREM', U, uid) else redis.call('ZADD', U, top[2], uid) end
@@ -61,24 +67,21 @@ local function need(now, exp)
   return 0
 end
 
--- Puts a session in its indexes as accessed at now.
+-- Puts a session in its indexes as accessed at now (all reads first, as in remove).
 local function index(sid, uid, now, exp)
   local uk = P .. 'u:' .. uid
   local n = need(now, exp)
-  local b = redis.call('PTTL', A)
+  local ba, bx, bu, bU = redis.call('PTTL', A), redis.call('PTTL', X), redis.call('PTTL', uk), redis.call('PTTL', U)
   redis.call('ZADD', A, now, sid)
-  keep(A, b, n)
+  keep(A, ba, n)
   if exp > 0 then
-    b = redis.call('PTTL', X)
     redis.call('ZADD', X, exp, sid)
-    keep(X, b, n)
+    keep(X, bx, n)
   end
-  b = redis.call('PTTL', uk)
   redis.call('ZADD', uk, now, sid)
-  keep(uk, b, n)
-  b = redis.call('PTTL', U)
+  keep(uk, bu, n)
   redis.call('ZADD', U, now, uid)
-  keep(U, b, n)
+  keep(U, bU, n)
 end
 
 -- The session's hash as a flat array, or nil when it is absent or expired. With touch, its last
@@ -109,9 +112,9 @@ local function load(sid, now, touch)
   if touch then
     local nexp = expiry(now, ttl, deadline)
     local b = redis.call('PTTL', sk)
+    index(sid, uid, now, nexp)
     redis.call('HSET', sk, 'a', now, 'x', nexp)
     keep(sk, b, need(now, nexp))
-    index(sid, uid, now, nexp)
     h[ai] = str(now)
     h[xi] = str(nexp)
   end
@@ -124,6 +127,12 @@ local function live(sk, now)
   if not x then return false end
   x = tonumber(x)
   return x == 0 or x > now
+end
+
+-- True when the session sid (of this shard) has not expired at now, judging by the expiries index.
+local function unexpired(sid, now)
+  local x = redis.call('ZSCORE', X, sid)
+  return not x or tonumber(x) > now
 end
 
 -- Removes up to limit expired sessions; returns how many it removed.
@@ -173,10 +182,10 @@ end
 local deadline = 0
 if lifetime > 0 then deadline = now + lifetime end
 local exp = expiry(now, ttl, deadline)
+index(sid, uid, now, exp)
 redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp, 'l', deadline)
 for i = 10, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
 keep(sk, -2, need(now, exp))
-index(sid, uid, now, exp)
 return {1, str(now), evicted}
 `
 )
@@ -225,20 +234,31 @@ return 1
 `
 )
 
-/** KEYS: A X U user. ARGV: P off grace uid limit. Removes up to limit of the user's sessions; returns how many. */
+/**
+ * KEYS: A X U user. ARGV: P off grace uid limit. Removes up to limit of the user's sessions.
+ * Returns {live sessions removed, 1 while there may be more}.
+ */
 export const killUser = script(
   "killUser",
   `
+local now = now_ms()
 local ids = redis.call('ZRANGE', KEYS[4], 0, tonumber(ARGV[5]) - 1)
-for i = 1, #ids do remove(ids[i], ARGV[4]) end
-if #ids == 0 then redis.call('ZREM', U, ARGV[4]) end
-return #ids
+local live = 0
+for i = 1, #ids do
+  if unexpired(ids[i], now) then live = live + 1 end
+  remove(ids[i], ARGV[4])
+end
+if #ids == 0 then
+  redis.call('ZREM', U, ARGV[4])
+  return {0, 0}
+end
+return {live, 1}
 `
 )
 
 /**
  * KEYS: A X U. ARGV: P off grace limit. Removes up to limit sessions, then (once none are left) up to
- * limit leftover user indexes. Returns {sessions removed, 1 while there may be more}.
+ * limit leftover user indexes. Returns {live sessions removed, 1 while there may be more}.
  */
 export const killAll = script(
   "killAll",
@@ -246,8 +266,13 @@ export const killAll = script(
 local limit = tonumber(ARGV[4])
 local ids = redis.call('ZRANGE', A, 0, limit - 1)
 if #ids > 0 then
-  for i = 1, #ids do remove(ids[i], nil) end
-  return {#ids, 1}
+  local now = now_ms()
+  local live = 0
+  for i = 1, #ids do
+    if unexpired(ids[i], now) then live = live + 1 end
+    remove(ids[i], nil)
+  end
+  return {live, 1}
 end
 local users = redis.call('ZRANGE', U, 0, limit - 1)
 for i = 1, #users do
@@ -288,8 +313,8 @@ return redis.call('ZCOUNT', key, now - win, '+inf')
 
 /**
  * KEYS: A X U [user]. ARGV: P off grace limit windowMs index(a|U|u) offset pageSize. Sweeps first
- * ({-1} when more may remain), then returns {1, ids}: members of the index accessed within the
- * window, oldest first, from rank offset within the window.
+ * ({-1} when more may remain), then returns {1, {id, score, ...}}: members of the index accessed
+ * within the window, oldest first, from rank offset within the window.
  */
 export const list = script(
   "list",
@@ -303,7 +328,7 @@ local win = tonumber(ARGV[5])
 local first = 0
 if win > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - win)) end
 first = first + tonumber(ARGV[7])
-return {1, redis.call('ZRANGE', key, first, first + tonumber(ARGV[8]) - 1)}
+return {1, redis.call('ZRANGE', key, first, first + tonumber(ARGV[8]) - 1, 'WITHSCORES')}
 `
 )
 
@@ -356,7 +381,7 @@ return {str(now), h}
 
 /**
  * KEYS: A X U session. ARGV: P off grace sid. Kills every other session of the session's user.
- * Returns how many it removed, or -1 when the session itself is not live.
+ * Returns how many live ones it removed, or -1 when the session itself is not live.
  */
 export const killOthers = script(
   "killOthers",
@@ -369,8 +394,8 @@ local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
 local removed = 0
 for i = 1, #ids do
   if ids[i] ~= sid then
+    if unexpired(ids[i], now) then removed = removed + 1 end
     remove(ids[i], uid)
-    removed = removed + 1
   end
 end
 return removed
@@ -467,3 +492,19 @@ redis.call('HSET', sk, 'D', size)
 return removed
 `
 )
+
+/**
+ * KEYS: meta legacyActivity. ARGV: shards. The namespace's shard count: the one recorded, or
+ * (recorded now) the one asked for. A namespace holding single-shard data without a record counts
+ * as one shard, so its sessions are never silently split.
+ */
+export const shards = {
+  name: "shards",
+  source: `
+local recorded = redis.call('HGET', KEYS[1], 'shards')
+if recorded then return tonumber(recorded) end
+if ARGV[1] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+redis.call('HSET', KEYS[1], 'shards', ARGV[1])
+return tonumber(ARGV[1])
+`
+} satisfies ScriptSource

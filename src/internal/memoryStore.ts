@@ -75,8 +75,9 @@ const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [str
 
 /** Makes the in-memory `RedisClient` service; each call starts empty. */
 export const make: Effect.Effect<RedisClientService> = Effect.map(
-  Ref.make<State>(HashMap.empty()),
-  (state) => ({
+  Effect.all([Ref.make<State>(HashMap.empty()), Ref.make(HashMap.empty<string, number>())]),
+  ([state, shardCounts]) => ({
+    // one map holds a namespace whatever its shard count: shards only matter to Redis
     store: (namespace): SessionStore => {
       /** Runs `f` on this namespace's sessions at the clock's time, atomically. */
       const modify = <A>(f: (sessions: Sessions, now: number) => readonly [A, Sessions]) =>
@@ -107,6 +108,18 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
 
       return {
         now: Clock.currentTimeMillis,
+        shardCount: (requested) =>
+          Effect.flatMap(
+            Ref.get(state),
+            (all) =>
+              Ref.modify(shardCounts, (counts): [number, HashMap.HashMap<string, number>] => {
+                const recorded = HashMap.get(counts, namespace)
+                if (Option.isSome(recorded)) return [recorded.value, counts]
+                const holdsData = Option.exists(HashMap.get(all, namespace), (sessions) => HashMap.size(sessions) > 0)
+                const count = requested !== 1 && holdsData ? 1 : requested
+                return [count, HashMap.set(counts, namespace, count)]
+              })
+          ),
         create: ({ fields, lifetime, limit, sessionId, ttl, userId }) =>
           Effect.flatMap(
             modify((all, now): readonly [Option.Option<CreateResult>, Sessions] => {
@@ -197,7 +210,7 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
             if (Option.isNone(current)) return [Option.none(), sessions] as const
             const userId = current.value.hash.u
             const kept = HashMap.filter(sessions, (hash, id) => id === sessionId || hash.u !== userId)
-            return [Option.some(HashMap.size(sessions) - HashMap.size(kept)), kept] as const
+            return [Option.some(HashMap.size(sweep(sessions, now)) - HashMap.size(sweep(kept, now))), kept] as const
           }),
         get: (sessionId, touch) => modify((sessions, now) => read(sessions, sessionId, now, touch)),
         exists: (sessionId) =>
@@ -219,11 +232,13 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
             return [Option.isSome(hash) && !isExpired(hash.value, now), HashMap.remove(sessions, sessionId)] as const
           }),
         killUser: (userId) =>
-          modify((sessions) => {
+          modify((sessions, now) => {
             const kept = HashMap.filter(sessions, (hash) => hash.u !== userId)
-            return [HashMap.size(sessions) - HashMap.size(kept), kept] as const
+            return [HashMap.size(sweep(sessions, now)) - HashMap.size(sweep(kept, now)), kept] as const
           }),
-        killAll: modify((sessions) => [HashMap.size(sessions), HashMap.empty<string, Hash>()] as const),
+        killAll: modify((sessions, now) =>
+          [HashMap.size(sweep(sessions, now)), HashMap.empty<string, Hash>()] as const
+        ),
         wipe: modify((sessions, now) => {
           const live = sweep(sessions, now)
           return [HashMap.size(sessions) - HashMap.size(live), live] as const

@@ -18,7 +18,8 @@ import type {
   StoredRead,
   StoreOptions
 } from "../RedisLayer.js"
-import { keyspace } from "./keys.js"
+import { keyspace, sessionShard, userShard } from "./keys.js"
+import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
 
 interface Script extends Lua.ScriptSource {
@@ -42,6 +43,7 @@ const scripts = {
   count: compile(Lua.count),
   list: compile(Lua.list),
   oldest: compile(Lua.oldest),
+  shards: compile(Lua.shards),
   rotate: compile(Lua.rotate),
   killOthers: compile(Lua.killOthers),
   dataSet: compile(Lua.dataSet),
@@ -126,8 +128,10 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         )
     )
 
-  const store = (namespace: string): SessionStore => {
-    const ks = keyspace(namespace)
+  /** The store of one shard, plus its scored listing (for merging shards). */
+  const shardStore = (
+    ks: Keyspace
+  ): SessionStore & { readonly listScored: (query: ListQuery) => Effect.Effect<Scored, RedisError> } => {
     const indexKeys = [ks.activity, ks.expiries, ks.users] as const
 
     /** Runs a script with the common keys and ARGV prefix. */
@@ -162,7 +166,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const flatFields = (fields: ReadonlyArray<readonly [string, string]>) =>
       fields.flatMap(([name, value]) => [name, value])
 
-    const list = (query: ListQuery): Effect.Effect<ReadonlyArray<string>, RedisError> => {
+    const listScored = (query: ListQuery): Effect.Effect<Scored, RedisError> => {
       const indexName = query.index === "sessions" ? "a" : query.index === "users" ? "U" : "u"
       const userKey = query.index === "userSessions" ? ks.user(query.userId) : undefined
       const page = (offsetInWindow: number) =>
@@ -175,26 +179,36 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               String(offsetInWindow),
               String(pageSize)
             ]),
-            (reply) => {
+            (reply): Effect.Effect<Option.Option<Scored>, RedisError> => {
               if (isArray(reply) && reply[0] === -1) return Effect.succeed(Option.none())
               if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
-                return Effect.succeed(Option.some(reply[1].map(String)))
+                const flat = reply[1]
+                const entries: Array<readonly [string, number]> = []
+                for (let i = 0; i + 1 < flat.length; i += 2) entries.push([String(flat[i]), Number(flat[i + 1])])
+                return Effect.succeed(Option.some(entries))
               }
               return Effect.fail(unexpected("list", reply))
             }
           )
         )
-      const loop = (acc: Array<string>, seen: Set<string>): Effect.Effect<ReadonlyArray<string>, RedisError> =>
-        Effect.flatMap(page(acc.length), (ids) => {
-          for (const id of ids) {
-            if (!seen.has(id)) {
-              seen.add(id)
-              acc.push(id)
+      // pages by rank; an entry that moved between pages is kept once
+      const loop = (
+        offsetInWindow: number,
+        acc: Array<readonly [string, number]>,
+        seen: Set<string>
+      ): Effect.Effect<Scored, RedisError> =>
+        Effect.flatMap(page(offsetInWindow), (entries) => {
+          for (const entry of entries) {
+            if (!seen.has(entry[0])) {
+              seen.add(entry[0])
+              acc.push(entry)
             }
           }
-          return ids.length < pageSize ? Effect.succeed(acc) : loop(acc, seen)
+          return entries.length < pageSize
+            ? Effect.succeed(acc)
+            : loop(offsetInWindow + entries.length, acc, seen)
         })
-      return Effect.suspend(() => loop([], new Set()))
+      return Effect.suspend(() => loop(0, [], new Set()))
     }
 
     return {
@@ -301,7 +315,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       killUser: (userId) =>
         drain(
           Effect.flatMap(run(scripts.killUser, ks.user(userId), [userId, batchSize]), (reply) =>
-            Effect.map(toInteger("killUser", reply), (n) => [n, n > 0] as const))
+            isArray(reply) && reply.length === 2
+              ? Effect.succeed([Number(reply[0]), reply[1] === 1] as const)
+              : Effect.fail(unexpected("killUser", reply)))
         ),
       killAll: drain(
         Effect.flatMap(run(scripts.killAll, undefined, [batchSize]), (reply) =>
@@ -325,7 +341,20 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             (reply) => Effect.map(toInteger("count", reply), (n) => n === -1 ? Option.none() : Option.some(n))
           )
         ),
-      list,
+      list: (query) => Effect.map(listScored(query), (entries) => entries.map(([id]) => id)),
+      listScored,
+      shardCount: (requested) =>
+        Effect.flatMap(
+          call("shards", () =>
+            client.evalsha(scripts.shards.sha, 2, ks.meta, keyspace(ks.namespace).activity, String(requested)).catch(
+              (error: unknown) =>
+                isNoScript(error)
+                  ? client.eval(scripts.shards.source, 2, ks.meta, keyspace(ks.namespace).activity, String(requested))
+                  : Promise.reject(error)
+            )),
+          (reply) =>
+            toInteger("shards", reply)
+        ),
       oldest: (userId, touch) =>
         swept(
           Effect.flatMap(
@@ -351,5 +380,56 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
   }
 
+  const store = (namespace: string, shards: number): SessionStore => {
+    if (shards === 1) return shardStore(keyspace(namespace))
+    const all = Array.from({ length: shards }, (_, shard) => shardStore(keyspace(namespace, shard, shards)))
+    const ofSession = (sessionId: string) => all[sessionShard(sessionId)] ?? all[0]!
+    const ofUser = (userId: string) => all[userShard(userId, shards)]!
+    const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
+      Effect.map(Effect.all(effects, { concurrency: "unbounded" }), (counts) => counts.reduce((a, b) => a + b, 0))
+    const merged = (query: ListQuery) =>
+      Effect.map(
+        Effect.all(all.map((shard) => shard.listScored(query)), { concurrency: "unbounded" }),
+        (lists) => lists.flat().sort(byScoreThenMember).map(([id]) => id)
+      )
+    return {
+      now: all[0]!.now,
+      create: (input) => ofUser(input.userId).create(input),
+      get: (sessionId, touch) => ofSession(sessionId).get(sessionId, touch),
+      exists: (sessionId) => ofSession(sessionId).exists(sessionId),
+      update: (sessionId, fields) => ofSession(sessionId).update(sessionId, fields),
+      rotate: (sessionId, newSessionId) => ofSession(sessionId).rotate(sessionId, newSessionId),
+      killOthers: (sessionId) => ofSession(sessionId).killOthers(sessionId),
+      dataSet: (sessionId, entries, maxBytes) => ofSession(sessionId).dataSet(sessionId, entries, maxBytes),
+      dataGet: (sessionId, keys) => ofSession(sessionId).dataGet(sessionId, keys),
+      dataGetAll: (sessionId) => ofSession(sessionId).dataGetAll(sessionId),
+      dataRemove: (sessionId, keys) => ofSession(sessionId).dataRemove(sessionId, keys),
+      kill: (sessionId) => ofSession(sessionId).kill(sessionId),
+      killUser: (userId) => ofUser(userId).killUser(userId),
+      killAll: sum(all.map((shard) => shard.killAll)),
+      wipe: sum(all.map((shard) => shard.wipe)),
+      count: (query) =>
+        query.userId === undefined
+          ? sum(all.map((shard) => shard.count(query)))
+          : ofUser(query.userId).count(query),
+      list: (query) => query.index === "userSessions" ? ofUser(query.userId).list(query) : merged(query),
+      oldest: (userId, touch) => ofUser(userId).oldest(userId, touch),
+      shardCount: all[0]!.shardCount
+    }
+  }
+
   return { store }
+}
+
+type Scored = ReadonlyArray<readonly [string, number]>
+
+const utf8 = new TextEncoder()
+
+/** Sorted-set order: by score, then by the member's bytes. */
+const byScoreThenMember = (a: readonly [string, number], b: readonly [string, number]): number => {
+  if (a[1] !== b[1]) return a[1] - b[1]
+  const x = utf8.encode(a[0])
+  const y = utf8.encode(b[0])
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!
+  return x.length - y.length
 }

@@ -12,37 +12,49 @@ import * as TestClock from "effect/TestClock"
 import { inject } from "vitest"
 import type { RedisError } from "../../src/Errors.js"
 import * as RedisLayer from "../../src/RedisLayer.js"
+import * as SessionManager from "../../src/SessionManager.js"
 
-/** Moves the store's clock forward. */
+/** What a backend tells the tests: how to move the store's clock, and the shard count to use. */
 export class TestTime extends Context.Tag("test/TestTime")<TestTime, {
   readonly advance: (seconds: number) => Effect.Effect<void>
+  readonly shards: number
 }>() {}
 
 /** Moves the store's clock forward by `seconds`. */
 export const advance = (seconds: number) => Effect.flatMap(TestTime, (time) => time.advance(seconds))
 
+/** `SessionManager.make` with the backend's shard count (unless the options give one). */
+export const makeManager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
+  options: SessionManager.Options<F>
+) => Effect.flatMap(TestTime, ({ shards }) => SessionManager.make<F>({ shards, ...options }))
+
 /** The in-memory fake; its time is the TestClock of the calling test. */
 export const memory: Layer.Layer<RedisLayer.RedisClient | TestTime> = Layer.merge(
   RedisLayer.layerMemory,
-  Layer.succeed(TestTime, { advance: (seconds) => TestClock.adjust(Duration.millis(seconds * 1000)) })
+  Layer.succeed(TestTime, { advance: (seconds) => TestClock.adjust(Duration.millis(seconds * 1000)), shards: 1 })
 )
 
-/** Real Redis (the server the global setup chose); its time is the server's clock plus an offset. */
+/**
+ * Real Redis (the server the global setup chose); its time is the server's clock plus an offset.
+ * Managers made with `makeManager` spread their namespace over `shards` hash slots.
+ */
 export const redis = (
-  options: RedisLayer.StoreOptions = {}
+  options: RedisLayer.StoreOptions = {},
+  shards = 1
 ): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError> =>
   Layer.unwrapEffect(
     Effect.map(Ref.make(0), (offset) =>
       Layer.merge(
         RedisLayer.layer({ ...options, url: inject("redisUrl"), clockOffset: Ref.get(offset) }),
-        Layer.succeed(TestTime, { advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000) })
+        Layer.succeed(TestTime, { advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000), shards })
       ))
   )
 
-/** Both backends, by name. */
+/** The backends the conformance suite runs on, by name. */
 export const backends: ReadonlyArray<readonly [string, Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError>]> = [
   ["memory", memory],
-  ["redis", redis()]
+  ["redis", redis()],
+  ["redis, 4 shards", redis({}, 4)]
 ]
 
 let counter = 0

@@ -3,31 +3,49 @@
  * entry has its session, every session is in its indexes, the users index holds exactly the users
  * with sessions, with the right scores.
  */
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 
-/** Every key of a namespace (SCAN, fine for tests). */
-export const namespaceKeys = async (client: Redis, namespace: string): Promise<Array<string>> => {
+/**
+ * Every session and index key of a namespace, in all its shards (SCAN, fine for tests). The
+ * namespace's meta record (`{ns}:meta`, its shard count) is left out: it is meant to stay.
+ */
+export const namespaceKeys = async (client: Redis | Cluster, namespace: string): Promise<Array<string>> => {
   const keys: Array<string> = []
-  let cursor = "0"
-  do {
-    const [next, batch] = await client.scan(cursor, "MATCH", `{${namespace}}:*`, "COUNT", "1000")
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== "0")
-  return keys.sort()
+  const nodes = "nodes" in client ? client.nodes("master") : [client]
+  for (const node of nodes) {
+    let cursor = "0"
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", `{${namespace}[}#]*`, "COUNT", "1000")
+      cursor = next
+      keys.push(...batch)
+    } while (cursor !== "0")
+  }
+  return keys.filter((key) => key !== `{${namespace}}:meta`).sort()
 }
 
-const zsetScores = async (client: Redis, key: string): Promise<Map<string, number>> => {
+const zsetScores = async (client: Redis | Cluster, key: string): Promise<Map<string, number>> => {
   const flat = await client.zrange(key, "0", "-1", "WITHSCORES")
   const map = new Map<string, number>()
   for (let i = 0; i < flat.length; i += 2) map.set(flat[i]!, Number(flat[i + 1]))
   return map
 }
 
-/** Returns the list of invariant violations (empty when the keyspace is consistent). */
-export const keyspaceViolations = async (client: Redis, namespace: string): Promise<Array<string>> => {
-  const prefix = `{${namespace}}:`
+/** Returns the list of invariant violations (empty when the keyspace is consistent), shard by shard. */
+export const keyspaceViolations = async (client: Redis | Cluster, namespace: string): Promise<Array<string>> => {
   const keys = await namespaceKeys(client, namespace)
+  const prefixes = new Set(keys.map((key) => key.slice(0, key.indexOf("}") + 2)))
+  const violations: Array<string> = []
+  for (const prefix of prefixes) {
+    violations.push(...(await shardViolations(client, prefix, keys.filter((key) => key.startsWith(prefix)))))
+  }
+  return violations
+}
+
+const shardViolations = async (
+  client: Redis | Cluster,
+  prefix: string,
+  keys: Array<string>
+): Promise<Array<string>> => {
   const sessionKeys = keys.filter((k) => k.startsWith(`${prefix}s:`))
   const userKeys = keys.filter((k) => k.startsWith(`${prefix}u:`))
   const known = new Set([`${prefix}a`, `${prefix}x`, `${prefix}U`])
