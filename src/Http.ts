@@ -1,0 +1,485 @@
+/**
+ * Sessions over HTTP with `@effect/platform` (an optional peer dependency: only this module imports
+ * it). A middleware for `HttpRouter` / `HttpApp` apps and an `HttpApiMiddleware` for `HttpApi` apps
+ * read the session token from a cookie (or an `Authorization: Bearer` header), load the session
+ * through the `SessionManager` (touching it) and provide it as `CurrentSession`. Helpers log in
+ * (create a session and set the cookie), log out (kill it and expire the cookie), rotate the id on
+ * privilege change and log out the user's other devices.
+ *
+ * Cookies follow the OWASP session management cheat sheet: `HttpOnly`, `Secure`, `SameSite=Lax`,
+ * `Path=/`, no `Domain`, optionally the `__Host-` prefix, and `Cache-Control: no-store` on every
+ * response that sets or clears the cookie.
+ *
+ * @example
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import * as Http from "effect-redisess/Http"
+ *
+ * const app = HttpRouter.empty.pipe(
+ *   HttpRouter.post("/login", Effect.as(Http.login("alice"), HttpServerResponse.empty())),
+ *   HttpRouter.get("/me", Effect.flatMap(Http.requireSession, (s) => HttpServerResponse.json({ user: s.userId }))),
+ *   Http.middleware
+ * ) // needs SessionManager and Http.SessionCookie (Http.layer({ ... }))
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { DecodeError, RedisError } from "./Errors.js"
+import { ValidationError } from "./Errors.js"
+import * as Token from "./internal/httpToken.js"
+import type { SessionId } from "./Schema.js"
+import type { Session } from "./Session.js"
+import { SessionManager } from "./SessionManager.js"
+import type { AnyFields, CreateOptions, SessionManagerService } from "./SessionManager.js"
+
+/**
+ * The session of the current request: `Some` when it carried the token of a live session, `None`
+ * when the token was missing, malformed, unknown or expired. Provided by {@link middleware} and by
+ * {@link layerApiMiddleware}'s middleware.
+ *
+ * @since 0.1.0
+ */
+export class CurrentSession extends Context.Tag("effect-redisess/Http/CurrentSession")<
+  CurrentSession,
+  Option.Option<Session>
+>() {}
+
+/**
+ * No valid session: answered with status 401, by an `HttpRouter` app (the error is
+ * `HttpServerRespondable`) and by an `HttpApi` (its schema is annotated with the status).
+ *
+ * @since 0.1.0
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-redisess/Http/Unauthorized")(
+  "Unauthorized",
+  {},
+  HttpApiSchema.annotations({ status: 401, description: "No valid session" })
+) implements HttpServerRespondable.Respondable {
+  override get message(): string {
+    return "No valid session"
+  }
+  /** The 401 response an `HttpRouter` app sends for this error. */
+  [HttpServerRespondable.symbol](): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    return Effect.succeed(
+      HttpServerResponse.unsafeJson({ _tag: "Unauthorized", message: this.message }, { status: 401 })
+    )
+  }
+}
+
+/**
+ * Options of the session cookie (see {@link layer}).
+ *
+ * @since 0.1.0
+ */
+export interface CookieOptions {
+  /** The cookie's name. Default `"session"`. */
+  readonly name?: string
+  /**
+   * Prefix the name with `__Host-`: browsers then accept the cookie only when it is `Secure`, has
+   * `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it. Default false.
+   */
+  readonly hostPrefix?: boolean
+  /**
+   * Mark the cookie `Secure` (sent over https only). Default true. Turn it off only for development
+   * over plain http; a warning is logged when the layer is built with it off.
+   */
+  readonly secure?: boolean
+  /** `SameSite`: `"lax"` (default) or `"strict"`. */
+  readonly sameSite?: "lax" | "strict"
+  /**
+   * A `Max-Age` for the cookie. Default none: the cookie lasts until the browser closes, and the
+   * session's own ttl on the server decides how long it is valid.
+   */
+  readonly maxAge?: Duration.DurationInput
+  /** Also accept the token from an `Authorization: Bearer` header when no cookie is sent. Default true. */
+  readonly bearer?: boolean
+}
+
+/**
+ * The resolved settings of the session cookie.
+ *
+ * @since 0.1.0
+ */
+export interface SessionCookieConfig {
+  /** The full cookie name (with the `__Host-` prefix when asked for). */
+  readonly name: string
+  readonly secure: boolean
+  readonly sameSite: "lax" | "strict"
+  readonly maxAge: Option.Option<Duration.Duration>
+  readonly bearer: boolean
+}
+
+/**
+ * The session cookie settings, as a service (provide it with {@link layer}).
+ *
+ * @since 0.1.0
+ */
+export class SessionCookie extends Context.Tag("effect-redisess/Http/SessionCookie")<
+  SessionCookie,
+  SessionCookieConfig
+>() {}
+
+/**
+ * The default cookie name.
+ *
+ * @since 0.1.0
+ */
+export const defaultCookieName = "session"
+
+/**
+ * Validates cookie options: a cookie name must be an HTTP token, and `__Host-` requires `Secure`.
+ *
+ * @since 0.1.0
+ */
+export const makeConfig = (options: CookieOptions = {}): Effect.Effect<SessionCookieConfig, ValidationError> => {
+  const base = options.name ?? defaultCookieName
+  const secure = options.secure ?? true
+  const name = options.hostPrefix === true ? `__Host-${base}` : base
+  if (!Token.isCookieName(name)) {
+    return Effect.fail(new ValidationError({ message: `Invalid cookie name ${JSON.stringify(name)}` }))
+  }
+  if (name.startsWith("__Host-") && !secure) {
+    return Effect.fail(new ValidationError({ message: "A __Host- cookie must be Secure; browsers drop it otherwise" }))
+  }
+  const sameSite = options.sameSite ?? "lax"
+  if (sameSite !== "lax" && sameSite !== "strict") {
+    return Effect.fail(new ValidationError({ message: `Invalid sameSite ${JSON.stringify(sameSite)}` }))
+  }
+  return Effect.succeed({
+    name,
+    secure,
+    sameSite,
+    maxAge: Option.map(Option.fromNullable(options.maxAge), Duration.decode),
+    bearer: options.bearer ?? true
+  })
+}
+
+/**
+ * Provides the session cookie settings. Logs a warning when `secure` is off.
+ *
+ * @example
+ * import * as Http from "effect-redisess/Http"
+ * const CookieLive = Http.layer({ hostPrefix: true }) // __Host-session; HttpOnly; Secure; SameSite=Lax; Path=/
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: CookieOptions = {}): Layer.Layer<SessionCookie, ValidationError> =>
+  Layer.effect(
+    SessionCookie,
+    Effect.tap(makeConfig(options), (config) =>
+      config.secure ? Effect.void : Effect.logWarning(
+        `SESSION COOKIES ARE NOT SECURE: the "${config.name}" cookie is sent over plain http, where anyone ` +
+          "on the network can read it and take over the session. Use secure: false only for local " +
+          "development over http://localhost, never in production."
+      ).pipe(Effect.annotateLogs({ package: "effect-redisess" })))
+  )
+
+/**
+ * The session token the request carries: the session cookie when present, else (when enabled) an
+ * `Authorization: Bearer` token. `None` when there is none or it is malformed (empty, too long,
+ * characters outside the session id alphabet): such tokens never reach the `SessionManager`.
+ *
+ * @since 0.1.0
+ */
+export const requestToken: Effect.Effect<
+  Option.Option<Redacted.Redacted<SessionId>>,
+  never,
+  HttpServerRequest.HttpServerRequest | SessionCookie
+> = Effect.map(
+  Effect.all([HttpServerRequest.HttpServerRequest, SessionCookie]),
+  ([request, config]) =>
+    Token.parse(
+      request.cookies[config.name] ?? (config.bearer ? Token.bearer(request.headers.authorization) : undefined)
+    )
+)
+
+/**
+ * Loads the session a token names, touching it. `None` for no token, a malformed one, or one of no
+ * live session (including a session whose stored fields no longer decode, which is logged). Fails
+ * only when Redis does.
+ *
+ * @since 0.1.0
+ */
+export const loadSession = (
+  token: Option.Option<Redacted.Redacted<string>>
+): Effect.Effect<Option.Option<Session>, RedisError, SessionManager> =>
+  Option.match(Option.flatMap(token, (t) => Token.parse(Redacted.value(t))), {
+    onNone: () => Effect.succeedNone,
+    onSome: (token) =>
+      Effect.flatMap(SessionManager, (sm) => sm.get(Redacted.value(token))).pipe(
+        Effect.asSome,
+        Effect.catchTags({
+          SessionNotFound: () => Effect.succeedNone,
+          ValidationError: () => Effect.succeedNone,
+          DecodeError: (error: DecodeError) =>
+            Effect.as(
+              Effect.logWarning(`a session's stored field ${error.field} does not decode; treating it as no session`),
+              Option.none()
+            )
+        })
+      )
+  })
+
+/**
+ * The session of the current request, read and loaded (touched) as {@link middleware} does it.
+ *
+ * @since 0.1.0
+ */
+export const sessionFromRequest: Effect.Effect<
+  Option.Option<Session>,
+  RedisError,
+  HttpServerRequest.HttpServerRequest | SessionCookie | SessionManager
+> = Effect.flatMap(requestToken, loadSession)
+
+/**
+ * Middleware for `HttpRouter` / `HttpApp` apps: provides `CurrentSession` to the app. A request
+ * without a valid token gets `None` (use {@link requireSession} to answer 401). Fails with the
+ * `RedisError` (a 500) when Redis does.
+ *
+ * @example
+ * import { HttpRouter, HttpServer } from "@effect/platform"
+ * import * as Http from "effect-redisess/Http"
+ * declare const router: HttpRouter.HttpRouter<never, Http.CurrentSession>
+ * const served = router.pipe(Http.middleware, HttpServer.serve())
+ *
+ * @since 0.1.0
+ */
+export const middleware = HttpMiddleware.make(<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
+  E | RedisError,
+  Exclude<R, CurrentSession> | HttpServerRequest.HttpServerRequest | SessionCookie | SessionManager
+> => Effect.flatMap(sessionFromRequest, (session) => Effect.provideService(app, CurrentSession, session)))
+
+/**
+ * The current session, or `Unauthorized` (a 401) when the request has none.
+ *
+ * @since 0.1.0
+ */
+export const requireSession: Effect.Effect<Session, Unauthorized, CurrentSession> = Effect.flatMap(
+  CurrentSession,
+  Option.match({ onNone: () => Effect.fail(new Unauthorized()), onSome: Effect.succeed })
+)
+
+const cookieAttributes = (config: SessionCookieConfig) => ({
+  httpOnly: true,
+  secure: config.secure,
+  sameSite: config.sameSite,
+  path: "/"
+})
+
+const noStore = HttpServerResponse.setHeader("cache-control", "no-store")
+
+/**
+ * Sets the session cookie (and `Cache-Control: no-store`) on the response of the current request.
+ * The value is the token, taken out of its `Redacted` only here.
+ *
+ * @since 0.1.0
+ */
+export const setSessionCookie = (
+  token: Redacted.Redacted<string> | string
+): Effect.Effect<void, never, SessionCookie> =>
+  Effect.flatMap(
+    SessionCookie,
+    (config) =>
+      HttpApp.appendPreResponseHandler((_request, response) =>
+        HttpServerResponse.setCookie(response, config.name, typeof token === "string" ? token : Redacted.value(token), {
+          ...cookieAttributes(config),
+          ...Option.match(config.maxAge, { onNone: () => ({}), onSome: (maxAge) => ({ maxAge }) })
+        }).pipe(Effect.map(noStore), Effect.orDie)
+      )
+  )
+
+/**
+ * Expires the session cookie (`Max-Age=0`, same attributes, `Cache-Control: no-store`) on the
+ * response of the current request.
+ *
+ * @since 0.1.0
+ */
+export const clearSessionCookie: Effect.Effect<void, never, SessionCookie> = Effect.flatMap(
+  SessionCookie,
+  (config) =>
+    HttpApp.appendPreResponseHandler((_request, response) =>
+      Effect.succeed(noStore(HttpServerResponse.expireCookie(response, config.name, cookieAttributes(config))))
+    )
+)
+
+type CreateError = Effect.Effect.Error<ReturnType<SessionManagerService["create"]>>
+
+/**
+ * Logs a user in: creates a session and sets its cookie on the response. A session the request
+ * already carried is killed first, so a browser never keeps a session id from before login.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import * as Http from "effect-redisess/Http"
+ * const handler = Effect.map(Http.login("alice", { ttl: 3600 }), (session) => session.userId)
+ *
+ * @since 0.1.0
+ */
+export const login = (
+  userId: string,
+  options?: CreateOptions<AnyFields>
+): Effect.Effect<
+  Session,
+  CreateError,
+  SessionManager | SessionCookie | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function*() {
+    const sm = yield* SessionManager
+    const previous = yield* requestToken
+    if (Option.isSome(previous)) {
+      yield* sm.kill(Redacted.value(previous.value)).pipe(Effect.catchTag("ValidationError", () => Effect.void))
+    }
+    const session = yield* sm.create(userId, options)
+    yield* setSessionCookie(session.sessionId)
+    return session
+  })
+
+/**
+ * Logs out: kills the current session (if any) and expires the cookie.
+ *
+ * @since 0.1.0
+ */
+export const logout: Effect.Effect<void, RedisError, SessionManager | SessionCookie | CurrentSession> = Effect.gen(
+  function*() {
+    const current = yield* CurrentSession
+    if (Option.isSome(current)) {
+      const sm = yield* SessionManager
+      yield* sm.kill(current.value.sessionId).pipe(Effect.catchTag("ValidationError", () => Effect.void))
+    }
+    yield* clearSessionCookie
+  }
+)
+
+/**
+ * Gives the current session a new id and sets the new cookie (call it on privilege change, e.g.
+ * after re-authentication or a role change). The old id is dead at once. Returns the session under
+ * its new id (`CurrentSession` still holds the old value for the rest of the request).
+ *
+ * @since 0.1.0
+ */
+export const rotate: Effect.Effect<
+  Session,
+  Unauthorized | RedisError | DecodeError,
+  SessionManager | SessionCookie | CurrentSession
+> = Effect.gen(function*() {
+  const current = yield* requireSession
+  const sm = yield* SessionManager
+  const rotated = yield* sm.rotate(current.sessionId).pipe(
+    Effect.catchTags({
+      SessionNotFound: () => Effect.fail(new Unauthorized()),
+      ValidationError: () => Effect.fail(new Unauthorized())
+    })
+  )
+  yield* setSessionCookie(rotated.sessionId)
+  return rotated
+})
+
+/**
+ * Logs the current user out of every other device: kills all their sessions but the current one.
+ * Returns how many were killed.
+ *
+ * @since 0.1.0
+ */
+export const logoutOthers: Effect.Effect<number, Unauthorized | RedisError, SessionManager | CurrentSession> = Effect
+  .gen(function*() {
+    const current = yield* requireSession
+    const sm = yield* SessionManager
+    return yield* sm.killOtherSessions(current.sessionId).pipe(
+      Effect.catchTags({
+        SessionNotFound: () => Effect.fail(new Unauthorized()),
+        ValidationError: () => Effect.fail(new Unauthorized())
+      })
+    )
+  })
+
+/**
+ * Declares an `HttpApiMiddleware` tag that authenticates with the session cookie: `provides`
+ * `CurrentSession` (always `Some`), fails with {@link Unauthorized} (401), and documents the cookie
+ * as an API key security scheme. Implement it with {@link layerApiMiddleware}.
+ *
+ * @example
+ * import * as Http from "effect-redisess/Http"
+ * class Authentication extends Http.ApiMiddleware<Authentication>()("app/Authentication", { cookieName: "sid" }) {}
+ *
+ * @since 0.1.0
+ */
+export const ApiMiddleware =
+  <Self>() => <const Name extends string>(id: Name, options: { readonly cookieName?: string } = {}) =>
+    HttpApiMiddleware.Tag<Self>()(id, {
+      provides: CurrentSession,
+      failure: Unauthorized,
+      security: { cookie: HttpApiSecurity.apiKey({ in: "cookie", key: options.cookieName ?? defaultCookieName }) }
+    })
+
+/**
+ * A ready-made {@link ApiMiddleware} on the default cookie name (`"session"`).
+ *
+ * @since 0.1.0
+ */
+export class SessionAuth extends ApiMiddleware<SessionAuth>()("effect-redisess/Http/SessionAuth") {}
+
+/**
+ * The shape of a tag made by {@link ApiMiddleware}.
+ *
+ * @since 0.1.0
+ */
+export interface ApiMiddlewareTag<Self> extends
+  Context.Tag<Self, {
+    readonly cookie: (
+      token: Redacted.Redacted<string>
+    ) => Effect.Effect<Option.Option<Session>, Unauthorized, HttpRouter.HttpRouter.Provided>
+  }>
+{
+  readonly security: { readonly cookie: HttpApiSecurity.ApiKey }
+}
+
+/**
+ * Implements an {@link ApiMiddleware} tag: validates the cookie's token, loads (touches) its
+ * session, and fails with `Unauthorized` when there is none. A `RedisError` is a defect (a 500).
+ * Dies at build time when the tag's cookie name differs from the `SessionCookie` settings.
+ *
+ * @example
+ * import { Layer } from "effect"
+ * import * as Http from "effect-redisess/Http"
+ * const AuthLive = Http.layerApiMiddleware(Http.SessionAuth).pipe(Layer.provide(Http.layer()))
+ *
+ * @since 0.1.0
+ */
+export const layerApiMiddleware = <Self>(
+  tag: ApiMiddlewareTag<Self>
+): Layer.Layer<Self, never, SessionManager | SessionCookie> =>
+  Layer.effect(
+    tag,
+    Effect.gen(function*() {
+      const sm = yield* SessionManager
+      const config = yield* SessionCookie
+      if (tag.security.cookie.key !== config.name) {
+        return yield* Effect.dieMessage(
+          `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
+        )
+      }
+      return {
+        cookie: (token) =>
+          loadSession(Option.some(token)).pipe(
+            Effect.provideService(SessionManager, sm),
+            Effect.orDie,
+            Effect.filterOrFail(Option.isSome, () => new Unauthorized())
+          )
+      }
+    })
+  )

@@ -1,0 +1,46 @@
+/**
+ * The example server as `npm start` runs it: a real process on a free port, driven over real HTTP,
+ * stopped with SIGINT (Ctrl-C), which must exit 0 after releasing everything. In memory, and on
+ * Redis with REDIS_URL.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { inject } from "vitest"
+import { exampleServer } from "./utils/exampleServer.js"
+
+const request = (url: string, init: RequestInit = {}) => Effect.promise(() => fetch(url, init))
+
+const scenarios: ReadonlyArray<readonly [string, () => Record<string, string | undefined>]> = [
+  ["in memory", () => ({ REDIS_URL: undefined })],
+  ["on Redis (REDIS_URL)", () => ({ REDIS_URL: inject("redisUrl") })]
+]
+
+describe.each(scenarios)("npm start %s", (name, env) => {
+  it.live("serves login, /me and /killUser, and exits 0 on SIGINT", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* exampleServer(env())
+      assert.include(server.output(), name === "in memory" ? "in-memory store" : "Redis from REDIS_URL")
+      const user = `user-${process.pid}-${Date.now()}`
+
+      const login = yield* request(`${server.url}/login?userName=${user}`)
+      assert.strictEqual(login.status, 200)
+      const setCookie = login.headers.get("set-cookie") ?? ""
+      assert.match(setCookie, /^session=[A-Za-z0-9_-]{22}; Path=\/; HttpOnly; SameSite=Lax$/)
+      assert.strictEqual(login.headers.get("cache-control"), "no-store")
+      const cookie = setCookie.split(";")[0]!
+
+      const me = yield* request(`${server.url}/me`, { headers: { cookie } })
+      assert.strictEqual(me.status, 200)
+      assert.strictEqual(((yield* Effect.promise(() => me.json())) as { userId: string }).userId, user)
+
+      const kill = yield* request(`${server.url}/killUser/${user}`)
+      assert.strictEqual(kill.status, 200)
+      assert.include(yield* Effect.promise(() => kill.text()), `All sessions for user "${user}" are closed (1)`)
+      assert.strictEqual((yield* request(`${server.url}/me`, { headers: { cookie } })).status, 401)
+
+      const code = yield* Effect.promise(() => server.stop("SIGINT"))
+      assert.strictEqual(code, 0, server.output())
+      assert.include(server.output(), "stopped: server closed")
+      assert.include(server.output(), "SESSION COOKIES ARE NOT SECURE")
+    })))
+})
