@@ -14,8 +14,8 @@ import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { Redis } from "ioredis"
-import type { Cluster, RedisOptions } from "ioredis"
+import { Cluster, Redis } from "ioredis"
+import type { RedisOptions } from "ioredis"
 import { RedisError } from "./Errors.js"
 import * as MemoryStore from "./internal/memoryStore.js"
 import * as RedisStore from "./internal/redisStore.js"
@@ -205,8 +205,16 @@ export interface StoreOptions {
 export interface ConnectOptions extends StoreOptions {
   /** A `redis://` or `rediss://` URL; ioredis defaults (127.0.0.1:6379) when absent. */
   readonly url?: string | Redacted.Redacted<string>
-  /** ioredis options (host, port, password, tls, sentinels, commandTimeout, ...). */
+  /** ioredis options (host, port, password, tls, sentinels, ...). */
   readonly redis?: Omit<RedisOptions, "replyMapping">
+  /**
+   * Connect to a Redis Cluster through these seed nodes instead of one server (`url` and `redis`
+   * are then ignored). Give the `SessionManager` a `shards` count to spread a namespace over it.
+   */
+  readonly cluster?: {
+    readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>
+    readonly options?: ConstructorParameters<typeof Cluster>[1]
+  }
   /** How long start-up may take before it fails with a `RedisError`. Default 5 seconds. */
   readonly connectTimeout?: Duration.DurationInput
 }
@@ -225,23 +233,29 @@ export const make = (client: Redis | Cluster, options: StoreOptions = {}): Redis
  *
  * @since 0.1.0
  */
-export const connect = (options: ConnectOptions = {}): Effect.Effect<Redis, RedisError, Scope.Scope> => {
+export const connect = (
+  options: ConnectOptions = {}
+): Effect.Effect<Redis | Cluster, RedisError, Scope.Scope> => {
   const timeout = Duration.decode(options.connectTimeout ?? Duration.seconds(5))
   const url = options.url === undefined
     ? undefined
     : typeof options.url === "string"
     ? options.url
     : Redacted.value(options.url)
-  const where = url === undefined ? "Redis" : `Redis at ${redactUrl(url)}`
+  const where = options.cluster !== undefined
+    ? `the Redis Cluster at ${options.cluster.nodes.map((n) => `${n.host}:${n.port}`).join(", ")}`
+    : url === undefined
+    ? "Redis"
+    : `Redis at ${redactUrl(url)}`
   return Effect.gen(function*() {
-    const redisOptions: Omit<RedisOptions, "replyMapping"> = {
-      ...connectionDefaults,
-      ...options.redis,
-      lazyConnect: true
-    }
+    const redisOptions: Omit<RedisOptions, "replyMapping"> = { ...connectionDefaults, ...options.redis, lazyConnect: true }
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const client = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions)
+        const client: Redis | Cluster = options.cluster !== undefined
+          ? new Cluster([...options.cluster.nodes], { ...options.cluster.options, lazyConnect: true })
+          : url === undefined
+          ? new Redis(redisOptions)
+          : new Redis(url, redisOptions)
         // failures reach callers as rejected commands; without a listener ioredis would also log them
         client.on("error", () => {})
         return client

@@ -31,9 +31,38 @@ export interface Keyspace {
   readonly user: (userId: string) => string
 }
 
+/** CRC16/XMODEM, the hash Redis Cluster maps keys to slots with (`slot = crc16(tag) % 16384`). */
+const crc16 = (bytes: Uint8Array): number => {
+  let crc = 0
+  for (const byte of bytes) {
+    crc ^= byte << 8
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff
+  }
+  return crc
+}
+
+/** The Redis Cluster hash slot of a hash tag's content. */
+export const slotOf = (tag: string): number => crc16(encoder.encode(tag)) % 16384
+
+/**
+ * The hash tag of shard `shard` of `shards`: `namespace#shard.k`, with the smallest `k` whose slot
+ * falls in the shard's sixteen-thousandth share of the slot space. A new cluster gives each master
+ * a contiguous range of slots, so evenly spaced shards spread evenly over the masters. Every app
+ * instance computes the same tags.
+ */
+const shardTag = (namespace: string, shard: number, shards: number): string => {
+  const from = Math.floor(shard * 16384 / shards)
+  const to = Math.floor((shard + 1) * 16384 / shards)
+  for (let k = 0;; k++) {
+    const tag = `${namespace}#${shard}.${k}`
+    const slot = slotOf(tag)
+    if (slot >= from && slot < to) return tag
+  }
+}
+
 /** The keyspace of shard `shard` of a (validated) namespace spread over `shards` shards. */
 export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => {
-  const prefix = shards === 1 ? `{${namespace}}:` : `{${namespace}#${shard}}:`
+  const prefix = shards === 1 ? `{${namespace}}:` : `{${shardTag(namespace, shard, shards)}}:`
   return {
     namespace,
     prefix,
