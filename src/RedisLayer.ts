@@ -248,7 +248,11 @@ export const connect = (
     ? "Redis"
     : `Redis at ${redactUrl(url)}`
   return Effect.gen(function*() {
-    const redisOptions: Omit<RedisOptions, "replyMapping"> = { ...connectionDefaults, ...options.redis, lazyConnect: true }
+    const redisOptions: Omit<RedisOptions, "replyMapping"> = {
+      ...connectionDefaults,
+      ...options.redis,
+      lazyConnect: true
+    }
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const client: Redis | Cluster = options.cluster !== undefined

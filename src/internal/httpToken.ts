@@ -17,7 +17,9 @@ const maxTokenLength = 27
  * too long or otherwise malformed one.
  */
 export const parse = (raw: string | undefined): Option.Option<Redacted.Redacted<S.SessionId>> =>
-  raw !== undefined && raw.length <= maxTokenLength && isSessionId(raw) ? Option.some(Redacted.make(raw)) : Option.none()
+  raw !== undefined && raw.length <= maxTokenLength && isSessionId(raw)
+    ? Option.some(Redacted.make(raw))
+    : Option.none()
 
 /** Generous bound on an `Authorization` header worth looking at (a bearer token is at most 27 characters). */
 const maxAuthorizationLength = 256

@@ -2,10 +2,10 @@
  * A local Redis Cluster for tests, from `redis-server` and `redis-cli` on free loopback ports,
  * torn down by pid.
  */
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import * as Effect from "effect/Effect"
 import { Cluster } from "ioredis"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import { startRedisServer } from "./redisServer.js"
 import type { RedisServer } from "./redisServer.js"
 
