@@ -10,12 +10,15 @@
  */
 import { Redis } from "ioredis"
 import type { TestProject } from "vitest/node"
+import { startCluster } from "./utils/redisCluster.js"
 import { startRedisServer } from "./utils/redisServer.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** The URL of the Redis every test file talks to. */
     redisUrl: string
+    /** Seed ports of a local 3-master Redis Cluster, or empty when `redis-server` is not on PATH. */
+    clusterPorts: Array<number>
   }
 }
 
@@ -37,7 +40,31 @@ const ping = async (url: string): Promise<void> => {
   }
 }
 
+/** A 3-master cluster for the conformance suite, when `redis-server` and `redis-cli` are on PATH. */
+const startTestCluster = async (project: TestProject): Promise<() => Promise<void>> => {
+  try {
+    const cluster = await startCluster(3, 0)
+    project.provide("clusterPorts", cluster.nodes.map((node) => node.port))
+    return cluster.stop
+  } catch (error) {
+    console.warn(`No local Redis Cluster (${String(error)}): the cluster backend is skipped.`)
+    project.provide("clusterPorts", [])
+    return async () => {}
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stopCluster = await startTestCluster(project)
+  const server = await setupServer(project).catch(async (error: unknown) => {
+    await stopCluster()
+    throw error
+  })
+  return async () => {
+    await Promise.all([server(), stopCluster()])
+  }
+}
+
+const setupServer = async (project: TestProject): Promise<() => Promise<void>> => {
   const fromEnv = process.env.REDIS_URL
   if (fromEnv !== undefined && fromEnv !== "") {
     try {

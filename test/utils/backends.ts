@@ -50,11 +50,25 @@ export const redis = (
       ))
   )
 
-/** The backends the conformance suite runs on, by name. */
+/** A local 3-master Redis Cluster (started by the global setup), with a namespace over 16 shards. */
+export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError> =>
+  Layer.unwrapEffect(
+    Effect.map(Ref.make(0), (offset) =>
+      Layer.merge(
+        RedisLayer.layer({
+          cluster: { nodes: inject("clusterPorts").map((port) => ({ host: "127.0.0.1", port })) },
+          clockOffset: Ref.get(offset)
+        }),
+        Layer.succeed(TestTime, { advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000), shards })
+      ))
+  )
+
+/** The backends the conformance suite runs on, by name (the cluster when one could be started). */
 export const backends: ReadonlyArray<readonly [string, Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError>]> = [
   ["memory", memory],
   ["redis", redis()],
-  ["redis, 4 shards", redis({}, 4)]
+  ["redis, 4 shards", redis({}, 4)],
+  ...(inject("clusterPorts").length > 0 ? [["cluster of 3, 16 shards", cluster()] as const] : [])
 ]
 
 let counter = 0
