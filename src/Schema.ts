@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
@@ -270,5 +271,35 @@ export const SessionHash = Schema.transformOrFail(
   }
 )
 
-/** Decodes a session hash; fails with a `ParseError` when a fixed field is missing or malformed. */
-export const decodeSessionHash = Schema.decodeUnknownEither(SessionHash)
+const decodeWithSchema = Schema.decodeUnknownEither(SessionHash)
+
+const millisOf = (text: string | undefined): number | undefined => {
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined
+  return Number(text)
+}
+
+/**
+ * Decodes a session hash; fails with a `ParseError` when a fixed field is missing or malformed.
+ * Runs on every read, so well-formed hashes take a direct path; anything else goes through
+ * {@link SessionHash} for the error (and the same result).
+ */
+export const decodeSessionHash = (
+  hash: Readonly<Record<string, string>>
+): Either.Either<StoredSession, ParseResult.ParseError> => {
+  const createdAt = millisOf(hash.c)
+  const lastAccess = millisOf(hash.a)
+  const ttl = millisOf(hash.t)
+  const expires = millisOf(hash.x)
+  const deadline = hash.l === undefined ? 0 : millisOf(hash.l)
+  if (
+    typeof hash.u !== "string" || createdAt === undefined || lastAccess === undefined || ttl === undefined ||
+    expires === undefined || deadline === undefined
+  ) {
+    return decodeWithSchema(hash)
+  }
+  const fields: Record<string, string> = {}
+  for (const name in hash) {
+    if (name.startsWith(HashField.fieldPrefix)) fields[name.slice(HashField.fieldPrefix.length)] = hash[name]!
+  }
+  return Either.right({ userId: hash.u, createdAt, lastAccess, ttl, expires, deadline, fields })
+}

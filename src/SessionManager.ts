@@ -23,7 +23,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -33,6 +32,7 @@ import type { RedisError } from "./Errors.js"
 import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import * as DataOps from "./internal/dataOps.js"
 import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
+import * as Ids from "./internal/ids.js"
 import { sessionShard, userShard } from "./internal/keys.js"
 import { RedisClient } from "./RedisLayer.js"
 import type { StoredRead } from "./RedisLayer.js"
@@ -89,8 +89,8 @@ export interface Options<F extends FieldSchemas = NoFields> {
    * How many Redis Cluster hash slots the namespace is spread over (1 to 1024, default 1). Each
    * user, with all their sessions and their slice of the indexes, lives in one slot, so every
    * per-session and per-user operation stays one atomic script; namespace-wide queries fan out
-   * over the shards. On a single server keep 1; on a Cluster, a few times the number of masters
-   * (e.g. 16 for 3 to 5 masters). A namespace keeps the count it was started with: a manager
+   * over the shards. On a single server keep 1; on a Cluster, 8 times the number of masters
+   * (24 for 3 masters), so that every master gets as many shards. A namespace keeps the count it was started with: a manager
    * started with another one fails with a `ValidationError` rather than split the data.
    */
   readonly shards?: number
@@ -250,15 +250,9 @@ const validWindow = validate(S.WindowSeconds, "window (seconds)")
 const windowMillis = (secs: number | undefined) =>
   secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
 
-/**
- * 128 bits from the platform's cryptographic generator, URL-safe base64 (22 characters), after the
- * shard and a dot when the namespace has more than one shard.
- */
+/** A new session id (see `internal/ids.ts`). */
 const newSessionId = (shard: number, shards: number): Effect.Effect<S.SessionId> =>
-  Effect.sync(() => {
-    const random = Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)))
-    return (shards === 1 ? random : `${shard}.${random}`) as S.SessionId
-  })
+  Effect.sync(() => Ids.newSessionId(shard, shards) as S.SessionId)
 
 /** JSON text of an encoded field value; refuses what JSON would silently change (NaN, Infinity, bigint). */
 const toJson = (name: string, value: unknown): Either.Either<string, ValidationError> => {
