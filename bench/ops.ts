@@ -1,0 +1,152 @@
+/**
+ * Throughput suites: every operation at 1 and 64 in flight, each repetition measuring the raw
+ * baselines next to this library and redisess, so that ratios compare runs made moments apart.
+ */
+import type { Redis } from "ioredis"
+import type { Timing } from "./harness.js"
+import { deleteByPattern, runConcurrent, runMeasured } from "./harness.js"
+import type { LibSessions, Raw, Sessions } from "./targets.js"
+import { newSessionId } from "./targets.js"
+
+/** Who ran an operation: a raw baseline, the library's script sent raw, the library, or redisess. */
+export type Target = "raw" | "libScript" | "lib" | "redisess"
+
+/** One timed run. */
+export interface Sample {
+  readonly op: string
+  readonly inFlight: number
+  /** 0 is the warm-up, not reported. */
+  readonly rep: number
+  readonly target: Target
+  /** What the raw sample is (e.g. "EVALSHA touch"). */
+  readonly baseline?: string
+  readonly timing: Timing
+}
+
+/** Sizes of the runs. */
+export interface Sizes {
+  readonly reps: number
+  readonly inFlight: ReadonlyArray<number>
+  /** Operations per timed run, by in-flight count. */
+  readonly ops: (inFlight: number) => number
+  /** Listings (of 100,000 ids) per timed run, by in-flight count. */
+  readonly listings: (inFlight: number) => number
+  /** Repetitions of the listing suite (fewer: 64 listings of 100,000 ids take a while). */
+  readonly listingReps: number
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`)
+
+/** create, get (update / noUpdate), exists, kill, killUser, on namespaces kept small. */
+export const runPointOps = async (
+  sizes: Sizes,
+  targets: { readonly raw: Raw; readonly lib: LibSessions; readonly redisess: Sessions },
+  admin: Redis
+): Promise<Array<Sample>> => {
+  const { lib, raw, redisess } = targets
+  const samples: Array<Sample> = []
+  for (let rep = 0; rep <= sizes.reps; rep++) {
+    for (const inFlight of sizes.inFlight) {
+      const n = rep === 0 ? Math.ceil(sizes.ops(inFlight) / 4) : sizes.ops(inFlight)
+      const time = async (op: string, target: Target, run: (i: number) => Promise<unknown>, baseline?: string) => {
+        const timing = await runMeasured(admin, n, inFlight, run)
+        samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
+      }
+      const user = (i: number) => `u${i % 1000}`
+      const rawIds = Array.from({ length: n }, newSessionId)
+      const scriptIds = Array.from({ length: n }, newSessionId)
+      const libIds: Array<string> = new Array<string>(n)
+      const rsIds: Array<string> = new Array<string>(n)
+
+      await time("touch", "raw", (i) => raw.touch(rawIds[i]!, user(i)), "EVALSHA touch")
+      await time("create", "lib", async (i) => {
+        libIds[i] = await lib.create(user(i))
+      })
+      await time("create", "redisess", async (i) => {
+        rsIds[i] = await redisess.create(user(i))
+      })
+      await time("create", "libScript", (i) => raw.libScript.create(scriptIds[i]!, user(i)))
+      await time("hgetall", "raw", (i) => raw.hgetall(libIds[i]!), "HGETALL")
+      for (const noUpdate of [false, true]) {
+        const op = noUpdate ? "get (noUpdate)" : "get (update)"
+        await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
+        await time(op, "redisess", (i) => redisess.get(rsIds[i]!, noUpdate))
+        await time(op, "libScript", (i) => raw.libScript.get(scriptIds[i]!, !noUpdate))
+      }
+      await time("exists", "lib", (i) => lib.exists(libIds[i]!))
+      await time("exists", "redisess", (i) => redisess.exists(rsIds[i]!))
+      await time("exists", "libScript", (i) => raw.libScript.exists(scriptIds[i]!))
+      await time("kill", "lib", (i) => lib.kill(libIds[i]!))
+      await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
+      await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
+
+      // killUser: users with 2 sessions each, created untimed
+      const users = Math.ceil(n / 4)
+      const killUserOf = (i: number) => `k${rep}-${inFlight}-${i}`
+      await runConcurrent(users * 2, 64, (i) => lib.create(killUserOf(i % users)))
+      await runConcurrent(users * 2, 64, (i) => redisess.create(killUserOf(i % users)))
+      const timeUsers = async (target: Target, run: (i: number) => Promise<unknown>) => {
+        const timing = await runMeasured(admin, users, inFlight, run)
+        samples.push({ op: "killUser (2 sessions)", inFlight, rep, target, timing })
+      }
+      await timeUsers("lib", (i) => lib.killUser(killUserOf(i)))
+      await timeUsers("redisess", (i) => redisess.killUser(killUserOf(i)))
+      await deleteByPattern(raw.client, raw.rawPattern)
+      log(`  point ops: repetition ${rep}${rep === 0 ? " (warm-up)" : ""}, ${inFlight} in flight, ${n} ops each`)
+    }
+  }
+  return samples
+}
+
+/**
+ * A 60 s window counted from `loadedAt` (60 s plus the seconds since), so that sessions loaded just
+ * before stay inside it however long the suite runs: what `(60)` returns right after the load.
+ */
+export const window60 = (loadedAt: number) => () => 60 + Math.ceil((Date.now() - loadedAt) / 1000)
+
+/** count, count(60), getAllSessions(60), getAllUsers with 100,000 sessions present in each namespace. */
+export const runListingOps = async (
+  sizes: Sizes,
+  window: () => number,
+  targets: { readonly raw: Raw; readonly lib: LibSessions; readonly redisess: Sessions },
+  admin: Redis
+): Promise<Array<Sample>> => {
+  const { lib, raw, redisess } = targets
+  const samples: Array<Sample> = []
+  for (let rep = 0; rep <= sizes.listingReps; rep++) {
+    for (const inFlight of sizes.inFlight) {
+      const counts = rep === 0 ? Math.ceil(sizes.ops(inFlight) / 4) : sizes.ops(inFlight)
+      const listings = rep === 0 ? 1 : sizes.listings(inFlight)
+      const time = async (
+        op: string,
+        n: number,
+        target: Target,
+        run: () => Promise<unknown>,
+        baseline?: string
+      ) => {
+        const timing = await runMeasured(admin, n, inFlight, run)
+        samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
+      }
+      await time("count()", counts, "raw", () => raw.zcount(0), "ZCOUNT all")
+      await time("count()", counts, "lib", () => lib.count())
+      await time("count()", counts, "redisess", () => redisess.count())
+      await time("count(60)", counts, "raw", () => raw.zcount(window()), "ZCOUNT window")
+      await time("count(60)", counts, "lib", () => lib.count(window()))
+      await time("count(60)", counts, "redisess", () => redisess.count(window()))
+      await time(
+        "getAllSessions(60)",
+        listings,
+        "raw",
+        () => raw.zrange("a", window()),
+        "ZRANGEBYSCORE (one call)"
+      )
+      await time("getAllSessions(60)", listings, "lib", () => lib.getAllSessions(window()))
+      await time("getAllSessions(60)", listings, "redisess", () => redisess.getAllSessions(window()))
+      await time("getAllUsers()", listings, "raw", () => raw.zrange("U", 0), "ZRANGEBYSCORE (one call)")
+      await time("getAllUsers()", listings, "lib", () => lib.getAllUsers())
+      await time("getAllUsers()", listings, "redisess", () => redisess.getAllUsers())
+      log(`  listing ops: repetition ${rep}${rep === 0 ? " (warm-up)" : ""}, ${inFlight} in flight`)
+    }
+  }
+  return samples
+}

@@ -1,0 +1,391 @@
+/**
+ * Turns the measurements into the results: medians and same-repetition ratios, the target checks,
+ * a markdown report and a hand-written SVG bar chart of the ratios.
+ */
+import { median } from "./harness.js"
+import type { Sample, Target } from "./ops.js"
+import type { MemoryResult, Stall } from "./storage.js"
+
+/** Where and with what the run happened. */
+export interface Environment {
+  readonly date: string
+  readonly commit: string
+  readonly cpus: string
+  readonly memory: string
+  readonly node: string
+  readonly redis: string
+  readonly server: string
+  readonly packages: Readonly<Record<string, string>>
+  readonly sizes: string
+  readonly totalSeconds: number
+  readonly loadAverage: string
+}
+
+/** Everything measured. */
+export interface Results {
+  readonly env: Environment
+  readonly samples: ReadonlyArray<Sample>
+  readonly memory: ReadonlyArray<MemoryResult>
+  readonly wipe: { readonly loadSeconds: number; readonly stall: Stall; readonly keysLeft: number }
+  readonly listingStalls: { readonly lib: Stall; readonly redisess: Stall; readonly pages: number }
+}
+
+/** An operation of the table and the raw sample it is compared with. */
+interface RowSpec {
+  readonly op: string
+  readonly baselineOp: string
+  readonly hasScript: boolean
+}
+
+const rowSpecs: ReadonlyArray<RowSpec> = [
+  { op: "create", baselineOp: "touch", hasScript: true },
+  { op: "get (update)", baselineOp: "touch", hasScript: true },
+  { op: "get (noUpdate)", baselineOp: "hgetall", hasScript: true },
+  { op: "exists", baselineOp: "hgetall", hasScript: true },
+  { op: "kill", baselineOp: "touch", hasScript: true },
+  { op: "killUser (2 sessions)", baselineOp: "touch", hasScript: false },
+  { op: "count()", baselineOp: "count()", hasScript: false },
+  { op: "count(60)", baselineOp: "count(60)", hasScript: false },
+  { op: "getAllSessions(60)", baselineOp: "getAllSessions(60)", hasScript: false },
+  { op: "getAllUsers()", baselineOp: "getAllUsers()", hasScript: false }
+]
+
+/** The medians of one row. */
+export interface Row {
+  readonly op: string
+  readonly inFlight: number
+  readonly baseline: string
+  readonly rawOps: number
+  readonly libOps: number
+  readonly rsOps: number
+  readonly scriptOps: number
+  /** Medians over repetitions of the same-repetition ratios. */
+  readonly libVsRaw: number
+  readonly rsVsRaw: number
+  readonly libVsRs: number
+  readonly rawUs: number
+  readonly libUs: number
+  readonly rsUs: number
+  readonly scriptUs: number
+  /** CPU µs per operation: Node process and Redis server, for baseline, lib script, lib, redisess. */
+  readonly cpu: {
+    readonly raw: readonly [number, number]
+    readonly script: readonly [number, number]
+    readonly lib: readonly [number, number]
+    readonly rs: readonly [number, number]
+  }
+  /** lib latency / raw baseline latency - 1. */
+  readonly libOverRaw: number
+  /** lib latency / own script sent raw - 1: the Effect layer's cost. */
+  readonly libOverScript: number
+}
+
+/** Computes the table rows from the samples. */
+export const rows = (samples: ReadonlyArray<Sample>): Array<Row> => {
+  const reps = [...new Set(samples.map((s) => s.rep))].filter((r) => r > 0)
+  const inFlights = [...new Set(samples.map((s) => s.inFlight))].sort((a, b) => b - a)
+  const find = (op: string, inFlight: number, rep: number, target: Target) =>
+    samples.find((s) => s.op === op && s.inFlight === inFlight && s.rep === rep && s.target === target)
+  const out: Array<Row> = []
+  for (const inFlight of inFlights) {
+    for (const spec of rowSpecs) {
+      const per = reps.map((rep) => ({
+        raw: find(spec.baselineOp, inFlight, rep, "raw"),
+        lib: find(spec.op, inFlight, rep, "lib"),
+        rs: find(spec.op, inFlight, rep, "redisess"),
+        script: spec.hasScript ? find(spec.op, inFlight, rep, "libScript") : undefined
+      }))
+      if (per.every((p) => p.lib === undefined)) continue
+      const m = (f: (p: (typeof per)[number]) => number | undefined) =>
+        median(per.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)))
+      const ratio = (a: Sample | undefined, b: Sample | undefined) =>
+        a === undefined || b === undefined ? undefined : a.timing.opsPerSec / b.timing.opsPerSec
+      const over = (a: Sample | undefined, b: Sample | undefined) =>
+        a === undefined || b === undefined ? undefined : a.timing.usPerOp / b.timing.usPerOp - 1
+      out.push({
+        op: spec.op,
+        inFlight,
+        baseline: per.find((p) => p.raw !== undefined)?.raw?.baseline ?? "",
+        rawOps: m((p) => p.raw?.timing.opsPerSec),
+        libOps: m((p) => p.lib?.timing.opsPerSec),
+        rsOps: m((p) => p.rs?.timing.opsPerSec),
+        scriptOps: m((p) => p.script?.timing.opsPerSec),
+        libVsRaw: m((p) => ratio(p.lib, p.raw)),
+        rsVsRaw: m((p) => ratio(p.rs, p.raw)),
+        libVsRs: m((p) => ratio(p.lib, p.rs)),
+        rawUs: m((p) => p.raw?.timing.usPerOp),
+        libUs: m((p) => p.lib?.timing.usPerOp),
+        rsUs: m((p) => p.rs?.timing.usPerOp),
+        scriptUs: m((p) => p.script?.timing.usPerOp),
+        cpu: {
+          raw: [m((p) => p.raw?.timing.nodeCpuUs), m((p) => p.raw?.timing.redisCpuUs)],
+          script: [m((p) => p.script?.timing.nodeCpuUs), m((p) => p.script?.timing.redisCpuUs)],
+          lib: [m((p) => p.lib?.timing.nodeCpuUs), m((p) => p.lib?.timing.redisCpuUs)],
+          rs: [m((p) => p.rs?.timing.nodeCpuUs), m((p) => p.rs?.timing.redisCpuUs)]
+        },
+        libOverRaw: m((p) => over(p.lib, p.raw)),
+        libOverScript: m((p) => over(p.lib, p.script))
+      })
+    }
+  }
+  return out
+}
+
+/** A target check. */
+export interface Check {
+  readonly target: string
+  readonly measured: string
+  readonly met: boolean
+}
+
+const fmt = (x: number, digits = 2) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
+const int = (x: number) => Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a"
+const pct = (x: number) => Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(0)}%` : "n/a"
+
+/** Checks the issue's targets. */
+export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check> => {
+  const row = (op: string, inFlight: number) => table.find((r) => r.op === op && r.inFlight === inFlight)
+  const out: Array<Check> = []
+  for (const op of ["get (update)", "create", "kill"]) {
+    const r = row(op, 64)
+    if (r === undefined) continue
+    out.push({
+      target: `${op} >= 0.8x EVALSHA touch at 64 in flight`,
+      measured: `${fmt(r.libVsRaw)}x`,
+      met: r.libVsRaw >= 0.8
+    })
+    out.push({
+      target: `${op} >= 2.5x redisess at 64 in flight`,
+      measured: `${fmt(r.libVsRs)}x`,
+      met: r.libVsRs >= 2.5
+    })
+  }
+  for (const op of ["get (noUpdate)", "exists"]) {
+    const r = row(op, 64)
+    if (r === undefined) continue
+    out.push({
+      target: `${op} >= 0.9x HGETALL at 64 in flight`,
+      measured: `${fmt(r.libVsRaw)}x`,
+      met: r.libVsRaw >= 0.9
+    })
+  }
+  for (const op of ["create", "get (update)", "get (noUpdate)", "exists", "kill"]) {
+    const r = row(op, 1)
+    if (r === undefined) continue
+    out.push({
+      target: `${op}: Effect layer adds <= 15% at 1 in flight (vs its own script sent raw)`,
+      measured: `${pct(r.libOverScript)} (vs the issue's raw baseline: ${pct(r.libOverRaw)})`,
+      met: r.libOverScript <= 0.15
+    })
+  }
+  for (const shape of [...new Set(results.memory.map((m) => m.shape.name))]) {
+    const l = results.memory.find((m) => m.shape.name === shape && m.target === "lib")
+    const s = results.memory.find((m) => m.shape.name === shape && m.target === "redisess")
+    if (l === undefined || s === undefined) continue
+    const r = l.perSession / s.perSession
+    out.push({
+      target: `memory per session <= 0.7x redisess (${shape})`,
+      measured: `${fmt(r)}x (${int(l.perSession)} vs ${int(s.perSession)} B)`,
+      met: r <= 0.7
+    })
+  }
+  const w = results.wipe.stall
+  out.push({
+    target: "wipe never stalls Redis > 10 ms (max PING)",
+    measured: `${fmt(w.ping.maxMs)} ms`,
+    met: w.ping.maxMs <= 10
+  })
+  const rate = w.items / w.seconds
+  out.push({ target: "wipe clears >= 50,000 sessions/s", measured: `${int(rate)}/s`, met: rate >= 50_000 })
+  const l = results.listingStalls.lib
+  out.push({
+    target: "getAllSessions(60) never holds Redis > 10 ms per call (max PING)",
+    measured: `${fmt(l.ping.maxMs)} ms`,
+    met: l.ping.maxMs <= 10
+  })
+  return out
+}
+
+const kb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+
+/** The markdown report. */
+export const markdown = (results: Results): string => {
+  const table = rows(results.samples)
+  const { env } = results
+  const lines: Array<string> = []
+  const p = (line = "") => lines.push(line)
+  p("# effect-redisess benchmark")
+  p()
+  p(`Run ${env.date} at commit \`${env.commit}\`, in one Node process, ${int(env.totalSeconds)} s in all.`)
+  p()
+  p(`- Machine: ${env.cpus}, ${env.memory} RAM`)
+  p(`- Node ${env.node}; Redis ${env.redis} (${env.server})`)
+  p(`- Packages: ${Object.entries(env.packages).map(([k, v]) => `${k} ${v}`).join(", ")}`)
+  p(`- Sizes: ${env.sizes}`)
+  p(`- Machine load average: ${env.loadAverage}`)
+  p()
+  p("Each figure is the median over the repetitions; each ratio is the median of the ratios taken within one")
+  p("repetition (the raw baseline is re-measured in every repetition, next to the libraries). effect-redisess is")
+  p("called through `ManagedRuntime.runPromise` (one call per operation); redisess through its promises. Raw")
+  p("baselines are plain ioredis calls: `EVALSHA touch` is a small script doing HSET of 2 fields and 3 ZADD.")
+  p("`lib script, raw` sends effect-redisess's own Lua script by EVALSHA without Effect, so that")
+  p("`lib script` vs `effect-redisess` is the cost of the Effect layer and `lib script` vs the baseline the cost of its Lua.")
+  p()
+  p("## Throughput (operations per second)")
+  p()
+  p("| operation | in flight | raw baseline | baseline ops/s | effect-redisess ops/s | x baseline | redisess ops/s | x baseline | effect-redisess / redisess | lib script, raw ops/s |")
+  p("| --- | --: | --- | --: | --: | --: | --: | --: | --: | --: |")
+  for (const r of table) {
+    p(
+      `| ${r.op} | ${r.inFlight} | ${r.baseline} | ${int(r.rawOps)} | ${int(r.libOps)} | ${fmt(r.libVsRaw)} | ${
+        int(r.rsOps)
+      } | ${fmt(r.rsVsRaw)} | ${fmt(r.libVsRs)} | ${int(r.scriptOps)} |`
+    )
+  }
+  p("| session data get / set | | | | TODO: not implemented yet (planned, its own issue) | | | | | |")
+  p()
+  p("Rows from `count()` down run with 100,000 sessions (10,000 users x 10) present in each library's namespace.")
+  p("The `(60)` window is counted from the end of that load (60 s plus the seconds since), so all 100,000 stay inside")
+  p("it however long the suite runs: each call returns what `(60)` returns right after the load.")
+  p("`killUser` is compared with `EVALSHA touch` only for scale (it removes 2 sessions).")
+  p()
+  p("## Latency at 1 in flight (microseconds per operation)")
+  p()
+  p("| operation | raw baseline | baseline µs | lib script, raw µs | effect-redisess µs | over baseline | Effect layer (over its own script) | redisess µs |")
+  p("| --- | --- | --: | --: | --: | --: | --: | --: |")
+  for (const r of table.filter((r) => r.inFlight === 1)) {
+    p(
+      `| ${r.op} | ${r.baseline} | ${fmt(r.rawUs, 0)} | ${fmt(r.scriptUs, 0)} | ${fmt(r.libUs, 0)} | ${
+        pct(r.libOverRaw)
+      } | ${pct(r.libOverScript)} | ${fmt(r.rsUs, 0)} |`
+    )
+  }
+  p()
+  p("## CPU per operation at 64 in flight (microseconds: Node process / Redis server)")
+  p()
+  p("Node: `process.cpuUsage()` of this process (all threads, so GC included); Redis: `INFO cpu` of the server.")
+  p("On 2 cores the two compete with each other (and with anything else running on the machine).")
+  p()
+  p("| operation | raw baseline | lib script, raw | effect-redisess | redisess |")
+  p("| --- | --: | --: | --: | --: |")
+  const cpu = (pair: readonly [number, number]) => `${fmt(pair[0], 1)} / ${fmt(pair[1], 1)}`
+  for (const r of table.filter((r) => r.inFlight === 64)) {
+    p(`| ${r.op} | ${cpu(r.cpu.raw)} | ${cpu(r.cpu.script)} | ${cpu(r.cpu.lib)} | ${cpu(r.cpu.rs)} |`)
+  }
+  p()
+  p("## Memory per session (`INFO memory` used_memory delta / sessions)")
+  p()
+  p("| shape | effect-redisess B/session | redisess B/session | ratio | effect-redisess load | redisess load |")
+  p("| --- | --: | --: | --: | --: | --: |")
+  for (const shape of [...new Set(results.memory.map((m) => m.shape.name))]) {
+    const l = results.memory.find((m) => m.shape.name === shape && m.target === "lib")
+    const s = results.memory.find((m) => m.shape.name === shape && m.target === "redisess")
+    if (l === undefined || s === undefined) continue
+    p(
+      `| ${shape} | ${int(l.perSession)} (${kb(l.bytes)}) | ${int(s.perSession)} (${kb(s.bytes)}) | ${
+        fmt(l.perSession / s.perSession)
+      } | ${fmt(l.loadSeconds, 1)} s | ${fmt(s.loadSeconds, 1)} s |`
+    )
+  }
+  p()
+  p("Where the bytes go (per session, `MEMORY USAGE`: session hashes and user sets sampled, indexes exact; the rest of")
+  p("the delta is the keyspace's and the expires table's entries):")
+  p()
+  for (const m of results.memory) {
+    const parts = Object.entries(m.breakdown)
+    const sum = parts.reduce((acc, [, v]) => acc + v, 0)
+    p(
+      `- ${m.target}, ${m.shape.name}: ${parts.map(([k, v]) => `${k} ${int(v)}`).join(", ")}; sum ${int(sum)}, other ${
+        int(m.perSession - sum)
+      }`
+    )
+  }
+  p()
+  p("## Stalls (a PING loop on another connection, in a worker thread)")
+  p()
+  p("| what | items | wall time | items/s | max PING | p99 PING | pings | longest command (SLOWLOG) |")
+  p("| --- | --: | --: | --: | --: | --: | --: | --- |")
+  const stallRow = (label: string, s: Stall) =>
+    p(
+      `| ${label} | ${int(s.items)} | ${fmt(s.seconds * 1000, 0)} ms | ${int(s.items / s.seconds)} | ${
+        fmt(s.ping.maxMs)
+      } ms | ${fmt(s.ping.p99Ms)} ms | ${int(s.ping.pings)} | ${
+        s.slowest === undefined ? "n/a (shared server)" : `${fmt(s.slowest.maxMs)} ms (${s.slowest.command})`
+      } |`
+    )
+  stallRow("effect-redisess wipe of expired sessions", results.wipe.stall)
+  stallRow(
+    `effect-redisess getAllSessions(60) of 100,000 (${results.listingStalls.pages} pages)`,
+    results.listingStalls.lib
+  )
+  stallRow("redisess getAllSessions(60) of 100,000 (one ZREVRANGEBYSCORE)", results.listingStalls.redisess)
+  p()
+  p(
+    `The wipe's sessions were loaded in ${fmt(results.wipe.loadSeconds, 1)} s, then the library's clock was moved past`
+  )
+  p(`their ttl (\`clockOffset\`); ${int(results.wipe.keysLeft)} keys of the namespace were left after the wipe.`)
+  p()
+  p("## Targets")
+  p()
+  p("| target | measured | met |")
+  p("| --- | --- | --- |")
+  for (const c of checks(results, table)) p(`| ${c.target} | ${c.measured} | ${c.met ? "yes" : "**no**"} |`)
+  p()
+  p("![ratios](latest.svg)")
+  p()
+  return lines.join("\n")
+}
+
+const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+/** A horizontal bar chart of the ratios to the raw baseline (effect-redisess and redisess, per operation). */
+export const svg = (results: Results): string => {
+  const table = rows(results.samples)
+  const left = 250
+  const width = 900
+  const plot = width - left - 70
+  const barH = 11
+  const rowH = 2 * barH + 10
+  const top = 60
+  const height = top + table.length * rowH + 40
+  const max = Math.max(1.2, ...table.flatMap((r) => [r.libVsRaw, r.rsVsRaw].filter(Number.isFinite)))
+  const x = (v: number) => left + (Math.min(v, max) / max) * plot
+  const out: Array<string> = []
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`
+  )
+  out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`)
+  out.push(
+    `<text x="10" y="20" font-size="14" font-weight="bold">Throughput as a multiple of the raw ioredis baseline (same repetition, median)</text>`
+  )
+  out.push(`<rect x="10" y="32" width="12" height="10" fill="#2b6cb0"/><text x="26" y="41">effect-redisess</text>`)
+  out.push(`<rect x="130" y="32" width="12" height="10" fill="#c05621"/><text x="146" y="41">redisess 2.6</text>`)
+  out.push(`<text x="250" y="41" fill="#555">dashed: 1.0 (baseline) and 0.8</text>`)
+  table.forEach((r, i) => {
+    const y = top + i * rowH
+    out.push(`<text x="${left - 8}" y="${y + barH + 4}" text-anchor="end">${escape(`${r.op} @${r.inFlight}`)}</text>`)
+    const bar = (v: number, dy: number, color: string) => {
+      if (!Number.isFinite(v)) return
+      out.push(`<rect x="${left}" y="${y + dy}" width="${(x(v) - left).toFixed(1)}" height="${barH}" fill="${color}"/>`)
+      out.push(`<text x="${(x(v) + 4).toFixed(1)}" y="${y + dy + barH - 2}">${v.toFixed(2)}</text>`)
+    }
+    bar(r.libVsRaw, 0, "#2b6cb0")
+    bar(r.rsVsRaw, barH + 1, "#c05621")
+  })
+  const bottom = top + table.length * rowH
+  for (const v of [0.8, 1]) {
+    out.push(
+      `<line x1="${x(v).toFixed(1)}" y1="${top - 6}" x2="${
+        x(v).toFixed(1)
+      }" y2="${bottom}" stroke="#333" stroke-dasharray="4 3"/>`
+    )
+    out.push(`<text x="${x(v).toFixed(1)}" y="${bottom + 14}" text-anchor="middle">${v.toFixed(1)}</text>`)
+  }
+  out.push(`<line x1="${left}" y1="${top - 6}" x2="${left}" y2="${bottom}" stroke="#333"/>`)
+  out.push(`<text x="${left}" y="${bottom + 14}" text-anchor="middle">0</text>`)
+  out.push(
+    `<text x="${width - 10}" y="${bottom + 30}" text-anchor="end" fill="#555">${escape(results.env.date)}</text>`
+  )
+  out.push("</svg>")
+  return out.join("\n") + "\n"
+}

@@ -1,0 +1,233 @@
+/**
+ * The things measured, behind one promise-returning interface: this library through a
+ * `ManagedRuntime` edge, redisess 2.6, and raw ioredis calls (the baselines and the library's own
+ * scripts sent directly, to separate the Lua cost from the Effect cost).
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Schema from "effect/Schema"
+import { Redis } from "ioredis"
+import { randomBytes } from "node:crypto"
+import { SessionManager as Redisess } from "redisess"
+import { keyspace } from "../src/internal/keys.js"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+
+/** The two additional fields of the "with fields" shape. */
+export type BenchFields = {
+  readonly groupId: number
+  readonly peerIp: string
+}
+
+/** The operations both session managers offer, as promises. */
+export interface Sessions {
+  readonly create: (userId: string, fields?: BenchFields) => Promise<string>
+  readonly get: (sessionId: string, noUpdate: boolean) => Promise<unknown>
+  readonly exists: (sessionId: string) => Promise<boolean>
+  readonly kill: (sessionId: string) => Promise<void>
+  readonly killUser: (userId: string) => Promise<void>
+  readonly count: (secs?: number) => Promise<number>
+  readonly getAllSessions: (secs?: number) => Promise<ReadonlyArray<string>>
+  readonly getAllUsers: (secs?: number) => Promise<ReadonlyArray<string>>
+  readonly close: () => Promise<void>
+}
+
+/** This library, with a movable clock (`clock.offsetMs`) for the wipe benchmark. */
+export interface LibSessions extends Sessions {
+  readonly clock: { offsetMs: number }
+  readonly wipe: () => Promise<number>
+}
+
+/** A fresh ioredis connection. */
+export const connect = async (url: string): Promise<Redis> => {
+  const client = new Redis(url, { lazyConnect: true })
+  client.on("error", () => {}) // failures reach the caller as rejected commands
+  await client.connect()
+  return client
+}
+
+const benchFieldSchemas = { groupId: Schema.Number, peerIp: Schema.String }
+
+/** effect-redisess: `RedisLayer.layer` + `SessionManager.layer` in a `ManagedRuntime`, one `runPromise` per call. */
+export const lib = async (
+  url: string,
+  namespace: string,
+  options: { readonly withFields?: boolean } = {}
+): Promise<LibSessions> => {
+  const clock = { offsetMs: 0 }
+  const sessions = SessionManager.layer({
+    namespace,
+    ttl: 1800,
+    wipeInterval: 0,
+    ...(options.withFields === true ? { additionalFields: benchFieldSchemas } : {})
+  }).pipe(Layer.provide(RedisLayer.layer({
+    url,
+    clockOffset: Effect.sync(() => clock.offsetMs),
+    // 64 listings of 100,000 ids in flight queue pages behind each other: no 2 s call timeout here
+    timeout: "60 seconds"
+  })))
+  const runtime = ManagedRuntime.make(sessions)
+  const sm = await runtime.runPromise(SessionManager.SessionManager)
+  return {
+    clock,
+    create: (userId, fields) =>
+      runtime.runPromise(sm.create(userId, fields === undefined ? {} : { fields })).then((s) => s.sessionId),
+    get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
+    exists: (sessionId) => runtime.runPromise(sm.exists(sessionId)),
+    kill: (sessionId) => runtime.runPromise(sm.kill(sessionId)),
+    killUser: (userId) => runtime.runPromise(sm.killUser(userId)).then(() => undefined),
+    count: (secs) => runtime.runPromise(sm.count(secs)),
+    getAllSessions: (secs) => runtime.runPromise(sm.getAllSessions(secs)),
+    getAllUsers: (secs) => runtime.runPromise(sm.getAllUsers(secs)),
+    wipe: () => runtime.runPromise(sm.wipe),
+    close: () => runtime.dispose()
+  }
+}
+
+/** redisess 2.6 on its own ioredis connection (its wipe timer pushed out of the way). */
+export const redisess = async (
+  url: string,
+  namespace: string,
+  options: { readonly withFields?: boolean } = {}
+): Promise<Sessions> => {
+  const client = await connect(url)
+  const sm = new Redisess(client, {
+    namespace,
+    ttl: 1800,
+    wipeInterval: 3_600_000,
+    ...(options.withFields === true ? { additionalFields: ["groupId", "peerIp"] } : {})
+  })
+  return {
+    create: (userId, fields) => sm.create(userId, fields === undefined ? {} : { ...fields }).then((s) => s.sessionId),
+    get: (sessionId, noUpdate) => sm.get(sessionId, noUpdate),
+    exists: (sessionId) => sm.exists(sessionId).then(Boolean),
+    kill: (sessionId) => sm.kill(sessionId),
+    killUser: (userId) => sm.killUser(userId),
+    count: (secs) => sm.count(secs),
+    getAllSessions: (secs) => sm.getAllSessions(secs),
+    getAllUsers: (secs) => sm.getAllUsers(secs),
+    close: async () => {
+      sm.quit()
+      await client.quit()
+    }
+  }
+}
+
+/** The baseline touch: HSET of 2 fields and 3 ZADD, what a minimal sliding session costs. */
+const touchSource = `
+redis.call('HSET', KEYS[1], 'a', ARGV[1], 'x', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3])
+return 1
+`
+
+/** A new session id in the library's format (22 URL-safe characters). */
+export const newSessionId = (): string => randomBytes(16).toString("base64url")
+
+/** One EVALSHA call of the library, replayable with another session id and user id. */
+type Replay = (sessionId: string, userId: string) => Promise<unknown>
+
+const captureUser = "bench-capture-user"
+
+/**
+ * Records the EVALSHA the library sends for create, get (touch / no touch), exists and kill (by
+ * running each once through the library on a recording connection), and returns replays of them
+ * on `client`: the library's own scripts and arguments, whatever its current version sends, without Effect.
+ */
+const captureLibScripts = async (url: string, namespace: string, client: Redis) => {
+  const recorder = await connect(url)
+  let last: ReadonlyArray<string> = []
+  const send = recorder.sendCommand.bind(recorder)
+  recorder.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
+    if (args[0].name === "evalsha") last = args[0].args.map(String)
+    return send(...args)
+  }
+  const runtime = ManagedRuntime.make(
+    SessionManager.layer({ namespace, ttl: 1800, wipeInterval: 0 }).pipe(
+      Layer.provide(RedisLayer.layerFromClient(recorder))
+    )
+  )
+  const sm = await runtime.runPromise(SessionManager.SessionManager)
+  /** Runs one operation, then turns the EVALSHA it sent into a replay (`idOf`: the session id it used). */
+  const record = async <A>(run: Effect.Effect<A, unknown>, idOf: (a: A) => string): Promise<Replay> => {
+    last = []
+    const sessionId = idOf(await runtime.runPromise(run))
+    const [sha, numKeys, ...rest] = last
+    if (sha === undefined || numKeys === undefined) throw new Error("the library sent no EVALSHA")
+    // each argument: a constant, or its parts around the recorded session id and user id, joined again on replay
+    const args = rest.map((arg): (sid: string, uid: string) => string => {
+      if (!arg.includes(sessionId) && !arg.includes(captureUser)) return () => arg
+      const parts = arg.split(sessionId).map((piece) => piece.split(captureUser))
+      return (sid, uid) => parts.map((pieces) => pieces.join(uid)).join(sid)
+    })
+    return (sid, uid) => client.evalsha(sha, numKeys, ...args.map((arg) => arg(sid, uid)))
+  }
+  let id = ""
+  const create = await record(sm.create(captureUser), (session) => (id = session.sessionId))
+  const replays = {
+    create,
+    get: await record(sm.get(id), () => id),
+    getNoUpdate: await record(sm.get(id, { noUpdate: true }), () => id),
+    exists: await record(sm.exists(id), () => id),
+    kill: await record(sm.kill(id), () => id)
+  }
+  await runtime.runPromise(sm.killUser(captureUser))
+  await runtime.dispose()
+  await recorder.quit()
+  return replays
+}
+
+/** Raw ioredis: the baselines, and the library's own scripts sent without Effect. */
+export const raw = async (url: string, rawNamespace: string, libNamespace: string) => {
+  const client = await connect(url)
+  const touchSha = String(await client.script("LOAD", touchSource))
+  const rk = keyspace(rawNamespace)
+  const ks = keyspace(libNamespace)
+  const lib = await captureLibScripts(url, libNamespace, client)
+  return {
+    client,
+    /** EVALSHA of the small touch script (new or existing id, user `userId`). */
+    touch: (sessionId: string, userId: string) => {
+      const now = Date.now()
+      return client.evalsha(
+        touchSha,
+        4,
+        rk.session(sessionId),
+        rk.activity,
+        rk.expiries,
+        rk.user(userId),
+        String(now),
+        String(now + 1_800_000),
+        sessionId
+      )
+    },
+    /** HGETALL of one of the library's session hashes. */
+    hgetall: (sessionId: string) => client.hgetall(ks.session(sessionId)),
+    /** ZCOUNT of the library's activity index within a window (0: all). */
+    zcount: (secs: number) =>
+      client.zcount(ks.activity, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
+    /** ZRANGE BYSCORE of one of the library's indexes within a window (0: all), in one call. */
+    zrange: (index: "a" | "U", secs: number) =>
+      client.zrangebyscore(
+        index === "a" ? ks.activity : ks.users,
+        secs === 0 ? "-inf" : String(Date.now() - secs * 1000),
+        "+inf"
+      ),
+    /** The library's own scripts, in the library's namespace, by EVALSHA without Effect. */
+    libScript: {
+      create: (sessionId: string, userId: string) => lib.create(sessionId, userId),
+      get: (sessionId: string, touch: boolean) =>
+        touch ? lib.get(sessionId, captureUser) : lib.getNoUpdate(sessionId, captureUser),
+      exists: (sessionId: string) => lib.exists(sessionId, captureUser),
+      kill: (sessionId: string) => lib.kill(sessionId, captureUser)
+    },
+    /** Removes the raw namespace's keys. */
+    rawPattern: `${rk.prefix}*`,
+    close: () => client.quit().then(() => undefined)
+  }
+}
+
+/** The raw target's type. */
+export type Raw = Awaited<ReturnType<typeof raw>>
