@@ -181,7 +181,10 @@ export interface StoreOptions {
    * bounded by it. Default 2 seconds.
    */
   readonly timeout?: Duration.DurationInput
-  /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 500. */
+  /**
+   * Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 200
+   * (about 5 ms of Redis time per call).
+   */
   readonly batchSize?: number
   /** Ids returned per script call when listing. Default 1000. */
   readonly pageSize?: number

@@ -67,9 +67,20 @@ local function need(now, exp)
   return 0
 end
 
--- Puts a session in its indexes as accessed at now (all reads first, as in remove).
-local function index(sid, uid, now, exp)
+-- Puts a session in its indexes as accessed at now. With full, also makes sure every index key
+-- lives at least as long as the session (reads first, as in remove). Without it the keys' native
+-- TTLs are known to be long enough: a touch refreshes them only when the session hash's own TTL
+-- runs low (once per grace period), since they were refreshed together and only ever extended.
+local function index(sid, uid, now, exp, full)
   local uk = P .. 'u:' .. uid
+  if not full then
+    -- the user key first: on a Cluster slot being migrated it is the one that may fail, before any write
+    redis.call('ZADD', uk, now, sid)
+    redis.call('ZADD', A, now, sid)
+    if exp > 0 then redis.call('ZADD', X, exp, sid) end
+    redis.call('ZADD', U, now, uid)
+    return
+  end
   local n = need(now, exp)
   local ba, bx, bu, bU = redis.call('PTTL', A), redis.call('PTTL', X), redis.call('PTTL', uk), redis.call('PTTL', U)
   redis.call('ZADD', A, now, sid)
@@ -111,10 +122,12 @@ local function load(sid, now, touch)
   end
   if touch then
     local nexp = expiry(now, ttl, deadline)
+    local n = need(now, nexp)
     local b = redis.call('PTTL', sk)
-    index(sid, uid, now, nexp)
+    local full = b >= 0 and b < n
+    index(sid, uid, now, nexp, full)
     redis.call('HSET', sk, 'a', now, 'x', nexp)
-    keep(sk, b, need(now, nexp))
+    if full then keep(sk, b, n) end
     h[ai] = str(now)
     h[xi] = str(nexp)
   end
@@ -182,7 +195,7 @@ end
 local deadline = 0
 if lifetime > 0 then deadline = now + lifetime end
 local exp = expiry(now, ttl, deadline)
-index(sid, uid, now, exp)
+index(sid, uid, now, exp, true)
 redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp, 'l', deadline)
 for i = 10, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
 keep(sk, -2, need(now, exp))

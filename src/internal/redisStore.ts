@@ -52,8 +52,6 @@ const scripts = {
   dataRemove: compile(Lua.dataRemove)
 } as const
 
-class CallTimeout extends Error {}
-
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
 const unexpected = (script: string, reply: unknown): RedisError =>
@@ -80,12 +78,13 @@ const toInteger = (script: string, reply: unknown): Effect.Effect<number, RedisE
 
 /** Makes the `RedisClient` service on an ioredis client. */
 export const make = (client: Redis | Cluster, options: StoreOptions): RedisClientService => {
-  const batchSize = String(options.batchSize ?? 500)
+  const batchSize = String(options.batchSize ?? 200)
   const pageSize = options.pageSize ?? 1000
   const grace = String(Duration.toMillis(Duration.decode(options.nativeTtlGrace ?? Duration.minutes(10))))
-  const offset: Effect.Effect<string> = options.clockOffset === undefined
+  const clockOffset = options.clockOffset
+  const offset: Effect.Effect<string> = clockOffset === undefined
     ? Effect.succeed("0")
-    : Effect.map(options.clockOffset, (ms) => String(Math.round(ms)))
+    : Effect.map(clockOffset, (ms) => String(Math.round(ms)))
 
   const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(2)))
 
@@ -95,28 +94,29 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
    * costs tens. The call itself may still complete later.
    */
   const call = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, RedisError> =>
-    Effect.tryPromise({
-      try: () =>
-        new Promise<A>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new CallTimeout()), timeoutMillis)
-          run().then(
-            (value) => {
-              clearTimeout(timer)
-              resolve(value)
-            },
-            (error: unknown) => {
-              clearTimeout(timer)
-              reject(error)
-            }
-          )
-        }),
-      catch: (cause) =>
-        cause instanceof CallTimeout
-          ? new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
-          : new RedisError({
-            message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-            cause
-          })
+    Effect.async<A, RedisError>((resume) => {
+      const timer = setTimeout(
+        () =>
+          resume(Effect.fail(
+            new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
+          )),
+        timeoutMillis
+      )
+      run().then(
+        (value) => {
+          clearTimeout(timer)
+          resume(Effect.succeed(value))
+        },
+        (cause: unknown) => {
+          clearTimeout(timer)
+          resume(Effect.fail(
+            new RedisError({
+              message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+              cause
+            })
+          ))
+        }
+      )
     })
 
   const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
@@ -140,17 +140,17 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       extraKey: string | undefined,
       args: ReadonlyArray<string>,
       secondKey?: string
-    ) =>
-      Effect.flatMap(offset, (off) =>
-        evalScript(
-          script,
-          extraKey === undefined
-            ? indexKeys
-            : secondKey === undefined
-            ? [...indexKeys, extraKey]
-            : [...indexKeys, extraKey, secondKey],
-          [ks.prefix, off, grace, ...args]
-        ))
+    ) => {
+      const keys = extraKey === undefined
+        ? indexKeys
+        : secondKey === undefined
+        ? [...indexKeys, extraKey]
+        : [...indexKeys, extraKey, secondKey]
+      // without a test clock offset, no Effect to read it on every call
+      return clockOffset === undefined
+        ? evalScript(script, keys, [ks.prefix, "0", grace, ...args])
+        : Effect.flatMap(offset, (off) => evalScript(script, keys, [ks.prefix, off, grace, ...args]))
+    }
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
     const drain = (step: Effect.Effect<readonly [removed: number, more: boolean], RedisError>) =>
