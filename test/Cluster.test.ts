@@ -9,8 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
+import { Cluster } from "ioredis"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
+import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
@@ -40,6 +42,29 @@ const role = async (port: number): Promise<string> =>
   (await exec("redis-cli", ["-p", String(port), "role"])).stdout.split("\n")[0]!.trim()
 
 describe("Redis Cluster", () => {
+  // the global setup's cluster (absent only where redis-server is not installed)
+  it.live.skipIf(inject("clusterPorts").length === 0)(
+    "layerFromClient takes the caller's own ioredis Cluster (and leaves it open)",
+    () =>
+      Effect.gen(function*() {
+        const ports = inject("clusterPorts")
+        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
+        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const namespace = uniqueNamespace("own-cluster")
+        const count = yield* Effect.scoped(Effect.gen(function*() {
+          const sm = yield* SessionManager.make({ namespace, shards: 24, wipeInterval: 0 }).pipe(
+            Effect.provide(RedisLayer.layerFromClient(client))
+          )
+          const sessions = yield* Effect.all(Array.from({ length: 48 }, (_, i) => sm.create(`user${i}`)))
+          for (const s of sessions) assert.strictEqual((yield* sm.get(s.sessionId)).userId, s.userId)
+          return yield* sm.count()
+        }))
+        assert.strictEqual(count, 48)
+        assert.strictEqual(client.status, "ready")
+        assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+      }).pipe(Effect.scoped)
+  )
+
   it.live(
     "a master killed mid-load: operations recover within seconds, replicated sessions survive",
     () =>
