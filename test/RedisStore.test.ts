@@ -42,6 +42,13 @@ const managerOn = (
     return { client, manager, namespace, advance, commandsOf }
   })
 
+/** A second manager on the same namespace, on a connection of its own (built in the test's scope). */
+const managerOnOwnConnection = (url: string, namespace: string, options: Partial<SessionManager.Options> = {}) =>
+  Effect.flatMap(
+    Layer.build(RedisLayer.layer({ url })),
+    (connection) => SessionManager.make({ namespace, wipeInterval: 0, ...options }).pipe(Effect.provide(connection))
+  )
+
 describe("Redis store", () => {
   it.scoped("each single-session operation and each query is one round trip", () =>
     Effect.gen(function*() {
@@ -201,10 +208,7 @@ describe("Redis store", () => {
     Effect.gen(function*() {
       const url = inject("redisUrl")
       const a = yield* managerOn(url)
-      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
-      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0 }).pipe(
-        Effect.provide(otherConnection)
-      )
+      const b = yield* managerOnOwnConnection(url, a.namespace)
       for (let round = 0; round < 100; round++) {
         const session = yield* a.manager.create(`racer${round % 3}`)
         yield* Effect.all([
@@ -225,10 +229,7 @@ describe("Redis store: data writes racing kills", () => {
     Effect.gen(function*() {
       const url = inject("redisUrl")
       const a = yield* managerOn(url)
-      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
-      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0 }).pipe(
-        Effect.provide(otherConnection)
-      )
+      const b = yield* managerOnOwnConnection(url, a.namespace)
       for (let round = 0; round < 100; round++) {
         const session = yield* a.manager.create(`writer${round % 3}`)
         const results = yield* Effect.all([
@@ -250,10 +251,7 @@ describe("Redis store: policies across connections", () => {
     Effect.gen(function*() {
       const url = inject("redisUrl")
       const a = yield* managerOn(url, { maxSessionsPerUser: 3 })
-      const otherConnection = yield* Layer.build(RedisLayer.layer({ url }))
-      const b = yield* SessionManager.make({ namespace: a.namespace, wipeInterval: 0, maxSessionsPerUser: 3 }).pipe(
-        Effect.provide(otherConnection)
-      )
+      const b = yield* managerOnOwnConnection(url, a.namespace, { maxSessionsPerUser: 3 })
       const created = yield* Effect.all(
         Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a.manager : b).create(`capped${i % 2}`)),
         { concurrency: "unbounded" }
