@@ -2,11 +2,12 @@
  * Throughput suites: every operation at 1 and 64 in flight, each repetition measuring the raw
  * baselines next to this library and redisess, so that ratios compare runs made moments apart.
  */
+import * as Option from "effect/Option"
 import type { Redis } from "ioredis"
 import type { Timing } from "./harness.js"
 import { deleteByPattern, runConcurrent, runMeasured } from "./harness.js"
-import type { LibSessions, Raw, Sessions } from "./targets.js"
-import { newSessionId } from "./targets.js"
+import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
+import { benchData, newSessionId } from "./targets.js"
 
 /** Who ran an operation: a raw baseline, the library's script sent raw, the library, or redisess. */
 export type Target = "raw" | "libScript" | "lib" | "redisess"
@@ -37,7 +38,23 @@ export interface Sizes {
 
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
-/** create, get (update / noUpdate), exists, kill, killUser, on namespaces kept small. */
+/** Fails the run when a data read did not return what was written (`read`: the value in the target's own form). */
+const expectData = (target: Target, reply: unknown) => {
+  const stored = `s${benchData.value}`
+  const read = target === "lib"
+    ? Option.isOption(reply) ? Option.getOrUndefined(reply) : undefined
+    : target === "libScript"
+    ? Array.isArray(reply) && reply[0] === 1 && Array.isArray(reply[1]) ? reply[1][0] : undefined
+    : reply
+  if (read !== (target === "raw" || target === "libScript" ? stored : benchData.value)) {
+    throw new Error(`data get (${target}) returned ${JSON.stringify(reply)}`)
+  }
+}
+
+/**
+ * create, get (update / noUpdate), exists, data set / get (one key), kill, killUser, on namespaces
+ * kept small.
+ */
 export const runPointOps = async (
   sizes: Sizes,
   targets: { readonly raw: Raw; readonly lib: LibSessions; readonly redisess: Sessions },
@@ -76,6 +93,30 @@ export const runPointOps = async (
       await time("exists", "lib", (i) => lib.exists(libIds[i]!))
       await time("exists", "redisess", (i) => redisess.exists(rsIds[i]!))
       await time("exists", "libScript", (i) => raw.libScript.exists(scriptIds[i]!))
+
+      // data set / get of one key on the sessions above; redisess's Session objects fetched untimed
+      const libData: Array<DataHandle> = new Array<DataHandle>(n)
+      const rsData: Array<DataHandle> = new Array<DataHandle>(n)
+      await runConcurrent(n, 64, async (i) => {
+        libData[i] = await lib.dataHandle(libIds[i]!)
+        rsData[i] = await redisess.dataHandle(rsIds[i]!)
+      })
+      const { key, value } = benchData
+      await time("data set", "raw", (i) => raw.hsetData(rawIds[i]!), "HSET (1 field)")
+      await time("data set", "lib", (i) => libData[i]!.set(key, value))
+      await time("data set", "redisess", (i) => rsData[i]!.set(key, value))
+      await time("data set", "libScript", (i) => raw.libScript.dataSet(scriptIds[i]!))
+      for (const i of [0, n - 1]) {
+        expectData("raw", await raw.hgetData(rawIds[i]!))
+        expectData("lib", await libData[i]!.get(key))
+        expectData("redisess", await rsData[i]!.get(key))
+        expectData("libScript", await raw.libScript.dataGet(scriptIds[i]!))
+      }
+      await time("data get", "raw", (i) => raw.hgetData(rawIds[i]!), "HGET")
+      await time("data get", "lib", (i) => libData[i]!.get(key))
+      await time("data get", "redisess", (i) => rsData[i]!.get(key))
+      await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
+
       await time("kill", "lib", (i) => lib.kill(libIds[i]!))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))

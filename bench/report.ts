@@ -5,6 +5,7 @@
 import { median } from "./harness.js"
 import type { Sample, Target } from "./ops.js"
 import type { MemoryResult, Stall } from "./storage.js"
+import { benchData } from "./targets.js"
 
 /** Where and with what the run happened. */
 export interface Environment {
@@ -44,6 +45,8 @@ const rowSpecs: ReadonlyArray<RowSpec> = [
   { op: "exists", baselineOp: "hgetall", hasScript: true },
   { op: "kill", baselineOp: "touch", hasScript: true },
   { op: "killUser (2 sessions)", baselineOp: "touch", hasScript: false },
+  { op: "data set", baselineOp: "data set", hasScript: true },
+  { op: "data get", baselineOp: "data get", hasScript: true },
   { op: "count()", baselineOp: "count()", hasScript: false },
   { op: "count(60)", baselineOp: "count(60)", hasScript: false },
   { op: "getAllSessions(60)", baselineOp: "getAllSessions(60)", hasScript: false },
@@ -242,12 +245,15 @@ export const markdown = (results: Results): string => {
       } | ${fmt(r.rsVsRaw)} | ${fmt(r.libVsRs)} | ${int(r.scriptOps)} |`
     )
   }
-  p("| session data get / set | | | | TODO: not implemented yet (planned, its own issue) | | | | | |")
   p()
   p("Rows from `count()` down run with 100,000 sessions (10,000 users x 10) present in each library's namespace.")
   p("The `(60)` window is counted from the end of that load (60 s plus the seconds since), so all 100,000 stay inside")
   p("it however long the suite runs: each call returns what `(60)` returns right after the load.")
   p("`killUser` is compared with `EVALSHA touch` only for scale (it removes 2 sessions).")
+  p(`\`data set\` / \`data get\` write / read one key holding a ${benchData.value.length}-character string on a live`)
+  p("session: effect-redisess by `setData(sessionId, key, value)` / `getData(sessionId, key)`, redisess by")
+  p("`session.set(key, value)` / `session.get(key)` on Session objects fetched (`get(sessionId, true)`) before the")
+  p("timing; the raw baselines are HSET / HGET of one field (the library's encoding of the value) of a session hash.")
   p()
   p("## Latency at 1 in flight (microseconds per operation)")
   p()

@@ -20,6 +20,15 @@ export type BenchFields = {
   readonly peerIp: string
 }
 
+/** The data key and value of the data suite: one key holding a 30-character string. */
+export const benchData = { key: "prefs", value: "en-GB;theme=dark;tz=Europe/Ldn" } as const
+
+/** One session's data, through a handle made before the timing (redisess: its `Session` object). */
+export interface DataHandle {
+  readonly set: (key: string, value: string) => Promise<unknown>
+  readonly get: (key: string) => Promise<unknown>
+}
+
 /** The operations both session managers offer, as promises. */
 export interface Sessions {
   readonly create: (userId: string, fields?: BenchFields) => Promise<string>
@@ -30,6 +39,8 @@ export interface Sessions {
   readonly count: (secs?: number) => Promise<number>
   readonly getAllSessions: (secs?: number) => Promise<ReadonlyArray<string>>
   readonly getAllUsers: (secs?: number) => Promise<ReadonlyArray<string>>
+  /** A data handle on an existing session (redisess: `get(sessionId, true)`, failing when it does not exist). */
+  readonly dataHandle: (sessionId: string) => Promise<DataHandle>
   readonly close: () => Promise<void>
 }
 
@@ -80,6 +91,11 @@ export const lib = async (
     count: (secs) => runtime.runPromise(sm.count(secs)),
     getAllSessions: (secs) => runtime.runPromise(sm.getAllSessions(secs)),
     getAllUsers: (secs) => runtime.runPromise(sm.getAllUsers(secs)),
+    dataHandle: (sessionId) =>
+      Promise.resolve({
+        set: (key, value) => runtime.runPromise(sm.setData(sessionId, key, value)),
+        get: (key) => runtime.runPromise(sm.getData(sessionId, key))
+      }),
     wipe: () => runtime.runPromise(sm.wipe),
     close: () => runtime.dispose()
   }
@@ -107,6 +123,11 @@ export const redisess = async (
     count: (secs) => sm.count(secs),
     getAllSessions: (secs) => sm.getAllSessions(secs),
     getAllUsers: (secs) => sm.getAllUsers(secs),
+    dataHandle: async (sessionId) => {
+      const session = await sm.get(sessionId, true)
+      if (session === undefined) throw new Error(`redisess: no session ${sessionId}`)
+      return session
+    },
     close: async () => {
       sm.quit()
       await client.quit()
@@ -132,8 +153,9 @@ type Replay = (sessionId: string, userId: string) => Promise<unknown>
 const captureUser = "bench-capture-user"
 
 /**
- * Records the EVALSHA the library sends for create, get (touch / no touch), exists and kill (by
- * running each once through the library on a recording connection), and returns replays of them
+ * Records the EVALSHA the library sends for create, get (touch / no touch), exists, kill and the
+ * data set / get of `benchData` (by running each once through the library on a recording
+ * connection), and returns replays of them
  * on `client`: the library's own scripts and arguments, whatever its current version sends, without Effect.
  */
 const captureLibScripts = async (url: string, namespace: string, client: Redis) => {
@@ -171,6 +193,8 @@ const captureLibScripts = async (url: string, namespace: string, client: Redis) 
     get: await record(sm.get(id), () => id),
     getNoUpdate: await record(sm.get(id, { noUpdate: true }), () => id),
     exists: await record(sm.exists(id), () => id),
+    dataSet: await record(sm.setData(id, benchData.key, benchData.value), () => id),
+    dataGet: await record(sm.getData(id, benchData.key), () => id),
     kill: await record(sm.kill(id), () => id)
   }
   await runtime.runPromise(sm.killUser(captureUser))
@@ -203,6 +227,10 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
         sessionId
       )
     },
+    /** HSET of one data field (`d:<key>`, the library's encoding of the value) of a raw session hash (made by `touch`). */
+    hsetData: (sessionId: string) => client.hset(rk.session(sessionId), `d:${benchData.key}`, `s${benchData.value}`),
+    /** HGET of that field. */
+    hgetData: (sessionId: string) => client.hget(rk.session(sessionId), `d:${benchData.key}`),
     /** HGETALL of one of the library's session hashes. */
     hgetall: (sessionId: string) => client.hgetall(ks.session(sessionId)),
     /** ZCOUNT of the library's activity index within a window (0: all). */
@@ -221,6 +249,9 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
       get: (sessionId: string, touch: boolean) =>
         touch ? lib.get(sessionId, captureUser) : lib.getNoUpdate(sessionId, captureUser),
       exists: (sessionId: string) => lib.exists(sessionId, captureUser),
+      /** setData / getData of `benchData`. */
+      dataSet: (sessionId: string) => lib.dataSet(sessionId, captureUser),
+      dataGet: (sessionId: string) => lib.dataGet(sessionId, captureUser),
       kill: (sessionId: string) => lib.kill(sessionId, captureUser)
     },
     /** Removes the raw namespace's keys. */
