@@ -63,6 +63,13 @@ const toRecord = (flat: ReadonlyArray<unknown>): Record<string, string> => {
   return record
 }
 
+/** A flat reply `[name, value, name, value, ...]` as pairs, values converted by `value`. */
+const pairs = <V>(flat: ReadonlyArray<unknown>, value: (raw: unknown) => V): Array<readonly [string, V]> => {
+  const out: Array<readonly [string, V]> = []
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), value(flat[i + 1])])
+  return out
+}
+
 const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
 
 const toRead = (script: string, reply: unknown): Effect.Effect<Option.Option<StoredRead>, RedisError> => {
@@ -182,10 +189,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             (reply): Effect.Effect<Option.Option<Scored>, RedisError> => {
               if (isArray(reply) && reply[0] === -1) return Effect.succeed(Option.none())
               if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
-                const flat = reply[1]
-                const entries: Array<readonly [string, number]> = []
-                for (let i = 0; i + 1 < flat.length; i += 2) entries.push([String(flat[i]), Number(flat[i + 1])])
-                return Effect.succeed(Option.some(entries))
+                return Effect.succeed(Option.some(pairs(reply[1], Number)))
               }
               return Effect.fail(unexpected("list", reply))
             }
@@ -264,10 +268,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         Effect.flatMap(run(scripts.dataGetAll, ks.session(sessionId), []), (reply) => {
           if (reply === null) return Effect.succeed(Option.none())
           if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
-            const flat = reply[1]
-            const entries: Array<readonly [string, string]> = []
-            for (let i = 0; i + 1 < flat.length; i += 2) entries.push([String(flat[i]), String(flat[i + 1])])
-            return Effect.succeed(Option.some(entries))
+            return Effect.succeed(Option.some(pairs(reply[1], String)))
           }
           return Effect.fail(unexpected("dataGetAll", reply))
         }),
