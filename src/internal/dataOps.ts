@@ -80,10 +80,17 @@ const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string
     onRight: Effect.succeed
   })
 
-const validKeys = (keys: ReadonlyArray<string>) =>
-  keys.length > maxKeysPerCall
-    ? Effect.fail(new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` }))
-    : Effect.forEach(keys, (key) => check(validKey(key), "data key"))
+/** Checks the keys of one call in a plain loop (this is on every data read and write). */
+const validKeys = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>, ValidationError> => {
+  if (keys.length > maxKeysPerCall) {
+    return Effect.fail(new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` }))
+  }
+  for (const key of keys) {
+    const valid = validKey(key)
+    if (Either.isLeft(valid)) return Effect.fail(ValidationError.fromParseError("data key", valid.left))
+  }
+  return Effect.succeed(keys)
+}
 
 const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessionId }))
 
@@ -131,16 +138,31 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
       onRight: Effect.succeed
     })
 
-  const read = (sessionId: string, keys: ReadonlyArray<string>) =>
+  const read = (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
     Effect.gen(function*() {
       const id = yield* check(validSessionId(sessionId), "session id")
       yield* validKeys(keys)
       const texts = yield* store.dataGet(id, keys)
       if (Option.isNone(texts)) return yield* notFound(id)
-      return yield* Effect.forEach(keys, (key, i) => {
+      const values: Array<Option.Option<SessionData.DataValue>> = []
+      for (const [i, key] of keys.entries()) {
         const text = texts.value[i]
-        return text === undefined ? Effect.succeedNone : Effect.asSome(decodeValue(id, key, text))
-      })
+        if (text === undefined) {
+          values.push(Option.none())
+          continue
+        }
+        const value = SessionData.decode(text)
+        if (Either.isLeft(value)) {
+          return yield* Effect.fail(
+            new DecodeError({ sessionId: id, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
+          )
+        }
+        values.push(Option.some(value.right))
+      }
+      return values
     })
 
   const getData = (sessionId: string, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
