@@ -42,7 +42,7 @@ const crc16 = (bytes: Uint8Array): number => {
 }
 
 /** The Redis Cluster hash slot of a hash tag's content. */
-export const slotOf = (tag: string): number => crc16(encoder.encode(tag)) % 16384
+const slotOf = (tag: string): number => crc16(encoder.encode(tag)) % 16384
 
 /**
  * The hash tag of shard `shard` of `shards`: `namespace#shard.k`, with the smallest `k` whose slot
