@@ -63,6 +63,18 @@ export type ListQuery =
   | { readonly index: "userSessions"; readonly userId: string; readonly windowMs: number }
 
 /**
+ * How a namespace is laid out, recorded in Redis on first use: over how many hash slots it is
+ * spread, and its regular ttl (ms; 0: none), the idle ttl whose sessions need no expiry index
+ * entry (the manager's default ttl when the namespace was first used).
+ *
+ * @since 0.1.0
+ */
+export interface StoreLayout {
+  readonly shards: number
+  readonly regularTtl: number
+}
+
+/**
  * The storage operations of one namespace. Each is atomic; on Redis each is one script (one round
  * trip), except the bulk ones (`killUser`, `killAll`, `wipe`, and queries that first sweep expired
  * sessions), which work in bounded batches so Redis is never blocked for long.
@@ -141,10 +153,10 @@ export interface SessionStore {
   /** Lists ids, oldest access first. */
   readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
   /**
-   * Records the namespace's shard count when it has none and returns the recorded one, so that a
-   * manager started with another count can refuse to run rather than split the data.
+   * Records the namespace's layout when it has none and returns the recorded one, so that a
+   * manager started with another shard count can refuse to run rather than split the data.
    */
-  readonly shardCount: (requested: number) => Effect.Effect<number, RedisError>
+  readonly layout: (requested: StoreLayout) => Effect.Effect<StoreLayout, RedisError>
   /** The user's least recently accessed live session (touched when asked). */
   readonly oldest: (
     userId: string,
@@ -158,8 +170,11 @@ export interface SessionStore {
  * @since 0.1.0
  */
 export interface RedisClientService {
-  /** The store of one (already validated) namespace, spread over `shards` hash slots. */
-  readonly store: (namespace: string, shards: number) => SessionStore
+  /**
+   * The store of one (already validated) namespace with this layout. Open it with the layout its
+   * `layout` returns: a store opened with another regular ttl misreads where sessions are indexed.
+   */
+  readonly store: (namespace: string, layout: StoreLayout) => SessionStore
 }
 
 /**

@@ -318,8 +318,10 @@ export const make = <F extends FieldSchemas = NoFields>(
     }
 
     const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
-    const store = (yield* RedisClient).store(namespace, shards)
-    const recordedShards = yield* store.shardCount(shards)
+    const client = yield* RedisClient
+    const requestedLayout = { shards, regularTtl: defaultTtl }
+    const layout = yield* client.store(namespace, requestedLayout).layout(requestedLayout)
+    const recordedShards = layout.shards
     if (recordedShards !== shards) {
       return yield* Effect.fail(
         new ValidationError({
@@ -329,6 +331,8 @@ export const make = <F extends FieldSchemas = NoFields>(
         })
       )
     }
+    // sessions on another ttl than the namespace's recorded regular one work the same, with one more index entry
+    const store = client.store(namespace, layout)
     const dataOps = DataOps.make(store, dataLimits)
 
     /**

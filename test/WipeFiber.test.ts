@@ -21,8 +21,8 @@ const countingStore = (calls: Ref.Ref<number>, removed: Ref.Ref<number>, failOn:
     Effect.gen(function*() {
       const inner = yield* RedisLayer.RedisClient
       return {
-        store: (namespace: string, shards: number) => {
-          const store = inner.store(namespace, shards)
+        store: (namespace: string, layout: RedisLayer.StoreLayout) => {
+          const store = inner.store(namespace, layout)
           return {
             ...store,
             wipe: Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (call) =>

@@ -6,10 +6,13 @@
  * Layout of one shard (namespace `app`, one shard):
  * - `{app}:s:<sessionId>`  hash: one session (fields in `Schema.HashField`)
  * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms)
- * - `{app}:a`              sorted set: the shard's session ids, scored by last access (ms)
- * - `{app}:x`              sorted set: ids of the shard's sessions that expire, scored by expiry (ms)
+ * - `{app}:r`              sorted set: the shard's regular session ids (expiring exactly the
+ *                          namespace's regular ttl after their last access), scored by last access (ms)
+ * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)
+ * - `{app}:x`              sorted set: ids of those other sessions that expire, scored by expiry (ms)
  * - `{app}:U`              sorted set: the shard's user ids, scored by their latest access (ms)
- * - `{app}:meta`           hash: `shards`, the namespace's shard count (always under `{app}`; no TTL)
+ * - `{app}:meta`           hash: the namespace's layout, `shards` and `regularTtl` (always under
+ *                          `{app}`; no TTL)
  *
  * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
  * more than one shard starts with its shard (`3.<22 characters>`), so a lookup by id goes straight
@@ -24,8 +27,9 @@ export interface Keyspace {
   readonly prefix: string
   readonly activity: string
   readonly expiries: string
+  readonly regular: string
   readonly users: string
-  /** `{namespace}:meta`, whatever the shard: the namespace's record of its shard count. */
+  /** `{namespace}:meta`, whatever the shard: the namespace's record of its layout. */
   readonly meta: string
   readonly session: (sessionId: string) => string
   readonly user: (userId: string) => string
@@ -68,6 +72,7 @@ export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => 
     prefix,
     activity: `${prefix}a`,
     expiries: `${prefix}x`,
+    regular: `${prefix}r`,
     users: `${prefix}U`,
     meta: `{${namespace}}:meta`,
     session: (sessionId) => `${prefix}s:${sessionId}`,

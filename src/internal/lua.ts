@@ -1,16 +1,26 @@
 /**
  * The Lua scripts of the Redis store. Each operation is one script, so it is atomic and costs one
- * round trip. All scripts share a prelude; their keys are always `KEYS[1..3]` = activity, expiries,
- * users (then the session or user key), all under one hash tag, and `ARGV[1..3]` = key prefix,
- * clock offset (ms, 0 outside tests) and the native-TTL grace (ms).
+ * round trip. All scripts share a prelude; their keys are always `KEYS[1..4]` = activity, expiries,
+ * users, regular (then the session or user key), all under one hash tag, and `ARGV[1..4]` = key
+ * prefix, clock offset (ms, 0 outside tests), the native-TTL grace (ms) and the namespace's regular
+ * ttl (ms, 0: none).
+ *
+ * A session is regular when it expires exactly the namespace's regular ttl after its last access
+ * (`x == a + REG`): the common case, a session on the manager's default ttl. A regular session is
+ * indexed by its last access in `R` only, since its expiry follows from it; every other session is
+ * in `A` by last access and, when it expires, in `X` by expiry. The wipe sweeps `X` by expiry and
+ * `R` by last access (older than now - REG). That saves one sorted-set entry (about 120 bytes) and
+ * one ZADD per touch for most sessions. A session moves between the two when its expiry stops or
+ * starts following its last access (a lifetime deadline drawing near).
  *
  * Times are unix milliseconds from the Redis server's clock (`TIME`), so every app instance agrees.
  */
 
 const prelude = `
 local P = ARGV[1]
-local A, X, U = KEYS[1], KEYS[2], KEYS[3]
+local A, X, U, R = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local GRACE = tonumber(ARGV[3])
+local REG = tonumber(ARGV[4])
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -31,6 +41,11 @@ local function keep(key, before, need)
   end
 end
 
+-- True when a session accessed at a and expiring at exp is regular (indexed in R only).
+local function regular(a, exp)
+  return REG > 0 and exp == a + REG
+end
+
 -- Removes a session and every index entry of it. uid is a hint for when the hash is gone.
 -- Reads come before writes: on a Cluster slot being migrated, a key already moved fails the
 -- read, so the script stops before it has changed anything of this session.
@@ -43,6 +58,7 @@ local function remove(sid, uid)
     redis.call('EXISTS', uk)
   end
   redis.call('DEL', sk)
+  redis.call('ZREM', R, sid)
   redis.call('ZREM', A, sid)
   redis.call('ZREM', X, sid)
   if uk then
@@ -67,27 +83,45 @@ local function need(now, exp)
   return 0
 end
 
--- Puts a session in its indexes as accessed at now. With full, also makes sure every index key
--- lives at least as long as the session (reads first, as in remove). Without it the keys' native
--- TTLs are known to be long enough: a touch refreshes them only when the session hash's own TTL
--- runs low (once per grace period), since they were refreshed together and only ever extended.
-local function index(sid, uid, now, exp, full)
+-- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
+-- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
+-- it writes lives at least as long as the session (reads first, as in remove). Without it the
+-- keys' native TTLs are known to be long enough: a touch refreshes them only when the session
+-- hash's own TTL runs low (once per grace period), since they were refreshed together and only
+-- ever extended. A session changing between regular and not always takes the full path.
+local function index(sid, uid, now, exp, full, was)
   local uk = P .. 'u:' .. uid
+  local reg = regular(now, exp)
   if not full then
     -- the user key first: on a Cluster slot being migrated it is the one that may fail, before any write
     redis.call('ZADD', uk, now, sid)
-    redis.call('ZADD', A, now, sid)
-    if exp > 0 then redis.call('ZADD', X, exp, sid) end
+    if reg then
+      redis.call('ZADD', R, now, sid)
+    else
+      redis.call('ZADD', A, now, sid)
+      if exp > 0 then redis.call('ZADD', X, exp, sid) end
+    end
     redis.call('ZADD', U, now, uid)
     return
   end
   local n = need(now, exp)
-  local ba, bx, bu, bU = redis.call('PTTL', A), redis.call('PTTL', X), redis.call('PTTL', uk), redis.call('PTTL', U)
-  redis.call('ZADD', A, now, sid)
-  keep(A, ba, n)
-  if exp > 0 then
-    redis.call('ZADD', X, exp, sid)
-    keep(X, bx, n)
+  local br, ba, bx, bu, bU = redis.call('PTTL', R), redis.call('PTTL', A), redis.call('PTTL', X),
+    redis.call('PTTL', uk), redis.call('PTTL', U)
+  if reg then
+    redis.call('ZADD', R, now, sid)
+    keep(R, br, n)
+    if was == false then
+      redis.call('ZREM', A, sid)
+      redis.call('ZREM', X, sid)
+    end
+  else
+    redis.call('ZADD', A, now, sid)
+    keep(A, ba, n)
+    if exp > 0 then
+      redis.call('ZADD', X, exp, sid)
+      keep(X, bx, n)
+    end
+    if was == true then redis.call('ZREM', R, sid) end
   end
   redis.call('ZADD', uk, now, sid)
   keep(uk, bu, n)
@@ -103,7 +137,7 @@ local function load(sid, now, touch)
   if #all == 0 then return nil end
   -- the session's own fields; its data entries (d:*, D) are read by the data scripts only
   local h = {}
-  local ttl, exp, deadline, uid, ai, xi = 0, 0, 0, nil, 0, 0
+  local ttl, exp, deadline, uid, last, ai, xi = 0, 0, 0, nil, 0, 0, 0
   for i = 1, #all, 2 do
     local f = all[i]
     if f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
@@ -113,7 +147,7 @@ local function load(sid, now, touch)
       elseif f == 't' then ttl = tonumber(all[i + 1])
       elseif f == 'l' then deadline = tonumber(all[i + 1])
       elseif f == 'u' then uid = all[i + 1]
-      elseif f == 'a' then ai = #h end
+      elseif f == 'a' then last = tonumber(all[i + 1]); ai = #h end
     end
   end
   if exp > 0 and exp <= now then
@@ -124,8 +158,9 @@ local function load(sid, now, touch)
     local nexp = expiry(now, ttl, deadline)
     local n = need(now, nexp)
     local b = redis.call('PTTL', sk)
-    local full = b >= 0 and b < n
-    index(sid, uid, now, nexp, full)
+    local was = regular(last, exp)
+    local full = (b >= 0 and b < n) or was ~= regular(now, nexp)
+    index(sid, uid, now, nexp, full, was)
     redis.call('HSET', sk, 'a', now, 'x', nexp)
     if full then keep(sk, b, n) end
     h[ai] = str(now)
@@ -142,17 +177,41 @@ local function live(sk, now)
   return x == 0 or x > now
 end
 
--- True when the session sid (of this shard) has not expired at now, judging by the expiries index.
+-- True when the session sid (of this shard) has not expired at now.
 local function unexpired(sid, now)
-  local x = redis.call('ZSCORE', X, sid)
-  return not x or tonumber(x) > now
+  return live(P .. 's:' .. sid, now)
 end
 
--- Removes up to limit expired sessions; returns how many it removed.
+-- Moves a live session found in R whose expiry does not follow its last access (a namespace
+-- whose regular ttl was recorded again, or data written by another layout) to A and X.
+local function irregular(sid, now)
+  local sk = P .. 's:' .. sid
+  local v = redis.call('HMGET', sk, 'a', 'x')
+  local last, exp = tonumber(v[1]), tonumber(v[2])
+  local n = need(now, exp)
+  local ba, bx = redis.call('PTTL', A), redis.call('PTTL', X)
+  redis.call('ZREM', R, sid)
+  redis.call('ZADD', A, last, sid)
+  keep(A, ba, n)
+  if exp > 0 then
+    redis.call('ZADD', X, exp, sid)
+    keep(X, bx, n)
+  end
+end
+
+-- Removes up to limit expired sessions; returns how many it removed (or moved out of R).
 local function sweep(now, limit)
   local ids = redis.call('ZRANGEBYSCORE', X, '-inf', now, 'LIMIT', 0, limit)
   for i = 1, #ids do remove(ids[i], nil) end
-  return #ids
+  local done = #ids
+  if REG > 0 and done < limit then
+    ids = redis.call('ZRANGEBYSCORE', R, '-inf', now - REG, 'LIMIT', 0, limit - done)
+    for i = 1, #ids do
+      if unexpired(ids[i], now) then irregular(ids[i], now) else remove(ids[i], nil) end
+    end
+    done = done + #ids
+  end
+  return done
 end
 `
 
@@ -165,25 +224,24 @@ export interface ScriptSource {
 const script = (name: string, body: string): ScriptSource => ({ name, source: prelude + body })
 
 /**
- * KEYS: A X U session. ARGV: P off grace sid uid ttl lifetime limit policy [field value]...
+ * KEYS: A X U R session. ARGV: P off grace reg sid uid ttl lifetime limit policy [field value]...
  * With limit > 0 the user keeps at most limit live sessions: policy 'evict' removes the least
  * recently accessed ones to make room, 'refuse' refuses. Returns {1, now, evicted} or {0} (refused).
  */
 export const create = script(
   "create",
   `
-local sk = KEYS[4]
+local sk = KEYS[5]
 if redis.call('EXISTS', sk) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
 local now = now_ms()
-local sid, uid, ttl, lifetime = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local limit, policy = tonumber(ARGV[8]), ARGV[9]
+local sid, uid, ttl, lifetime = ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local limit, policy = tonumber(ARGV[9]), ARGV[10]
 local evicted = 0
 if limit > 0 then
   local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
   local live = {}
   for i = 1, #ids do
-    local x = redis.call('ZSCORE', X, ids[i])
-    if x and tonumber(x) <= now then remove(ids[i], uid) else live[#live + 1] = ids[i] end
+    if unexpired(ids[i], now) then live[#live + 1] = ids[i] else remove(ids[i], uid) end
   end
   local over = #live - limit + 1
   if over > 0 then
@@ -197,49 +255,49 @@ if lifetime > 0 then deadline = now + lifetime end
 local exp = expiry(now, ttl, deadline)
 index(sid, uid, now, exp, true)
 redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp, 'l', deadline)
-for i = 10, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
+for i = 11, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
 keep(sk, -2, need(now, exp))
 return {1, str(now), evicted}
 `
 )
 
-/** KEYS: A X U session. ARGV: P off grace sid touch(1|0). Returns {now, hash} or nil. */
+/** KEYS: A X U R session. ARGV: P off grace reg sid touch(1|0). Returns {now, hash} or nil. */
 export const get = script(
   "get",
   `
 local now = now_ms()
-local h = load(ARGV[4], now, ARGV[5] == '1')
+local h = load(ARGV[5], now, ARGV[6] == '1')
 if not h then return nil end
 return {str(now), h}
 `
 )
 
-/** KEYS: A X U session. ARGV: P off grace. Returns 1 when the session is live, else 0. */
+/** KEYS: A X U R session. ARGV: P off grace reg. Returns 1 when the session is live, else 0. */
 export const exists = script(
   "exists",
   `
-if live(KEYS[4], now_ms()) then return 1 end
+if live(KEYS[5], now_ms()) then return 1 end
 return 0
 `
 )
 
-/** KEYS: A X U session. ARGV: P off grace sid [field value]... Returns {now, hash} or nil. */
+/** KEYS: A X U R session. ARGV: P off grace reg sid [field value]... Returns {now, hash} or nil. */
 export const update = script(
   "update",
   `
 local now = now_ms()
-if not live(KEYS[4], now) then return nil end
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
-return {str(now), load(ARGV[4], now, false)}
+if not live(KEYS[5], now) then return nil end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+return {str(now), load(ARGV[5], now, false)}
 `
 )
 
-/** KEYS: A X U session. ARGV: P off grace sid. Returns 1 when a live session was killed. */
+/** KEYS: A X U R session. ARGV: P off grace reg sid. Returns 1 when a live session was killed. */
 export const kill = script(
   "kill",
   `
-local x = redis.call('HGET', KEYS[4], 'x')
-remove(ARGV[4], nil)
+local x = redis.call('HGET', KEYS[5], 'x')
+remove(ARGV[5], nil)
 if not x then return 0 end
 x = tonumber(x)
 if x > 0 and x <= now_ms() then return 0 end
@@ -248,21 +306,21 @@ return 1
 )
 
 /**
- * KEYS: A X U user. ARGV: P off grace uid limit. Removes up to limit of the user's sessions.
+ * KEYS: A X U R user. ARGV: P off grace reg uid limit. Removes up to limit of the user's sessions.
  * Returns {live sessions removed, 1 while there may be more}.
  */
 export const killUser = script(
   "killUser",
   `
 local now = now_ms()
-local ids = redis.call('ZRANGE', KEYS[4], 0, tonumber(ARGV[5]) - 1)
+local ids = redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[6]) - 1)
 local live = 0
 for i = 1, #ids do
   if unexpired(ids[i], now) then live = live + 1 end
-  remove(ids[i], ARGV[4])
+  remove(ids[i], ARGV[5])
 end
 if #ids == 0 then
-  redis.call('ZREM', U, ARGV[4])
+  redis.call('ZREM', U, ARGV[5])
   return {0, 0}
 end
 return {live, 1}
@@ -270,14 +328,15 @@ return {live, 1}
 )
 
 /**
- * KEYS: A X U. ARGV: P off grace limit. Removes up to limit sessions, then (once none are left) up to
+ * KEYS: A X U R. ARGV: P off grace reg limit. Removes up to limit sessions, then (once none are left) up to
  * limit leftover user indexes. Returns {live sessions removed, 1 while there may be more}.
  */
 export const killAll = script(
   "killAll",
   `
-local limit = tonumber(ARGV[4])
-local ids = redis.call('ZRANGE', A, 0, limit - 1)
+local limit = tonumber(ARGV[5])
+local ids = redis.call('ZRANGE', R, 0, limit - 1)
+if #ids == 0 then ids = redis.call('ZRANGE', A, 0, limit - 1) end
 if #ids > 0 then
   local now = now_ms()
   local live = 0
@@ -298,55 +357,63 @@ return {0, 0}
 `
 )
 
-/** KEYS: A X U. ARGV: P off grace limit. Removes up to limit expired sessions; returns how many. */
+/** KEYS: A X U R. ARGV: P off grace reg limit. Removes up to limit expired sessions; returns how many. */
 export const wipe = script(
   "wipe",
   `
-return sweep(now_ms(), tonumber(ARGV[4]))
+return sweep(now_ms(), tonumber(ARGV[5]))
 `
 )
 
 /**
- * KEYS: A X U [user]. ARGV: P off grace limit windowMs. Sweeps expired sessions first; returns -1
- * when more may remain (call again), else the number of sessions (of the user when KEYS[4] is
+ * KEYS: A X U R [user]. ARGV: P off grace reg limit windowMs. Sweeps expired sessions first; returns -1
+ * when more may remain (call again), else the number of sessions (of the user when KEYS[5] is
  * given) accessed within the window (0: all).
  */
 export const count = script(
   "count",
   `
 local now = now_ms()
-local limit = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 if sweep(now, limit) == limit then return -1 end
-local key = KEYS[4] or A
-local win = tonumber(ARGV[5])
-if win == 0 then return redis.call('ZCARD', key) end
-return redis.call('ZCOUNT', key, now - win, '+inf')
+local win = tonumber(ARGV[6])
+local function within(key)
+  if win == 0 then return redis.call('ZCARD', key) end
+  return redis.call('ZCOUNT', key, now - win, '+inf')
+end
+if KEYS[5] then return within(KEYS[5]) end
+return within(R) + within(A)
 `
 )
 
 /**
- * KEYS: A X U [user]. ARGV: P off grace limit windowMs index(a|U|u) offset pageSize. Sweeps first
- * ({-1} when more may remain), then returns {1, {id, score, ...}}: members of the index accessed
- * within the window, oldest first, from rank offset within the window.
+ * KEYS: A X U R [user]. ARGV: P off grace reg limit windowMs index(s|U|u) pageSize offset [offset].
+ * Sweeps first ({-1} when more may remain), then returns {1, page}: up to pageSize {id, score, ...}
+ * of the index accessed within the window, oldest first, from rank offset within the window. The
+ * sessions index (s) is two sorted sets, R and A: {1, page of R, page of A}, from the two offsets.
  */
 export const list = script(
   "list",
   `
 local now = now_ms()
-local limit = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 if sweep(now, limit) == limit then return {-1} end
-local key = A
-if ARGV[6] == 'U' then key = U elseif ARGV[6] == 'u' then key = KEYS[4] end
-local win = tonumber(ARGV[5])
-local first = 0
-if win > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - win)) end
-first = first + tonumber(ARGV[7])
-return {1, redis.call('ZRANGE', key, first, first + tonumber(ARGV[8]) - 1, 'WITHSCORES')}
+local win, size = tonumber(ARGV[6]), tonumber(ARGV[8])
+local function page(key, offset)
+  local first = 0
+  if win > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - win)) end
+  first = first + tonumber(offset)
+  return redis.call('ZRANGE', key, first, first + size - 1, 'WITHSCORES')
+end
+if ARGV[7] == 's' then return {1, page(R, ARGV[9]), page(A, ARGV[10])} end
+local key = U
+if ARGV[7] == 'u' then key = KEYS[5] end
+return {1, page(key, ARGV[9])}
 `
 )
 
 /**
- * KEYS: A X U user. ARGV: P off grace limit uid touch(1|0). Sweeps first ({-1} when more may
+ * KEYS: A X U R user. ARGV: P off grace reg limit uid touch(1|0). Sweeps first ({-1} when more may
  * remain), then returns {1} when the user has no session, else {1, now, sid, hash} of the least
  * recently active one (touched when asked).
  */
@@ -354,20 +421,20 @@ export const oldest = script(
   "oldest",
   `
 local now = now_ms()
-local limit = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 if sweep(now, limit) == limit then return {-1} end
 while true do
-  local ids = redis.call('ZRANGE', KEYS[4], 0, 0)
+  local ids = redis.call('ZRANGE', KEYS[5], 0, 0)
   if #ids == 0 then return {1} end
-  local h = load(ids[1], now, ARGV[6] == '1')
+  local h = load(ids[1], now, ARGV[7] == '1')
   if h then return {1, str(now), ids[1], h} end
-  remove(ids[1], ARGV[5])
+  remove(ids[1], ARGV[6])
 end
 `
 )
 
 /**
- * KEYS: A X U session newSession. ARGV: P off grace sid newSid. Moves a live session to a new id
+ * KEYS: A X U R session newSession. ARGV: P off grace reg sid newSid. Moves a live session to a new id
  * (touching it): its hash, data, createdAt and index entries go with it, and the old id is dead in
  * the same step. Returns {now, hash} or nil when the session is not live.
  */
@@ -375,13 +442,13 @@ export const rotate = script(
   "rotate",
   `
 local now = now_ms()
-local sid, nsid = ARGV[4], ARGV[5]
+local sid, nsid = ARGV[5], ARGV[6]
 local h = load(sid, now, true)
 if not h then return nil end
-if redis.call('EXISTS', KEYS[5]) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
-local uid = redis.call('HGET', KEYS[4], 'u')
-redis.call('RENAME', KEYS[4], KEYS[5])
-for _, key in ipairs({A, X, P .. 'u:' .. uid}) do
+if redis.call('EXISTS', KEYS[6]) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
+local uid = redis.call('HGET', KEYS[5], 'u')
+redis.call('RENAME', KEYS[5], KEYS[6])
+for _, key in ipairs({R, A, X, P .. 'u:' .. uid}) do
   local score = redis.call('ZSCORE', key, sid)
   if score then
     redis.call('ZREM', key, sid)
@@ -393,15 +460,15 @@ return {str(now), h}
 )
 
 /**
- * KEYS: A X U session. ARGV: P off grace sid. Kills every other session of the session's user.
+ * KEYS: A X U R session. ARGV: P off grace reg sid. Kills every other session of the session's user.
  * Returns how many live ones it removed, or -1 when the session itself is not live.
  */
 export const killOthers = script(
   "killOthers",
   `
 local now = now_ms()
-local sid = ARGV[4]
-local uid = redis.call('HGET', KEYS[4], 'u')
+local sid = ARGV[5]
+local uid = redis.call('HGET', KEYS[5], 'u')
 if not uid or not load(sid, now, false) then return -1 end
 local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
 local removed = 0
@@ -416,7 +483,7 @@ return removed
 )
 
 /**
- * KEYS: A X U session. ARGV: P off grace maxBytes [key value]... Writes data entries (hash fields
+ * KEYS: A X U R session. ARGV: P off grace reg maxBytes [key value]... Writes data entries (hash fields
  * `d:<key>`) of a live session, keeping the data size (bytes of keys and values, field `D`) within
  * maxBytes (0: no limit). Returns {1, written}, {-1, size} when the limit would be passed (nothing
  * written), or nil when the session is not live.
@@ -424,12 +491,12 @@ return removed
 export const dataSet = script(
   "dataSet",
   `
-local sk = KEYS[4]
+local sk = KEYS[5]
 if not live(sk, now_ms()) then return nil end
-local max = tonumber(ARGV[4])
+local max = tonumber(ARGV[5])
 local size = tonumber(redis.call('HGET', sk, 'D') or '0')
 local fields = {}
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local f = 'd:' .. ARGV[i]
   local old = redis.call('HSTRLEN', sk, f)
   if old > 0 then size = size - old - #ARGV[i] end
@@ -445,29 +512,29 @@ return {1, #fields / 2}
 )
 
 /**
- * KEYS: A X U session. ARGV: P off grace [key]... Reads data entries of a live session (without
+ * KEYS: A X U R session. ARGV: P off grace reg [key]... Reads data entries of a live session (without
  * touching it). Returns {1, values} with false for keys never set, or nil when the session is not live.
  */
 export const dataGet = script(
   "dataGet",
   `
-local sk = KEYS[4]
+local sk = KEYS[5]
 if not live(sk, now_ms()) then return nil end
-if #ARGV < 4 then return {1, {}} end
+if #ARGV < 5 then return {1, {}} end
 local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = 'd:' .. ARGV[i] end
+for i = 5, #ARGV do fields[#fields + 1] = 'd:' .. ARGV[i] end
 return {1, redis.call('HMGET', sk, unpack(fields))}
 `
 )
 
 /**
- * KEYS: A X U session. ARGV: P off grace. Every data entry of a live session as {1, {key, value, ...}},
+ * KEYS: A X U R session. ARGV: P off grace reg. Every data entry of a live session as {1, {key, value, ...}},
  * or nil when the session is not live.
  */
 export const dataGetAll = script(
   "dataGetAll",
   `
-local sk = KEYS[4]
+local sk = KEYS[5]
 if not live(sk, now_ms()) then return nil end
 local h = redis.call('HGETALL', sk)
 local out = {}
@@ -482,17 +549,17 @@ return {1, out}
 )
 
 /**
- * KEYS: A X U session. ARGV: P off grace [key]... Removes data entries of a live session. Returns
+ * KEYS: A X U R session. ARGV: P off grace reg [key]... Removes data entries of a live session. Returns
  * how many existed, or -1 when the session is not live.
  */
 export const dataRemove = script(
   "dataRemove",
   `
-local sk = KEYS[4]
+local sk = KEYS[5]
 if not live(sk, now_ms()) then return -1 end
 local size = tonumber(redis.call('HGET', sk, 'D') or '0')
 local removed = 0
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local f = 'd:' .. ARGV[i]
   local old = redis.call('HSTRLEN', sk, f)
   if old > 0 then
@@ -507,17 +574,30 @@ return removed
 )
 
 /**
- * KEYS: meta legacyActivity. ARGV: shards. The namespace's shard count: the one recorded, or
- * (recorded now) the one asked for. A namespace holding single-shard data without a record counts
- * as one shard, so its sessions are never silently split.
+ * KEYS: meta legacyActivity. ARGV: shards regularTtl. The namespace's layout as {shards, regularTtl}:
+ * the one recorded, or (recorded now) the one asked for. A namespace holding single-shard data
+ * without a record counts as one shard, so its sessions are never silently split; a namespace
+ * recorded without a regular ttl (written before regular sessions existed) gets 0, so every
+ * session stays where that data has it (in A and X).
  */
-export const shards = {
-  name: "shards",
+export const layout = {
+  name: "layout",
   source: `
-local recorded = redis.call('HGET', KEYS[1], 'shards')
-if recorded then return tonumber(recorded) end
-if ARGV[1] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
-redis.call('HSET', KEYS[1], 'shards', ARGV[1])
-return tonumber(ARGV[1])
+local shards = redis.call('HGET', KEYS[1], 'shards')
+if shards then
+  local reg = redis.call('HGET', KEYS[1], 'regularTtl')
+  if not reg then
+    reg = '0'
+    redis.call('HSET', KEYS[1], 'regularTtl', reg)
+  end
+  return {tonumber(shards), tonumber(reg)}
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if ARGV[1] ~= '1' then return {1, 0} end
+  redis.call('HSET', KEYS[1], 'shards', '1', 'regularTtl', '0')
+  return {1, 0}
+end
+redis.call('HSET', KEYS[1], 'shards', ARGV[1], 'regularTtl', ARGV[2])
+return {tonumber(ARGV[1]), tonumber(ARGV[2])}
 `
 } satisfies ScriptSource

@@ -16,7 +16,8 @@ import type {
   ListQuery,
   RedisClientService,
   SessionStore,
-  StoredRead
+  StoredRead,
+  StoreLayout
 } from "../RedisLayer.js"
 
 type Hash = Readonly<Record<string, string>>
@@ -75,9 +76,9 @@ const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [str
 
 /** Makes the in-memory `RedisClient` service; each call starts empty. */
 export const make: Effect.Effect<RedisClientService> = Effect.map(
-  Effect.all([Ref.make<State>(HashMap.empty()), Ref.make(HashMap.empty<string, number>())]),
-  ([state, shardCounts]) => ({
-    // one map holds a namespace whatever its shard count: shards only matter to Redis
+  Effect.all([Ref.make<State>(HashMap.empty()), Ref.make(HashMap.empty<string, StoreLayout>())]),
+  ([state, layouts]) => ({
+    // one map holds a namespace whatever its layout: shards and regular ttl only matter to Redis
     store: (namespace): SessionStore => {
       /** Runs `f` on this namespace's sessions at the clock's time, atomically. */
       const modify = <A>(f: (sessions: Sessions, now: number) => readonly [A, Sessions]) =>
@@ -108,16 +109,16 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
 
       return {
         now: Clock.currentTimeMillis,
-        shardCount: (requested) =>
+        layout: (requested) =>
           Effect.flatMap(
             Ref.get(state),
             (all) =>
-              Ref.modify(shardCounts, (counts): [number, HashMap.HashMap<string, number>] => {
-                const recorded = HashMap.get(counts, namespace)
-                if (Option.isSome(recorded)) return [recorded.value, counts]
+              Ref.modify(layouts, (recorded): [StoreLayout, HashMap.HashMap<string, StoreLayout>] => {
+                const known = HashMap.get(recorded, namespace)
+                if (Option.isSome(known)) return [known.value, recorded]
                 const holdsData = Option.exists(HashMap.get(all, namespace), (sessions) => HashMap.size(sessions) > 0)
-                const count = requested !== 1 && holdsData ? 1 : requested
-                return [count, HashMap.set(counts, namespace, count)]
+                const layout = holdsData ? { shards: 1, regularTtl: 0 } : requested
+                return [layout, HashMap.set(recorded, namespace, layout)]
               })
           ),
         create: ({ fields, lifetime, limit, sessionId, ttl, userId }) =>

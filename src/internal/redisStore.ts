@@ -16,6 +16,7 @@ import type {
   RedisClientService,
   SessionStore,
   StoredRead,
+  StoreLayout,
   StoreOptions
 } from "../RedisLayer.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
@@ -43,7 +44,7 @@ const scripts = {
   count: compile(Lua.count),
   list: compile(Lua.list),
   oldest: compile(Lua.oldest),
-  shards: compile(Lua.shards),
+  layout: compile(Lua.layout),
   rotate: compile(Lua.rotate),
   killOthers: compile(Lua.killOthers),
   dataSet: compile(Lua.dataSet),
@@ -137,9 +138,10 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 
   /** The store of one shard, plus its scored listing (for merging shards). */
   const shardStore = (
-    ks: Keyspace
+    ks: Keyspace,
+    regularTtl: string
   ): SessionStore & { readonly listScored: (query: ListQuery) => Effect.Effect<Scored, RedisError> } => {
-    const indexKeys = [ks.activity, ks.expiries, ks.users] as const
+    const indexKeys = [ks.activity, ks.expiries, ks.users, ks.regular] as const
 
     /** Runs a script with the common keys and ARGV prefix. */
     const run = (
@@ -155,8 +157,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         : [...indexKeys, extraKey, secondKey]
       // without a test clock offset, no Effect to read it on every call
       return clockOffset === undefined
-        ? evalScript(script, keys, [ks.prefix, "0", grace, ...args])
-        : Effect.flatMap(offset, (off) => evalScript(script, keys, [ks.prefix, off, grace, ...args]))
+        ? evalScript(script, keys, [ks.prefix, "0", grace, regularTtl, ...args])
+        : Effect.flatMap(offset, (off) => evalScript(script, keys, [ks.prefix, off, grace, regularTtl, ...args]))
     }
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
@@ -173,46 +175,58 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const flatFields = (fields: ReadonlyArray<readonly [string, string]>) =>
       fields.flatMap(([name, value]) => [name, value])
 
+    /**
+     * Lists an index, oldest first, page by page. The sessions index is two sorted sets (regular
+     * sessions in `r`, the others in `a`), paged side by side in the same calls and merged.
+     */
     const listScored = (query: ListQuery): Effect.Effect<Scored, RedisError> => {
-      const indexName = query.index === "sessions" ? "a" : query.index === "users" ? "U" : "u"
       const userKey = query.index === "userSessions" ? ks.user(query.userId) : undefined
-      const page = (offsetInWindow: number) =>
+      const indexName = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
+      const page = (offsets: ReadonlyArray<number>) =>
         swept(
           Effect.flatMap(
             run(scripts.list, userKey, [
               batchSize,
               String(query.windowMs),
               indexName,
-              String(offsetInWindow),
-              String(pageSize)
+              String(pageSize),
+              ...offsets.map(String)
             ]),
-            (reply): Effect.Effect<Option.Option<Scored>, RedisError> => {
+            (reply): Effect.Effect<Option.Option<ReadonlyArray<Scored>>, RedisError> => {
               if (isArray(reply) && reply[0] === -1) return Effect.succeed(Option.none())
-              if (isArray(reply) && reply[0] === 1 && isArray(reply[1])) {
-                return Effect.succeed(Option.some(pairs(reply[1], Number)))
+              if (isArray(reply) && reply[0] === 1 && reply.length === offsets.length + 1) {
+                const pages: Array<Scored> = []
+                for (let i = 1; i < reply.length; i++) {
+                  const flat = reply[i]
+                  if (!isArray(flat)) return Effect.fail(unexpected("list", reply))
+                  pages.push(pairs(flat, Number))
+                }
+                return Effect.succeed(Option.some(pages))
               }
               return Effect.fail(unexpected("list", reply))
             }
           )
         )
-      // pages by rank; an entry that moved between pages is kept once
+      // pages by rank; an entry that moved between pages (or between r and a) is kept once
       const loop = (
-        offsetInWindow: number,
+        offsets: ReadonlyArray<number>,
         acc: Array<readonly [string, number]>,
         seen: Set<string>
       ): Effect.Effect<Scored, RedisError> =>
-        Effect.flatMap(page(offsetInWindow), (entries) => {
-          for (const entry of entries) {
-            if (!seen.has(entry[0])) {
-              seen.add(entry[0])
-              acc.push(entry)
+        Effect.flatMap(page(offsets), (pages) => {
+          for (const entries of pages) {
+            for (const entry of entries) {
+              if (!seen.has(entry[0])) {
+                seen.add(entry[0])
+                acc.push(entry)
+              }
             }
           }
-          return entries.length < pageSize
-            ? Effect.succeed(acc)
-            : loop(offsetInWindow + entries.length, acc, seen)
+          return pages.every((entries) => entries.length < pageSize)
+            ? Effect.succeed(pages.length > 1 ? acc.sort(byScoreThenMember) : acc)
+            : loop(offsets.map((offset, i) => offset + pages[i]!.length), acc, seen)
         })
-      return Effect.suspend(() => loop(0, [], new Set()))
+      return Effect.suspend(() => loop(indexName === "s" ? [0, 0] : [0], [], new Set()))
     }
 
     return {
@@ -344,18 +358,22 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       list: (query) => Effect.map(listScored(query), (entries) => entries.map(([id]) => id)),
       listScored,
-      shardCount: (requested) =>
-        Effect.flatMap(
-          call("shards", () =>
-            client.evalsha(scripts.shards.sha, 2, ks.meta, keyspace(ks.namespace).activity, String(requested)).catch(
-              (error: unknown) =>
-                isNoScript(error)
-                  ? client.eval(scripts.shards.source, 2, ks.meta, keyspace(ks.namespace).activity, String(requested))
-                  : Promise.reject(error)
-            )),
-          (reply) =>
-            toInteger("shards", reply)
-        ),
+      layout: (requested) => {
+        const args = [ks.meta, keyspace(ks.namespace).activity, String(requested.shards), String(requested.regularTtl)]
+        return Effect.flatMap(
+          call(
+            "layout",
+            () =>
+              client.evalsha(scripts.layout.sha, 2, ...args).catch((error: unknown) =>
+                isNoScript(error) ? client.eval(scripts.layout.source, 2, ...args) : Promise.reject(error)
+              )
+          ),
+          (reply): Effect.Effect<StoreLayout, RedisError> =>
+            isArray(reply) && reply.length === 2 && typeof reply[0] === "number" && typeof reply[1] === "number"
+              ? Effect.succeed({ shards: reply[0], regularTtl: reply[1] })
+              : Effect.fail(unexpected("layout", reply))
+        )
+      },
       oldest: (userId, touch) =>
         swept(
           Effect.flatMap(
@@ -381,9 +399,10 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
   }
 
-  const store = (namespace: string, shards: number): SessionStore => {
-    if (shards === 1) return shardStore(keyspace(namespace))
-    const all = Array.from({ length: shards }, (_, shard) => shardStore(keyspace(namespace, shard, shards)))
+  const store = (namespace: string, { regularTtl, shards }: StoreLayout): SessionStore => {
+    const reg = String(regularTtl)
+    if (shards === 1) return shardStore(keyspace(namespace), reg)
+    const all = Array.from({ length: shards }, (_, shard) => shardStore(keyspace(namespace, shard, shards), reg))
     const ofSession = (sessionId: string) => all[sessionShard(sessionId)] ?? all[0]!
     const ofUser = (userId: string) => all[userShard(userId, shards)]!
     const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
@@ -415,7 +434,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           : ofUser(query.userId).count(query),
       list: (query) => query.index === "userSessions" ? ofUser(query.userId).list(query) : merged(query),
       oldest: (userId, touch) => ofUser(userId).oldest(userId, touch),
-      shardCount: all[0]!.shardCount
+      layout: all[0]!.layout
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * Reads a namespace's raw Redis keyspace and checks the invariants the scripts keep: every index
- * entry has its session, every session is in its indexes, the users index holds exactly the users
- * with sessions, with the right scores.
+ * entry has its session, every session is in its indexes (a regular one, expiring exactly the
+ * namespace's recorded regular ttl after its last access, in `r` only; any other in `a`, and in `x`
+ * when it expires), the users index holds exactly the users with sessions, with the right scores.
  */
 import type { Cluster, Redis } from "ioredis"
 
@@ -35,8 +36,11 @@ export const keyspaceViolations = async (client: Redis | Cluster, namespace: str
   const keys = await namespaceKeys(client, namespace)
   const prefixes = new Set(keys.map((key) => key.slice(0, key.indexOf("}") + 2)))
   const violations: Array<string> = []
+  const regularTtl = Number(await client.hget(`{${namespace}}:meta`, "regularTtl") ?? "0")
   for (const prefix of prefixes) {
-    violations.push(...(await shardViolations(client, prefix, keys.filter((key) => key.startsWith(prefix)))))
+    violations.push(
+      ...(await shardViolations(client, prefix, keys.filter((key) => key.startsWith(prefix)), regularTtl))
+    )
   }
   return violations
 }
@@ -44,17 +48,19 @@ export const keyspaceViolations = async (client: Redis | Cluster, namespace: str
 const shardViolations = async (
   client: Redis | Cluster,
   prefix: string,
-  keys: Array<string>
+  keys: Array<string>,
+  regularTtl: number
 ): Promise<Array<string>> => {
   const sessionKeys = keys.filter((k) => k.startsWith(`${prefix}s:`))
   const userKeys = keys.filter((k) => k.startsWith(`${prefix}u:`))
-  const known = new Set([`${prefix}a`, `${prefix}x`, `${prefix}U`])
+  const known = new Set([`${prefix}r`, `${prefix}a`, `${prefix}x`, `${prefix}U`])
   const violations: Array<string> = []
   for (const key of keys) {
     if (!known.has(key) && !key.startsWith(`${prefix}s:`) && !key.startsWith(`${prefix}u:`)) {
       violations.push(`unexpected key ${key}`)
     }
   }
+  const regular = await zsetScores(client, `${prefix}r`)
   const activity = await zsetScores(client, `${prefix}a`)
   const expiries = await zsetScores(client, `${prefix}x`)
   const users = await zsetScores(client, `${prefix}U`)
@@ -63,17 +69,27 @@ const shardViolations = async (
 
   const byUser = new Map<string, Map<string, number>>()
   for (const [id, hash] of sessions) {
-    if (activity.get(id) !== Number(hash.a)) {
-      violations.push(`session ${id}: activity score ${activity.get(id)} != a ${hash.a}`)
+    if (regularTtl > 0 && Number(hash.x) === Number(hash.a) + regularTtl) {
+      if (regular.get(id) !== Number(hash.a)) {
+        violations.push(`regular session ${id}: regular score ${regular.get(id)} != a ${hash.a}`)
+      }
+      if (activity.has(id)) violations.push(`regular session ${id}: also in activity`)
+      if (expiries.has(id)) violations.push(`regular session ${id}: also in expiries`)
+    } else {
+      if (activity.get(id) !== Number(hash.a)) {
+        violations.push(`session ${id}: activity score ${activity.get(id)} != a ${hash.a}`)
+      }
+      if (regular.has(id)) violations.push(`session ${id}: not regular but in the regular index`)
+      if (Number(hash.x) > 0 && expiries.get(id) !== Number(hash.x)) {
+        violations.push(`session ${id}: missing from expiries`)
+      }
+      if (Number(hash.x) === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
     }
-    if (Number(hash.x) > 0 && expiries.get(id) !== Number(hash.x)) {
-      violations.push(`session ${id}: missing from expiries`)
-    }
-    if (Number(hash.x) === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
     const user = byUser.get(hash.u!) ?? new Map<string, number>()
     user.set(id, Number(hash.a))
     byUser.set(hash.u!, user)
   }
+  for (const id of regular.keys()) if (!sessions.has(id)) violations.push(`regular entry ${id} has no session`)
   for (const id of activity.keys()) if (!sessions.has(id)) violations.push(`activity entry ${id} has no session`)
   for (const id of expiries.keys()) if (!sessions.has(id)) violations.push(`expiries entry ${id} has no session`)
   for (const key of userKeys) {
