@@ -70,6 +70,7 @@ export const breakdown = async (
     return {
       "session hash": await meanUsage(client, `${p}s:*`),
       "user zsets": (await meanUsage(client, `${p}u:*`)) * shape.users / sessions,
+      "r (regular)": (await memoryUsage(client, `${p}r`, 0)) / sessions,
       "a (activity)": (await memoryUsage(client, `${p}a`, 0)) / sessions,
       "x (expiries)": (await memoryUsage(client, `${p}x`, 0)) / sessions,
       "U (users)": (await memoryUsage(client, `${p}U`, 0)) / sessions
