@@ -22,6 +22,7 @@ import type {
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
+import * as WriteBatching from "./writeBatching.js"
 
 interface Script extends Lua.ScriptSource {
   readonly sha: string
@@ -127,13 +128,19 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
     })
 
+  const batchWrites = options.coalesceWrites === false ? () => {} : WriteBatching.make(client)
+
   const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
     call(
       script.name,
-      () =>
-        client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
-          isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args) : Promise.reject(error)
+      () => {
+        batchWrites()
+        return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
+          isNoScript(error)
+            ? (batchWrites(), client.eval(script.source, keys.length, ...keys, ...args))
+            : Promise.reject(error)
         )
+      }
     )
 
   /** The store of one shard, plus its scored listing (for merging shards). */
