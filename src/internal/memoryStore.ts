@@ -19,6 +19,7 @@ import type {
   StoredRead,
   StoreLayout
 } from "../RedisLayer.js"
+import { byScoreThenMember } from "./sortedSetOrder.js"
 
 type Hash = Readonly<Record<string, string>>
 type Sessions = HashMap.HashMap<string, Hash>
@@ -51,12 +52,6 @@ const touched = (hash: Hash, now: number): Hash => ({
   a: String(now),
   x: String(expiry(now, Number(hash.t), Number(hash.l ?? 0)))
 })
-
-/** Sorted-set order: by score, then by the member's bytes. */
-const byScoreThenMember = (
-  [a, scoreA]: readonly [string, number],
-  [b, scoreB]: readonly [string, number]
-): number => scoreA - scoreB || Buffer.compare(Buffer.from(a), Buffer.from(b))
 
 const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [string, number]> => {
   const entries: Array<readonly [string, number]> = []

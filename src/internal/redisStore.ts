@@ -22,6 +22,7 @@ import type {
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
+import { byScoreThenMember } from "./sortedSetOrder.js"
 import * as WriteBatching from "./writeBatching.js"
 
 interface Script extends Lua.ScriptSource {
@@ -229,9 +230,10 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               }
             }
           }
-          return pages.every((entries) => entries.length < pageSize)
-            ? Effect.succeed(pages.length > 1 ? acc.sort(byScoreThenMember) : acc)
-            : loop(offsets.map((offset, i) => offset + pages[i]!.length), acc, seen)
+          const next = offsets.map((offset, i) => offset + pages[i]!.length)
+          if (pages.some((entries) => entries.length === pageSize)) return loop(next, acc, seen)
+          // each index's entries came in order: merge only when both had some
+          return Effect.succeed(next.filter((n) => n > 0).length > 1 ? acc.sort(byScoreThenMember) : acc)
         })
       return Effect.suspend(() => loop(indexName === "s" ? [0, 0] : [0], [], new Set()))
     }
@@ -449,14 +451,3 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 }
 
 type Scored = ReadonlyArray<readonly [string, number]>
-
-const utf8 = new TextEncoder()
-
-/** Sorted-set order: by score, then by the member's bytes. */
-const byScoreThenMember = (a: readonly [string, number], b: readonly [string, number]): number => {
-  if (a[1] !== b[1]) return a[1] - b[1]
-  const x = utf8.encode(a[0])
-  const y = utf8.encode(b[0])
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!
-  return x.length - y.length
-}
