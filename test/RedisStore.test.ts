@@ -150,6 +150,23 @@ describe("Redis store", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
     }))
 
+  it.scoped("a killed session with much data is freed off Redis's main thread (UNLINK)", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { client, manager } = yield* managerOn(server.url)
+      const lazyfreed = Effect.promise(async () =>
+        Number(/lazyfreed_objects:(\d+)/.exec(await client.info("memory"))?.[1] ?? Number.NaN)
+      )
+      const session = yield* manager.create("hoarder")
+      // 200 entries of 100 characters: a real hash table, big enough for Redis to free it in the background
+      const entries: Record<string, string> = {}
+      for (let i = 0; i < 200; i++) entries[`k${i}`] = `${i}`.padEnd(100, "x")
+      yield* manager.setData(session.sessionId, entries)
+      const before = yield* lazyfreed
+      yield* manager.kill(session.sessionId)
+      assert.strictEqual((yield* lazyfreed) - before, 1)
+    }))
+
   it.scoped("a flushed script cache (NOSCRIPT) never reaches callers", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()

@@ -57,7 +57,7 @@ local function remove(sid, uid)
     uk = P .. 'u:' .. uid
     redis.call('EXISTS', uk)
   end
-  redis.call('DEL', sk)
+  redis.call('UNLINK', sk) -- a session with much data is freed off the main thread
   redis.call('ZREM', R, sid)
   redis.call('ZREM', A, sid)
   redis.call('ZREM', X, sid)
