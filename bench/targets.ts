@@ -233,13 +233,15 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
     hgetData: (sessionId: string) => client.hget(rk.session(sessionId), `d:${benchData.key}`),
     /** HGETALL of one of the library's session hashes. */
     hgetall: (sessionId: string) => client.hgetall(ks.session(sessionId)),
-    /** ZCOUNT of the library's activity index within a window (0: all). */
-    zcount: (secs: number) =>
-      client.zcount(ks.activity, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
-    /** ZRANGE BYSCORE of one of the library's indexes within a window (0: all), in one call. */
-    zrange: (index: "a" | "U", secs: number) =>
+    /**
+     * ZCOUNT of the library's index of sessions within a window (0: all): its regular index, where
+     * sessions on the namespace's default ttl (all of the benchmark's) are.
+     */
+    zcount: (secs: number) => client.zcount(ks.regular, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
+    /** ZRANGE BYSCORE of one of the library's indexes (sessions: r, users: U) within a window (0: all), in one call. */
+    zrange: (index: "r" | "U", secs: number) =>
       client.zrangebyscore(
-        index === "a" ? ks.activity : ks.users,
+        index === "r" ? ks.regular : ks.users,
         secs === 0 ? "-inf" : String(Date.now() - secs * 1000),
         "+inf"
       ),
