@@ -1,11 +1,11 @@
 /**
  * Measuring tools of the benchmark: a fixed number of operations at a fixed number in flight,
- * medians, a PING loop (in a worker thread, on its own connection) that sees how long Redis
- * stalls, SLOWLOG reading, and key deletion by pattern.
+ * medians, a PING loop (in a separate process, on its own connection) that times Redis's answers,
+ * Redis's own SLOWLOG and latency monitor, and key deletion by pattern.
  */
 import type { Redis } from "ioredis"
+import { spawn } from "node:child_process"
 import { performance } from "node:perf_hooks"
-import { Worker } from "node:worker_threads"
 
 /** The outcome of one timed run. */
 export interface Timing {
@@ -72,63 +72,90 @@ export interface PingStats {
   readonly pings: number
   readonly maxMs: number
   readonly p99Ms: number
+  /** PINGs whose round trip took more than 10 ms. */
+  readonly over10: number
 }
 
-// Plain CommonJS for an eval worker: PING over a raw socket, one at a time, timing each reply.
-const pingWorkerSource = `
-const { parentPort, workerData } = require("node:worker_threads")
+// Plain CommonJS for `node -e`: PING over a raw socket, one at a time, timing each reply. Prints "ready"
+// once connected; on "start" (stdin) it forgets the round trips so far; on "stop" it stops after the
+// PING in flight and prints the round trips as JSON.
+const pingProcessSource = `
 const net = require("node:net")
-const socket = net.connect(workerData.port, workerData.host)
+const socket = net.connect(Number(process.argv[2]), process.argv[1])
 socket.setNoDelay(true)
 const times = []
 let running = true
-let sentAt = 0
+let sentAt = 0n
 let buffer = ""
 const send = () => { sentAt = process.hrtime.bigint(); socket.write("PING\\r\\n") }
-socket.on("connect", () => { parentPort.postMessage({ ready: true }); send() })
+socket.on("connect", () => { process.stdout.write("ready\\n"); send() })
 socket.on("data", (chunk) => {
   buffer += chunk.toString("latin1")
   while (buffer.startsWith("+PONG\\r\\n")) {
     buffer = buffer.slice(7)
     times.push(Number(process.hrtime.bigint() - sentAt) / 1e6)
     if (running) send()
-    else { socket.destroy(); parentPort.postMessage({ times }) }
+    else { socket.destroy(); process.stdin.destroy(); process.stdout.write(JSON.stringify({ times }) + "\\n") }
   }
 })
-socket.on("error", (error) => parentPort.postMessage({ error: String(error) }))
-parentPort.on("message", () => { running = false })
+socket.on("error", (error) => { process.stdout.write(JSON.stringify({ error: String(error) }) + "\\n"); process.exit(1) })
+process.stdin.on("data", (data) => {
+  if (data.includes("start")) times.length = 0
+  if (data.includes("stop")) running = false
+})
 `
 
-/** A PING loop on a separate connection, in a worker thread so that this thread's work does not add to it. */
-export const startPingLoop = async (url: string): Promise<{ readonly stop: () => Promise<PingStats> }> => {
+/**
+ * A PING loop on a separate connection, in a separate Node process: neither this process's work nor
+ * its garbage collection runs on the PING loop's thread. (The machine's cores are still shared with it.)
+ */
+export const startPingLoop = async (
+  url: string
+): Promise<{ readonly start: () => void; readonly stop: () => Promise<PingStats> }> => {
   const { hostname, port } = new URL(url)
-  const worker = new Worker(pingWorkerSource, {
-    eval: true,
-    workerData: { host: hostname, port: Number(port || 6379) }
+  const child = spawn(process.execPath, ["-e", pingProcessSource, hostname, port || "6379"], {
+    stdio: ["pipe", "pipe", "inherit"]
+  })
+  child.stdin.on("error", () => {}) // a failed process is reported by its output or exit below
+  let output = ""
+  let ready = false
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()))
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8")
   })
   await new Promise<void>((resolve, reject) => {
-    worker.once(
-      "message",
-      (message: { ready?: boolean; error?: string }) =>
-        message.ready === true ? resolve() : reject(new Error(message.error ?? "ping worker failed"))
-    )
-    worker.once("error", reject)
+    const fail = (what: string) => {
+      child.kill()
+      reject(new Error(`ping process ${what}: ${output.trim().slice(0, 200)}`))
+    }
+    const check = () => {
+      if (output.startsWith("ready\n")) {
+        ready = true
+        child.stdout.off("data", check)
+        resolve()
+      } else if (output.includes("\n")) fail("failed")
+    }
+    child.stdout.on("data", check)
+    void exited.then(() => ready ? undefined : fail("exited"))
   })
   return {
-    stop: () =>
-      new Promise<PingStats>((resolve, reject) => {
-        worker.once("message", (message: { times?: Array<number>; error?: string }) => {
-          void worker.terminate()
-          if (message.times === undefined) return reject(new Error(message.error ?? "ping worker failed"))
-          const times = [...message.times].sort((a, b) => a - b)
-          resolve({
-            pings: times.length,
-            maxMs: times[times.length - 1] ?? Number.NaN,
-            p99Ms: times[Math.floor(times.length * 0.99)] ?? Number.NaN
-          })
-        })
-        worker.postMessage("stop")
-      })
+    start: () => {
+      child.stdin.write("start\n")
+    },
+    stop: async () => {
+      child.stdin.write("stop\n")
+      await exited
+      const last = output.trim().split("\n").pop() ?? ""
+      const message = JSON.parse(last) as { times?: Array<number>; error?: string }
+      if (message.times === undefined) throw new Error(message.error ?? "ping process failed")
+      const times = [...message.times].sort((a, b) => a - b)
+      return {
+        pings: times.length,
+        maxMs: times[times.length - 1] ?? Number.NaN,
+        p99Ms: times[Math.floor(times.length * 0.99)] ?? Number.NaN,
+        over10: times.filter((t) => t > 10).length
+      }
+    }
   }
 }
 
@@ -139,36 +166,74 @@ export const withPingLoop = async <A>(
 ): Promise<{ readonly result: A; readonly seconds: number; readonly ping: PingStats }> => {
   const loop = await startPingLoop(url)
   await new Promise((resolve) => setTimeout(resolve, 50))
+  loop.start() // round trips from here on only
   const started = performance.now()
-  const result = await work()
+  const result = await work().catch(async (error: unknown) => {
+    await loop.stop().catch(() => undefined)
+    throw error
+  })
   const seconds = (performance.now() - started) / 1000
   const ping = await loop.stop()
   return { result, seconds, ping }
 }
 
+/** What Redis itself recorded about its commands (private server only). */
+export interface ServerStall {
+  /** The longest single command in SLOWLOG, ms (microsecond resolution), and its name. */
+  readonly maxMs: number
+  readonly command: string
+  /** Commands in SLOWLOG that took more than 10 ms. */
+  readonly over10: number
+  /** The latency monitor's longest event (whole ms), and the event's name; 0 and "" when none reached 1 ms. */
+  readonly latencyMs: number
+  readonly latencyEvent: string
+}
+
 /**
- * The server's own record of slow commands (private server only: it changes the SLOWLOG config).
- * `start` resets it; `maxMs` is the longest single command since then.
+ * Redis's own record of how long it was busy: SLOWLOG (every command over 200 µs) and the latency
+ * monitor (threshold 1 ms). Both time a command inside Redis, by the wall clock. Private server only:
+ * it changes the SLOWLOG and latency monitor config. `start` resets both; `read` reports since then.
  */
-export const slowlog = (admin: Redis) => ({
-  start: async (): Promise<void> => {
-    await admin.config("SET", "slowlog-log-slower-than", "200")
-    await admin.config("SET", "slowlog-max-len", "100000")
-    await admin.slowlog("RESET")
-  },
-  maxMs: async (): Promise<{ readonly maxMs: number; readonly command: string }> => {
-    const entries = (await admin.call("SLOWLOG", "GET", "-1")) as Array<[number, number, number, Array<string>]>
-    let maxUs = 0
-    let command = ""
-    for (const entry of entries) {
-      if (entry[2] > maxUs) {
-        maxUs = entry[2]
-        command = entry[3].slice(0, 1).join(" ")
+export const slowlog = (admin: Redis) => {
+  // SLOWLOG RESET frees the old entries and may log itself as the first new one: entries up to this id are skipped
+  let afterId = -1
+  return {
+    start: async (): Promise<void> => {
+      await admin.config("SET", "slowlog-log-slower-than", "200")
+      await admin.config("SET", "slowlog-max-len", "100000")
+      await admin.config("SET", "latency-monitor-threshold", "1")
+      await admin.slowlog("RESET")
+      const last = (await admin.call("SLOWLOG", "GET", "1")) as Array<[number]>
+      afterId = last[0]?.[0] ?? -1
+      await admin.call("LATENCY", "RESET")
+    },
+    read: async (): Promise<ServerStall> => {
+      const entries = ((await admin.call("SLOWLOG", "GET", "-1")) as Array<[number, number, number, Array<string>]>)
+        .filter((entry) => entry[0] > afterId)
+      let maxUs = 0
+      let command = ""
+      let over10 = 0
+      for (const entry of entries) {
+        if (entry[2] > 10_000) over10++
+        if (entry[2] > maxUs) {
+          maxUs = entry[2]
+          command = entry[3].slice(0, 1).join(" ")
+        }
       }
+      // LATENCY LATEST: [event, time of the latest, latest ms, max ms] per event
+      const events = (await admin.call("LATENCY", "LATEST")) as Array<[string, number, number, number]>
+      let latencyMs = 0
+      let latencyEvent = ""
+      for (const [event, , , max] of events) {
+        if (max > latencyMs) {
+          latencyMs = max
+          latencyEvent = event
+        }
+      }
+      return { maxMs: maxUs / 1000, command, over10, latencyMs, latencyEvent }
     }
-    return { maxMs: maxUs / 1000, command }
   }
-})
+}
 
 /** Deletes every key matching a pattern (SCAN + UNLINK in batches); safe on a shared server. */
 export const deleteByPattern = async (client: Redis, pattern: string): Promise<number> => {

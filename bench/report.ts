@@ -2,6 +2,7 @@
  * Turns the measurements into the results: medians and same-repetition ratios, the target checks,
  * a markdown report and a hand-written SVG bar chart of the ratios.
  */
+import type { ServerStall } from "./harness.js"
 import { median } from "./harness.js"
 import type { Sample, Target } from "./ops.js"
 import type { MemoryResult, Stall } from "./storage.js"
@@ -143,7 +144,25 @@ export interface Check {
 
 const fmt = (x: number, digits = 2) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
 const int = (x: number) => Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a"
+const latency = (s: ServerStall) => s.latencyMs > 0 ? `${s.latencyMs} ms (${s.latencyEvent})` : "< 1 ms"
 const pct = (x: number) => Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(0)}%` : "n/a"
+
+/**
+ * A "never blocks Redis > 10 ms" target, judged on the longest single command Redis timed itself
+ * (SLOWLOG); the PING loop's maximum is shown next to it. Without SLOWLOG (shared server) it falls
+ * back on the PING maximum, and says so.
+ */
+const blockCheck = (target: string, s: Stall): Check => {
+  const ping = `max PING from another process ${fmt(s.ping.maxMs)} ms`
+  if (s.server === undefined) {
+    return { target: `${target} (max PING; no SLOWLOG on a shared server)`, measured: ping, met: s.ping.maxMs <= 10 }
+  }
+  return {
+    target: `${target} (longest command in SLOWLOG)`,
+    measured: `${fmt(s.server.maxMs)} ms (${s.server.command}); latency monitor ${latency(s.server)}; ${ping}`,
+    met: s.server.maxMs <= 10
+  }
+}
 
 /** Checks the issue's targets. */
 export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check> => {
@@ -192,20 +211,11 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
       met: r <= 0.7
     })
   }
+  out.push(blockCheck("wipe never blocks Redis > 10 ms", results.wipe.stall))
   const w = results.wipe.stall
-  out.push({
-    target: "wipe never stalls Redis > 10 ms (max PING)",
-    measured: `${fmt(w.ping.maxMs)} ms`,
-    met: w.ping.maxMs <= 10
-  })
   const rate = w.items / w.seconds
   out.push({ target: "wipe clears >= 50,000 sessions/s", measured: `${int(rate)}/s`, met: rate >= 50_000 })
-  const l = results.listingStalls.lib
-  out.push({
-    target: "getAllSessions(60) never holds Redis > 10 ms per call (max PING)",
-    measured: `${fmt(l.ping.maxMs)} ms`,
-    met: l.ping.maxMs <= 10
-  })
+  out.push(blockCheck("getAllSessions(60) never holds Redis > 10 ms per call", results.listingStalls.lib))
   return out
 }
 
@@ -307,17 +317,21 @@ export const markdown = (results: Results): string => {
     )
   }
   p()
-  p("## Stalls (a PING loop on another connection, in a worker thread)")
+  p("## Stalls")
   p()
-  p("| what | items | wall time | items/s | max PING | p99 PING | pings | longest command (SLOWLOG) |")
-  p("| --- | --: | --: | --: | --: | --: | --: | --- |")
+  p("Redis's own timing of each command (SLOWLOG: every command over 200 µs, µs resolution; the latency monitor:")
+  p("threshold 1 ms, whole ms), next to a PING loop on another connection, run from a separate Node process.")
+  p()
+  p("| what | items | wall time | items/s | longest command (SLOWLOG) | SLOWLOG entries > 10 ms | latency monitor max | max PING | p99 PING | PINGs > 10 ms | pings |")
+  p("| --- | --: | --: | --: | --- | --: | --: | --: | --: | --: | --: |")
+  const na = "n/a (shared server)"
   const stallRow = (label: string, s: Stall) =>
     p(
       `| ${label} | ${int(s.items)} | ${fmt(s.seconds * 1000, 0)} ms | ${int(s.items / s.seconds)} | ${
-        fmt(s.ping.maxMs)
-      } ms | ${fmt(s.ping.p99Ms)} ms | ${int(s.ping.pings)} | ${
-        s.slowest === undefined ? "n/a (shared server)" : `${fmt(s.slowest.maxMs)} ms (${s.slowest.command})`
-      } |`
+        s.server === undefined ? na : `${fmt(s.server.maxMs)} ms (${s.server.command})`
+      } | ${s.server === undefined ? na : int(s.server.over10)} | ${
+        s.server === undefined ? na : latency(s.server)
+      } | ${fmt(s.ping.maxMs)} ms | ${fmt(s.ping.p99Ms)} ms | ${int(s.ping.over10)} | ${int(s.ping.pings)} |`
     )
   stallRow("effect-redisess wipe of expired sessions", results.wipe.stall)
   stallRow(
@@ -330,6 +344,13 @@ export const markdown = (results: Results): string => {
     `The wipe's sessions were loaded in ${fmt(results.wipe.loadSeconds, 1)} s, then the library's clock was moved past`
   )
   p(`their ttl (\`clockOffset\`); ${int(results.wipe.keysLeft)} keys of the namespace were left after the wipe.`)
+  p()
+  p("The \"never blocks Redis > 10 ms\" targets are judged on the longest command in SLOWLOG: the longest time Redis")
+  p("spent on one command, during which every other client waited. SLOWLOG also lists the commands a script calls, each")
+  p("inside its script's time. Both SLOWLOG and the latency monitor use the wall clock, so a command during which the")
+  p("Redis process was descheduled counts that time too. A PING's round trip also includes the time the PING process and")
+  p("Redis (between commands) wait for a CPU: with Redis, this process and the PING process sharing a few cores, the max")
+  p("PING can exceed the longest command without any command having run that long.")
   p()
   p("## Targets")
   p()

@@ -1,10 +1,11 @@
 /**
  * Storage suites: memory per session for two shapes (from `INFO memory` deltas, with a per-key
  * breakdown from `MEMORY USAGE`), the wipe of expired sessions and the longest stall a listing
- * page causes, both seen by a PING loop on another connection.
+ * page causes, both timed by Redis itself (SLOWLOG, latency monitor) and by a PING loop in another
+ * process.
  */
 import type { Redis } from "ioredis"
-import type { PingStats } from "./harness.js"
+import type { PingStats, ServerStall } from "./harness.js"
 import { runConcurrent, slowlog, usedMemory, withPingLoop } from "./harness.js"
 import type { BenchFields, LibSessions, Sessions } from "./targets.js"
 
@@ -118,17 +119,18 @@ export const measureMemory = async (
   }
 }
 
-/** A bulk operation watched by the PING loop (and SLOWLOG on a private server). */
+/** A bulk operation watched by the PING loop (and by Redis's SLOWLOG and latency monitor on a private server). */
 export interface Stall {
   readonly what: string
   readonly seconds: number
   readonly items: number
+  /** Round trips of a PING loop in a separate process. */
   readonly ping: PingStats
-  /** The longest single command in SLOWLOG (private server only). */
-  readonly slowest?: { readonly maxMs: number; readonly command: string }
+  /** What Redis recorded itself (private server only). */
+  readonly server?: ServerStall
 }
 
-/** Runs `work` under the PING loop, with SLOWLOG when `useSlowlog`. */
+/** Runs `work` under the PING loop, with SLOWLOG and the latency monitor when `useSlowlog`. */
 export const watch = async (
   url: string,
   admin: Redis,
@@ -139,8 +141,8 @@ export const watch = async (
   const log = slowlog(admin)
   if (useSlowlog) await log.start()
   const { ping, result, seconds } = await withPingLoop(url, work)
-  const slowest = useSlowlog ? await log.maxMs() : undefined
-  return { what, seconds, items: result, ping, ...(slowest === undefined ? {} : { slowest }) }
+  const server = useSlowlog ? await log.read() : undefined
+  return { what, seconds, items: result, ping, ...(server === undefined ? {} : { server }) }
 }
 
 /** Creates `users x perUser` sessions, moves the library's clock past their ttl, and wipes them. */
