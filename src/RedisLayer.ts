@@ -201,12 +201,6 @@ export interface StoreOptions {
    * (about 5 ms of Redis time per call).
    */
   readonly batchSize?: number
-  /**
-   * Sends the commands of all operations started in one tick in one socket write (Node's
-   * `cork` / `uncork`), instead of one write each. Default true: on the benchmark it cut the Node
-   * CPU per operation by about a third at 64 in flight. Nothing waits past the end of the tick.
-   */
-  readonly coalesceWrites?: boolean
   /** Ids returned per script call when listing. Default 1000. */
   readonly pageSize?: number
   /**

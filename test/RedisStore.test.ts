@@ -10,7 +10,6 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import { createServer } from "node:net"
-import type { Socket } from "node:net"
 import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
@@ -80,44 +79,6 @@ describe("Redis store", () => {
       for (const operation of operations(created.result.sessionId)) {
         assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["evalsha"])
       }
-    }))
-
-  /** Runs 32 gets started in one tick; returns the socket's writes (chunks per write). */
-  const writesOf32Gets = (storeOptions: RedisLayer.StoreOptions) =>
-    Effect.gen(function*() {
-      const { client, manager } = yield* managerOn(inject("redisUrl"), {}, storeOptions)
-      const sessions = yield* Effect.all(Array.from({ length: 32 }, (_, i) => manager.create(`writer${i}`)))
-      yield* manager.get(sessions[0]!.sessionId) // the script is loaded: one EVALSHA per get below
-      // count the socket's writes (Node calls _write for one chunk, _writev for several at once)
-      const socket = client.stream as Socket & {
-        _write: (...args: Array<unknown>) => void
-        _writev: (...args: Array<unknown>) => void
-      }
-      const writes: Array<number> = []
-      const write = socket._write.bind(socket)
-      const writev = socket._writev.bind(socket)
-      socket._write = (...args) => {
-        writes.push(1)
-        write(...args)
-      }
-      socket._writev = (...args) => {
-        writes.push((args[0] as ReadonlyArray<unknown>).length)
-        writev(...args)
-      }
-      const reads = yield* Effect.all(sessions.map((s) => manager.get(s.sessionId)), { concurrency: "unbounded" })
-      socket._write = write
-      socket._writev = writev
-      assert.deepStrictEqual(reads.map((s) => s.userId), sessions.map((s) => s.userId))
-      assert.strictEqual(writes.reduce((a, b) => a + b, 0), 32) // every command written once
-      return writes
-    })
-
-  it.scoped("operations started in the same tick leave in one socket write, and each gets its own reply", () =>
-    Effect.gen(function*() {
-      const writes = yield* writesOf32Gets({})
-      assert.isAtMost(writes.length, 2, `socket writes: ${JSON.stringify(writes)}`)
-      // with coalesceWrites: false, each command is a write of its own
-      assert.strictEqual((yield* writesOf32Gets({ coalesceWrites: false })).length, 32)
     }))
 
   it.scoped("killUser, killAll and wipe work in bounded batches and never use KEYS or SCAN", () =>

@@ -23,7 +23,6 @@ import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
 import { byScoreThenMember } from "./sortedSetOrder.js"
-import * as WriteBatching from "./writeBatching.js"
 
 interface Script extends Lua.ScriptSource {
   readonly sha: string
@@ -129,19 +128,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
     })
 
-  const batchWrites = options.coalesceWrites === false ? () => {} : WriteBatching.make(client)
-
   const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
     call(
       script.name,
-      () => {
-        batchWrites()
-        return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
-          isNoScript(error)
-            ? (batchWrites(), client.eval(script.source, keys.length, ...keys, ...args))
-            : Promise.reject(error)
+      () =>
+        client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
+          isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args) : Promise.reject(error)
         )
-      }
     )
 
   /** The store of one shard, plus its scored listing (for merging shards). */
