@@ -9,8 +9,12 @@ import { deleteByPattern, runConcurrent, runMeasured } from "./harness.js"
 import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
 import { benchData, newSessionId } from "./targets.js"
 
-/** Who ran an operation: a raw baseline, the library's script sent raw, the library, or redisess. */
-export type Target = "raw" | "libScript" | "lib" | "redisess"
+/**
+ * Who ran an operation: a raw baseline, the same raw call through the library's Effect edge
+ * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library,
+ * or redisess.
+ */
+export type Target = "raw" | "edge" | "libScript" | "lib" | "redisess"
 
 /** One timed run. */
 export interface Sample {
@@ -71,11 +75,13 @@ export const runPointOps = async (
       }
       const user = (i: number) => `u${i % 1000}`
       const rawIds = Array.from({ length: n }, newSessionId)
+      const edgeIds = Array.from({ length: n }, newSessionId)
       const scriptIds = Array.from({ length: n }, newSessionId)
       const libIds: Array<string> = new Array<string>(n)
       const rsIds: Array<string> = new Array<string>(n)
 
       await time("touch", "raw", (i) => raw.touch(rawIds[i]!, user(i)), "EVALSHA touch")
+      await time("touch", "edge", (i) => lib.edge(() => raw.touch(edgeIds[i]!, user(i))), "EVALSHA touch")
       await time("create", "lib", async (i) => {
         libIds[i] = await lib.create(user(i))
       })
@@ -84,6 +90,7 @@ export const runPointOps = async (
       })
       await time("create", "libScript", (i) => raw.libScript.create(scriptIds[i]!, user(i)))
       await time("hgetall", "raw", (i) => raw.hgetall(libIds[i]!), "HGETALL")
+      await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libIds[i]!)), "HGETALL")
       for (const noUpdate of [false, true]) {
         const op = noUpdate ? "get (noUpdate)" : "get (update)"
         await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))

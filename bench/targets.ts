@@ -47,6 +47,8 @@ export interface Sessions {
 /** This library, with a movable clock (`clock.offsetMs`) for the wipe benchmark. */
 export interface LibSessions extends Sessions {
   readonly clock: { offsetMs: number }
+  /** Runs a raw call through the same edge, `runtime.runPromise(Effect.promise(call))`: the edge's own cost. */
+  readonly edge: <A>(call: () => Promise<A>) => Promise<A>
   readonly wipe: () => Promise<number>
 }
 
@@ -82,6 +84,7 @@ export const lib = async (
   const sm = await runtime.runPromise(SessionManager.SessionManager)
   return {
     clock,
+    edge: (f) => runtime.runPromise(Effect.promise(f)),
     create: (userId, fields) =>
       runtime.runPromise(sm.create(userId, fields === undefined ? {} : { fields })).then((s) => s.sessionId),
     get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
