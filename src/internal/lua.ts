@@ -83,6 +83,17 @@ local function need(now, exp)
   return 0
 end
 
+-- Indexes a session that is not regular: in A by last access, and in X by expiry when it
+-- expires, keeping both keys alive for n ms (ba, bx: their PTTLs read before).
+local function other(sid, last, exp, ba, bx, n)
+  redis.call('ZADD', A, last, sid)
+  keep(A, ba, n)
+  if exp > 0 then
+    redis.call('ZADD', X, exp, sid)
+    keep(X, bx, n)
+  end
+end
+
 -- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
 -- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
 -- it writes lives at least as long as the session (reads first, as in remove). Without it the
@@ -115,12 +126,7 @@ local function index(sid, uid, now, exp, full, was)
       redis.call('ZREM', X, sid)
     end
   else
-    redis.call('ZADD', A, now, sid)
-    keep(A, ba, n)
-    if exp > 0 then
-      redis.call('ZADD', X, exp, sid)
-      keep(X, bx, n)
-    end
+    other(sid, now, exp, ba, bx, n)
     if was == true then redis.call('ZREM', R, sid) end
   end
   redis.call('ZADD', uk, now, sid)
@@ -191,12 +197,7 @@ local function irregular(sid, now)
   local n = need(now, exp)
   local ba, bx = redis.call('PTTL', A), redis.call('PTTL', X)
   redis.call('ZREM', R, sid)
-  redis.call('ZADD', A, last, sid)
-  keep(A, ba, n)
-  if exp > 0 then
-    redis.call('ZADD', X, exp, sid)
-    keep(X, bx, n)
-  end
+  other(sid, last, exp, ba, bx, n)
 end
 
 -- Removes up to limit expired sessions; returns how many it removed (or moved out of R).
