@@ -2,6 +2,7 @@
  * Turns the measurements into the results: medians and same-repetition ratios, the target checks,
  * a markdown report and a hand-written SVG bar chart of the ratios.
  */
+import type { AllocationResult } from "./allocation.js"
 import type { ServerStall } from "./harness.js"
 import { median } from "./harness.js"
 import type { Sample, Target } from "./ops.js"
@@ -30,6 +31,28 @@ export interface Results {
   readonly memory: ReadonlyArray<MemoryResult>
   readonly wipe: { readonly loadSeconds: number; readonly stall: Stall; readonly keysLeft: number }
   readonly listingStalls: { readonly lib: Stall; readonly redisess: Stall; readonly pages: number }
+  /** Node heap allocated per operation, with few and with many sessions present. */
+  readonly allocation: ReadonlyArray<AllocationResult>
+}
+
+/** Allocation per operation by op: bytes with the fewest and with the most sessions, and GCs seen. */
+const allocationRows = (results: ReadonlyArray<AllocationResult>) => {
+  const counts = [...new Set(results.map((r) => r.sessions))].sort((a, b) => a - b)
+  const few = counts[0]
+  const many = counts[counts.length - 1]
+  return [...new Set(results.map((r) => r.op))].map((op) => {
+    const at = (sessions: number | undefined) => results.find((r) => r.op === op && r.sessions === sessions)
+    const [small, large] = [at(few), at(many)]
+    return {
+      op,
+      few: few ?? Number.NaN,
+      many: many ?? Number.NaN,
+      small: small?.bytesPerOp ?? Number.NaN,
+      large: large?.bytesPerOp ?? Number.NaN,
+      gcs: (small?.gcs ?? 0) + (large?.gcs ?? 0),
+      library: !op.includes("HGETALL")
+    }
+  })
 }
 
 /** An operation of the table and the raw sample it is compared with. */
@@ -225,6 +248,20 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
       met: r <= 0.7
     })
   }
+  const grown = allocationRows(results.allocation).filter((r) => r.library)
+  if (grown.length > 0) {
+    const worst = grown.reduce((a, b) => b.large / b.small > a.large / a.small ? b : a)
+    const ratio = worst.large / worst.small
+    out.push({
+      target: `no per-operation Node allocation grows with the number of sessions (${int(worst.few)} vs ${
+        int(worst.many)
+      } present)`,
+      measured: `largest ratio ${fmt(ratio)}x (${worst.op}: ${int(worst.small)} vs ${int(worst.large)} B/op)${
+        grown.some((r) => r.gcs > 0) ? "; a GC ran inside a batch, see the table" : ""
+      }`,
+      met: ratio <= 1.1 && grown.every((r) => r.gcs === 0)
+    })
+  }
   out.push(blockCheck("wipe never blocks Redis > 10 ms", results.wipe.stall))
   const w = results.wipe.stall
   const rate = w.items / w.seconds
@@ -308,6 +345,22 @@ export const markdown = (results: Results): string => {
         cpu(r.cpu.rs)
       } |`
     )
+  }
+  p()
+  p("## Node heap allocated per operation (bytes)")
+  p()
+  p("One operation at a time in a child process with a 256 MB young generation, so that no garbage collection runs")
+  p("inside a measured batch of 2,000: the heap's growth over the batch, garbage included, divided by 2,000. The")
+  p("HGETALL rows are a raw ioredis call and the same call through the Effect edge alone, for scale.")
+  p()
+  const allocation = allocationRows(results.allocation)
+  const first = allocation[0]
+  if (first !== undefined) {
+    p(`| operation | ${int(first.few)} sessions | ${int(first.many)} sessions | ratio | GCs inside the batches |`)
+    p("| --- | --: | --: | --: | --: |")
+    for (const r of allocation) {
+      p(`| ${r.op} | ${int(r.small)} | ${int(r.large)} | ${fmt(r.large / r.small)} | ${r.gcs} |`)
+    }
   }
   p()
   p("## Memory per session (`INFO memory` used_memory delta / sessions)")

@@ -7,7 +7,7 @@
  * are deleted by pattern. Set BENCH_QUICK=1 for a short smoke run (results are not meaningful).
  */
 import type { Redis } from "ioredis"
-import { execSync } from "node:child_process"
+import { execFileSync, execSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
@@ -15,6 +15,7 @@ import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
+import type { AllocationResult } from "./allocation.js"
 import { deleteByPattern } from "./harness.js"
 import type { Sample, Sizes } from "./ops.js"
 import { runListingOps, runPointOps, window60 } from "./ops.js"
@@ -96,6 +97,23 @@ const main = async () => {
       await clean(ns("raw"), ns("ops"), ns("ops-rs"))
     }
 
+    log("Node heap allocated per operation (child process, no GC inside a batch)")
+    const allocationCounts = quick ? [100, 10_000] : [1_000, 100_000]
+    const allocation = JSON.parse(
+      execFileSync(process.execPath, [
+        "--expose-gc",
+        "--min-semi-space-size=256",
+        "--max-semi-space-size=256",
+        "--import",
+        "tsx",
+        join(here, "allocation.ts"),
+        url,
+        ns("alloc"),
+        allocationCounts.join(",")
+      ], { cwd: join(here, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+    ) as Array<AllocationResult>
+    await clean(...allocationCounts.map((n) => `${ns("alloc")}-${n}`))
+
     const memory: Array<MemoryResult> = []
     log(`Memory: ${shapeA.name}, then listings on it`)
     const listingStalls = await (async () => {
@@ -174,7 +192,7 @@ const main = async () => {
         loadavg().map((x) => x.toFixed(2)).join(" ")
       } at the end (1, 5, 15 min)`
     }
-    const results: Results = { env, samples, memory, wipe, listingStalls }
+    const results: Results = { env, samples, memory, wipe, listingStalls, allocation }
     const outDir = join(here, "results")
     mkdirSync(outDir, { recursive: true })
     writeFileSync(join(outDir, "latest.md"), markdown(results))
