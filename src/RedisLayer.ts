@@ -152,11 +152,6 @@ export interface SessionStore {
   readonly count: (query: { readonly userId?: string; readonly windowMs: number }) => Effect.Effect<number, RedisError>
   /** Lists ids, oldest access first. */
   readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
-  /**
-   * Records the namespace's layout when it has none and returns the recorded one, so that a
-   * manager started with another shard count can refuse to run rather than split the data.
-   */
-  readonly layout: (requested: StoreLayout) => Effect.Effect<StoreLayout, RedisError>
   /** The user's least recently accessed live session (touched when asked). */
   readonly oldest: (
     userId: string,
@@ -171,7 +166,12 @@ export interface SessionStore {
  */
 export interface RedisClientService {
   /**
-   * The store of one (already validated) namespace with this layout. Open it with the layout its
+   * Records a (validated) namespace's layout when it has none and returns the recorded one, so
+   * that a manager started with another shard count can refuse to run rather than split the data.
+   */
+  readonly layout: (namespace: string, requested: StoreLayout) => Effect.Effect<StoreLayout, RedisError>
+  /**
+   * The store of one (already validated) namespace with this layout. Open it with the layout
    * `layout` returns: a store opened with another regular ttl misreads where sessions are indexed.
    */
   readonly store: (namespace: string, layout: StoreLayout) => SessionStore

@@ -320,7 +320,7 @@ export const make = <F extends FieldSchemas = NoFields>(
     const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
     const client = yield* RedisClient
     const requestedLayout = { shards, regularTtl: defaultTtl }
-    const layout = yield* client.store(namespace, requestedLayout).layout(requestedLayout)
+    const layout = yield* client.layout(namespace, requestedLayout)
     const recordedShards = layout.shards
     if (recordedShards !== shards) {
       return yield* Effect.fail(

@@ -21,6 +21,7 @@ const countingStore = (calls: Ref.Ref<number>, removed: Ref.Ref<number>, failOn:
     Effect.gen(function*() {
       const inner = yield* RedisLayer.RedisClient
       return {
+        layout: inner.layout,
         store: (namespace: string, layout: RedisLayer.StoreLayout) => {
           const store = inner.store(namespace, layout)
           return {

@@ -73,6 +73,18 @@ const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [str
 export const make: Effect.Effect<RedisClientService> = Effect.map(
   Effect.all([Ref.make<State>(HashMap.empty()), Ref.make(HashMap.empty<string, StoreLayout>())]),
   ([state, layouts]) => ({
+    layout: (namespace, requested) =>
+      Effect.flatMap(
+        Ref.get(state),
+        (all) =>
+          Ref.modify(layouts, (recorded): [StoreLayout, HashMap.HashMap<string, StoreLayout>] => {
+            const known = HashMap.get(recorded, namespace)
+            if (Option.isSome(known)) return [known.value, recorded]
+            const holdsData = Option.exists(HashMap.get(all, namespace), (sessions) => HashMap.size(sessions) > 0)
+            const layout = holdsData ? { shards: 1, regularTtl: 0 } : requested
+            return [layout, HashMap.set(recorded, namespace, layout)]
+          })
+      ),
     // one map holds a namespace whatever its layout: shards and regular ttl only matter to Redis
     store: (namespace): SessionStore => {
       /** Runs `f` on this namespace's sessions at the clock's time, atomically. */
@@ -104,18 +116,6 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
 
       return {
         now: Clock.currentTimeMillis,
-        layout: (requested) =>
-          Effect.flatMap(
-            Ref.get(state),
-            (all) =>
-              Ref.modify(layouts, (recorded): [StoreLayout, HashMap.HashMap<string, StoreLayout>] => {
-                const known = HashMap.get(recorded, namespace)
-                if (Option.isSome(known)) return [known.value, recorded]
-                const holdsData = Option.exists(HashMap.get(all, namespace), (sessions) => HashMap.size(sessions) > 0)
-                const layout = holdsData ? { shards: 1, regularTtl: 0 } : requested
-                return [layout, HashMap.set(recorded, namespace, layout)]
-              })
-          ),
         create: ({ fields, lifetime, limit, sessionId, ttl, userId }) =>
           Effect.flatMap(
             modify((all, now): readonly [Option.Option<CreateResult>, Sessions] => {

@@ -360,22 +360,6 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       list: (query) => Effect.map(listScored(query), (entries) => entries.map(([id]) => id)),
       listScored,
-      layout: (requested) => {
-        const args = [ks.meta, keyspace(ks.namespace).activity, String(requested.shards), String(requested.regularTtl)]
-        return Effect.flatMap(
-          call(
-            "layout",
-            () =>
-              client.evalsha(scripts.layout.sha, 2, ...args).catch((error: unknown) =>
-                isNoScript(error) ? client.eval(scripts.layout.source, 2, ...args) : Promise.reject(error)
-              )
-          ),
-          (reply): Effect.Effect<StoreLayout, RedisError> =>
-            isArray(reply) && reply.length === 2 && typeof reply[0] === "number" && typeof reply[1] === "number"
-              ? Effect.succeed({ shards: reply[0], regularTtl: reply[1] })
-              : Effect.fail(unexpected("layout", reply))
-        )
-      },
       oldest: (userId, touch) =>
         swept(
           Effect.flatMap(
@@ -435,12 +419,23 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           ? sum(all.map((shard) => shard.count(query)))
           : ofUser(query.userId).count(query),
       list: (query) => query.index === "userSessions" ? ofUser(query.userId).list(query) : merged(query),
-      oldest: (userId, touch) => ofUser(userId).oldest(userId, touch),
-      layout: all[0]!.layout
+      oldest: (userId, touch) => ofUser(userId).oldest(userId, touch)
     }
   }
 
-  return { store }
+  /** Records the namespace's layout (under `{namespace}`, whatever its shards) or reads the recorded one. */
+  const layout = (namespace: string, requested: StoreLayout): Effect.Effect<StoreLayout, RedisError> => {
+    const ks = keyspace(namespace)
+    return Effect.flatMap(
+      evalScript(scripts.layout, [ks.meta, ks.activity], [String(requested.shards), String(requested.regularTtl)]),
+      (reply): Effect.Effect<StoreLayout, RedisError> =>
+        isArray(reply) && reply.length === 2 && typeof reply[0] === "number" && typeof reply[1] === "number"
+          ? Effect.succeed({ shards: reply[0], regularTtl: reply[1] })
+          : Effect.fail(unexpected("layout", reply))
+    )
+  }
+
+  return { layout, store }
 }
 
 type Scored = ReadonlyArray<readonly [string, number]>
