@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Ids from "./internal/ids.js"
 
 /**
  * A session id: 22 URL-safe base64 characters (128 random bits from the platform's cryptographic
@@ -22,7 +23,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  */
 export const SessionId = Schema.String.pipe(
-  Schema.pattern(/^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{22}$/, {
+  Schema.pattern(Ids.sessionIdPattern, {
     message: () => "a session id is 22 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
   }),
   Schema.brand("SessionId")
@@ -30,8 +31,6 @@ export const SessionId = Schema.String.pipe(
 
 /** @since 0.1.0 */
 export type SessionId = typeof SessionId.Type
-
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /**
  * A user id: any non-empty, well-formed Unicode string of at most 512 characters. Separators,
@@ -42,8 +41,8 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  */
 export const UserId = Schema.String.pipe(
   Schema.minLength(1, { message: () => "a user id must not be empty" }),
-  Schema.maxLength(512, { message: () => "a user id has at most 512 characters" }),
-  Schema.filter((s) => !loneSurrogate.test(s), { message: () => "a user id must be well-formed Unicode" }),
+  Schema.maxLength(Ids.maxUserIdLength, { message: () => `a user id has at most ${Ids.maxUserIdLength} characters` }),
+  Schema.filter((s) => !Ids.loneSurrogate.test(s), { message: () => "a user id must be well-formed Unicode" }),
   Schema.brand("UserId")
 )
 

@@ -24,6 +24,7 @@
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Schema from "effect/Schema"
+import { loneSurrogate } from "./internal/ids.js"
 
 /**
  * A value that can be stored as session data and comes back with its type.
@@ -39,8 +40,6 @@ export type DataValue =
   | Uint8Array
   | ReadonlyArray<DataValue>
   | { readonly [key: string]: DataValue }
-
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /**
  * A data key: 1 to 256 characters of well-formed Unicode.

@@ -244,8 +244,27 @@ const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) => {
     })
 }
 
-const validSessionId = validate(S.SessionId, "session id")
-const validUserId = validate(S.UserId, "user id")
+/** {@link validate}, with a fast path: input that `guard` accepts (the schema's own checks) skips the schema. */
+const validateFast = <A, I>(schema: Schema.Schema<A, I>, guard: (input: unknown) => boolean, what: string) => {
+  const slow = validate(schema, what)
+  return (input: unknown): Effect.Effect<A, ValidationError> => guard(input) ? Effect.succeed(input as A) : slow(input)
+}
+
+const validSessionId = validateFast(S.SessionId, Ids.isSessionId, "session id")
+
+/**
+ * The operation `f` builds on a session id, once the id is valid. Every operation by id starts
+ * here, so a well-formed id (the pattern the schema checks) skips the schema's parse machinery and
+ * one step of the effect. Building an operation runs nothing: stores' effects are lazy.
+ */
+const withSessionId = <A, E>(
+  sessionId: string,
+  f: (id: S.SessionId) => Effect.Effect<A, E>
+): Effect.Effect<A, E | ValidationError> =>
+  Ids.isSessionId(sessionId)
+    ? f(sessionId as S.SessionId)
+    : Effect.flatMap(validSessionId(sessionId), f)
+const validUserId = validateFast(S.UserId, Ids.isUserId, "user id")
 const validWindow = validate(S.WindowSeconds, "window (seconds)")
 const windowMillis = (secs: number | undefined) =>
   secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
@@ -360,30 +379,58 @@ export const make = <F extends FieldSchemas = NoFields>(
         }
       })
 
-    const toSession = (sessionId: string, read: StoredRead): Effect.Effect<Session<A>, DecodeError> => {
-      const fail = (field: string, message: string, cause: unknown) =>
-        Effect.fail(new DecodeError({ sessionId, field, message, cause }))
-      const stored = S.decodeSessionHash(read.hash)
-      if (Either.isLeft(stored)) {
-        return fail(firstPathKey(stored.left), ParseResult.TreeFormatter.formatErrorSync(stored.left), stored.left)
-      }
+    // without declared fields there is nothing to decode (stored ones are ignored, as the empty struct would)
+    const noFields = Object.keys(fieldSchemas).length === 0
+    const noFieldValues = Object.freeze({}) as A // shared by every session: frozen
+    const emptyFields = Either.right(noFieldValues)
+
+    const decodeFailure = (sessionId: string, field: string, message: string, cause: unknown) =>
+      Effect.fail(new DecodeError({ sessionId, field, message, cause }))
+
+    /** The declared fields of a stored session, parsed from JSON and decoded by their schemas. */
+    const storedFields = (
+      sessionId: string,
+      stored: Readonly<Record<string, string>>
+    ): Either.Either<A, DecodeError> => {
+      if (noFields) return emptyFields
       const raw: Record<string, unknown> = {}
-      for (const [name, json] of Object.entries(stored.right.fields)) {
+      for (const name in stored) {
         try {
-          raw[name] = JSON.parse(json)
+          raw[name] = JSON.parse(stored[name]!)
         } catch (cause) {
-          return fail(S.HashField.fieldPrefix + name, `stored field ${name} is not JSON`, cause)
+          return Either.left(
+            new DecodeError({
+              sessionId,
+              field: S.HashField.fieldPrefix + name,
+              message: `stored field ${name} is not JSON`,
+              cause
+            })
+          )
         }
       }
-      const fields = decodeFields(raw)
-      if (Either.isLeft(fields)) {
-        const name = firstPathKey(fields.left)
-        return fail(
-          S.HashField.fieldPrefix + name,
-          `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(fields.left)}`,
-          fields.left
+      return Either.mapLeft(decodeFields(raw), (error) => {
+        const name = firstPathKey(error)
+        return new DecodeError({
+          sessionId,
+          field: S.HashField.fieldPrefix + name,
+          message: `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+          cause: error
+        })
+      })
+    }
+
+    const toSession = (sessionId: string, read: StoredRead): Effect.Effect<Session<A>, DecodeError> => {
+      const stored = S.decodeSessionHash(read.hash)
+      if (Either.isLeft(stored)) {
+        return decodeFailure(
+          sessionId,
+          firstPathKey(stored.left),
+          ParseResult.TreeFormatter.formatErrorSync(stored.left),
+          stored.left
         )
       }
+      const fields = storedFields(sessionId, stored.right.fields)
+      if (Either.isLeft(fields)) return Effect.fail(fields.left)
       const s = stored.right
       return Effect.succeed({
         sessionId: sessionId as S.SessionId,
@@ -416,11 +463,13 @@ export const make = <F extends FieldSchemas = NoFields>(
           const lifetime = createOptions.maxLifetime === undefined
             ? defaultLifetime
             : yield* validLifetime(createOptions.maxLifetime)
-          const { encoded, hash } = yield* toHashFields(encodeFields, createOptions.fields ?? {})
-          const fields = yield* Either.match(decodeFields(encoded), {
-            onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
-            onRight: Effect.succeed
-          })
+          const { fields, hash } = noFields
+            ? { fields: noFieldValues, hash: [] as ReadonlyArray<readonly [string, string]> }
+            : yield* Effect.flatMap(toHashFields(encodeFields, createOptions.fields ?? {}), ({ encoded, hash }) =>
+              Either.match(decodeFields(encoded), {
+                onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
+                onRight: (fields) => Effect.succeed({ fields, hash })
+              }))
           const sessionId = yield* newSessionId(userShard(user, shards), shards)
           const created = yield* store.create({
             sessionId,
@@ -449,7 +498,7 @@ export const make = <F extends FieldSchemas = NoFields>(
           }
         }),
       touch: (sessionId) =>
-        Effect.flatMap(validSessionId(sessionId), (id) =>
+        withSessionId(sessionId, (id) =>
           Effect.flatMap(
             store.get(id, true),
             (read) => Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId: id })) : Effect.void
@@ -463,7 +512,7 @@ export const make = <F extends FieldSchemas = NoFields>(
           return yield* toSession(newId, read.value)
         }),
       killOtherSessions: (sessionId) =>
-        Effect.flatMap(validSessionId(sessionId), (id) =>
+        withSessionId(sessionId, (id) =>
           Effect.flatMap(
             store.killOthers(id),
             Option.match({
@@ -471,19 +520,17 @@ export const make = <F extends FieldSchemas = NoFields>(
               onSome: Effect.succeed
             })
           )),
-      get: (sessionId, getOptions = {}) =>
-        Effect.flatMap(
-          validSessionId(sessionId),
-          (id) => Effect.flatMap(store.get(id, getOptions.noUpdate !== true), found(id))
-        ),
-      exists: (sessionId) => Effect.flatMap(validSessionId(sessionId), store.exists),
+      get: (sessionId, getOptions) =>
+        withSessionId(sessionId, (id) => Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
+      exists: (sessionId) => withSessionId(sessionId, store.exists),
       getOldestUserSession: (userId, getOptions = {}) =>
         Effect.flatMap(validUserId(userId), (user) =>
           Effect.flatMap(store.oldest(user, getOptions.noUpdate !== true), (read) =>
             Option.match(read, {
               onNone: () =>
                 Effect.succeedNone,
-              onSome: (read) => Effect.asSome(toSession(read.sessionId, read))
+              onSome: (read) =>
+                Effect.asSome(toSession(read.sessionId, read))
             }))),
       write: (sessionId, fields) =>
         Effect.gen(function*() {
@@ -492,7 +539,7 @@ export const make = <F extends FieldSchemas = NoFields>(
           return yield* Effect.flatMap(store.update(id, hash), found(id))
         }),
       kill: (sessionId) =>
-        Effect.asVoid(Effect.flatMap(validSessionId(sessionId), store.kill)),
+        withSessionId(sessionId, (id) => Effect.asVoid(store.kill(id))),
       killUser: (userId) => Effect.flatMap(validUserId(userId), store.killUser),
       killAll: store.killAll,
       count: (secs) => Effect.flatMap(windowMillis(secs), (windowMs) => store.count({ windowMs })),

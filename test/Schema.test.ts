@@ -1,10 +1,12 @@
 /**
- * The stored-session codec: the direct decoding path agrees with the Schema codec on any hash.
+ * The fast paths next to the schemas: the stored-session codec agrees with the Schema codec on any
+ * hash, and the operations' id checks accept exactly what the id schemas accept.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
+import * as Ids from "../src/internal/ids.js"
 import * as S from "../src/Schema.js"
 
 const numberText = FastCheck.oneof(
@@ -56,5 +58,36 @@ describe("Schema.decodeSessionHash", () => {
         fields: { groupId: "7" }
       })
     )
+  })
+})
+
+/** Strings near the edges of both id formats: valid ids, one character off, lone and paired surrogates, long ones. */
+const idLike = FastCheck.oneof(
+  FastCheck.string(),
+  FastCheck.string({ unit: "binary" }),
+  FastCheck.string({ unit: "grapheme", maxLength: 600 }),
+  FastCheck.stringMatching(/^(?:(?:0|[1-9][0-9]{0,4})\.)?[A-Za-z0-9_+/=-]{21,23}$/),
+  FastCheck.stringMatching(/^[0-9]{0,5}\.?[A-Za-z0-9_.-]{20,24}$/),
+  FastCheck.tuple(FastCheck.string({ minLength: 505, maxLength: 515 }), FastCheck.constantFrom("", "\uD800", "\uDC00"))
+    .map(
+      ([s, tail]) => s + tail
+    ),
+  FastCheck.constantFrom(undefined, null, 42, ["x"], "", "\uD83D\uDE00", "\uDE00\uD83D")
+)
+
+describe("operations' fast id checks", () => {
+  it.prop("isSessionId accepts exactly what the SessionId schema accepts", [idLike], ([input]) => {
+    assert.strictEqual(Ids.isSessionId(input), Schema.is(S.SessionId)(input))
+  }, { fastCheck: { numRuns: 2000 } })
+
+  it.prop("isUserId accepts exactly what the UserId schema accepts", [idLike], ([input]) => {
+    assert.strictEqual(Ids.isUserId(input), Schema.is(S.UserId)(input))
+  }, { fastCheck: { numRuns: 2000 } })
+
+  it("both accept and refuse something (the generators reach both sides)", () => {
+    assert.isTrue(Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5Ua") && Ids.isSessionId("12.vL3m0Zp1yXb2Qw9e7Rt5Ua"))
+    assert.isFalse(Ids.isSessionId("012.vL3m0Zp1yXb2Qw9e7Rt5Ua") || Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5U"))
+    assert.isTrue(Ids.isUserId("a".repeat(512)) && Ids.isUserId("\uD83D\uDE00"))
+    assert.isFalse(Ids.isUserId("a".repeat(513)) || Ids.isUserId("a\uD800") || Ids.isUserId(""))
   })
 })

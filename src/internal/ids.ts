@@ -1,5 +1,7 @@
 /**
- * Session ids: 128 bits from the platform's cryptographic generator, URL-safe base64.
+ * Session ids and user ids: what they look like, checked fast, and new session ids.
+ *
+ * A session id is 128 bits from the platform's cryptographic generator, URL-safe base64.
  *
  * Random bytes are drawn 4 KiB at a time and handed out 16 at a time (as the `uuid` package does):
  * one `getRandomValues` call per 256 ids instead of one per id, which was a tenth of `create`'s
@@ -21,6 +23,26 @@ const randomBytes = (): Uint8Array => {
   used += 16
   return bytes
 }
+
+/** What a session id looks like: 22 URL-safe base64 characters, after a shard number and a dot when sharded. */
+export const sessionIdPattern = /^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{22}$/
+
+/** A lone (unpaired) UTF-16 surrogate: a string holding one is not well-formed Unicode. */
+export const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** The most UTF-16 code units a user id may have. */
+export const maxUserIdLength = 512
+
+/**
+ * The checks of the `SessionId` and `UserId` schemas without the schemas: the fast path of the
+ * operations' input validation, which falls back to the schema (and its error message) on false.
+ */
+export const isSessionId = (input: unknown): input is string =>
+  typeof input === "string" && sessionIdPattern.test(input)
+
+/** See {@link isSessionId}. */
+export const isUserId = (input: unknown): input is string =>
+  typeof input === "string" && input.length >= 1 && input.length <= maxUserIdLength && !loneSurrogate.test(input)
 
 /** A new session id, after its shard and a dot when the namespace has more than one shard. */
 export const newSessionId = (shard: number, shards: number): string => {

@@ -128,12 +128,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
     })
 
-  const evalScript = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+  /** EVALSHA of a script (EVAL when Redis does not have it yet); `argv` holds its `numKeys` keys, then its args. */
+  const evalScript = (script: Script, numKeys: number, argv: ReadonlyArray<string>) =>
     call(
       script.name,
       () =>
-        client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
-          isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args) : Promise.reject(error)
+        client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
+          isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
         )
     )
 
@@ -142,24 +143,24 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     ks: Keyspace,
     regularTtl: string
   ): SessionStore & { readonly listScored: (query: ListQuery) => Effect.Effect<Scored, RedisError> } => {
-    const indexKeys = [ks.activity, ks.expiries, ks.users, ks.regular] as const
-
-    /** Runs a script with the common keys and ARGV prefix. */
+    /** Runs a script with the common keys and ARGV prefix (built in one array: this is every call's path). */
     const run = (
       script: Script,
       extraKey: string | undefined,
       args: ReadonlyArray<string>,
       secondKey?: string
     ) => {
-      const keys = extraKey === undefined
-        ? indexKeys
-        : secondKey === undefined
-        ? [...indexKeys, extraKey]
-        : [...indexKeys, extraKey, secondKey]
+      const send = (off: string) => {
+        const argv = [ks.activity, ks.expiries, ks.users, ks.regular]
+        if (extraKey !== undefined) argv.push(extraKey)
+        if (secondKey !== undefined) argv.push(secondKey)
+        const numKeys = argv.length
+        argv.push(ks.prefix, off, grace, regularTtl)
+        for (const arg of args) argv.push(arg)
+        return evalScript(script, numKeys, argv)
+      }
       // without a test clock offset, no Effect to read it on every call
-      return clockOffset === undefined
-        ? evalScript(script, keys, [ks.prefix, "0", grace, regularTtl, ...args])
-        : Effect.flatMap(offset, (off) => evalScript(script, keys, [ks.prefix, off, grace, regularTtl, ...args]))
+      return clockOffset === undefined ? send("0") : Effect.flatMap(offset, send)
     }
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
@@ -427,7 +428,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const layout = (namespace: string, requested: StoreLayout): Effect.Effect<StoreLayout, RedisError> => {
     const ks = keyspace(namespace)
     return Effect.flatMap(
-      evalScript(scripts.layout, [ks.meta, ks.activity], [String(requested.shards), String(requested.regularTtl)]),
+      evalScript(scripts.layout, 2, [ks.meta, ks.activity, String(requested.shards), String(requested.regularTtl)]),
       (reply): Effect.Effect<StoreLayout, RedisError> =>
         isArray(reply) && reply.length === 2 && typeof reply[0] === "number" && typeof reply[1] === "number"
           ? Effect.succeed({ shards: reply[0], regularTtl: reply[1] })
