@@ -2,19 +2,22 @@
  * Throughput suites: every operation at 1 and 64 in flight, each repetition measuring the raw
  * baselines next to this library and redisess, so that ratios compare runs made moments apart.
  */
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Redis } from "ioredis"
+import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
-import { deleteByPattern, runConcurrent, runMeasured } from "./harness.js"
+import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch } from "./harness.js"
 import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
 import { benchData, newSessionId } from "./targets.js"
 
 /**
  * Who ran an operation: a raw baseline, the same raw call through the library's Effect edge
- * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library,
- * or redisess.
+ * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library
+ * (one `runPromise` per operation), the library called from fibers of one Effect program (no edge
+ * per operation), or redisess.
  */
-export type Target = "raw" | "edge" | "libScript" | "lib" | "redisess"
+export type Target = "raw" | "edge" | "libScript" | "lib" | "fiber" | "redisess"
 
 /** One timed run. */
 export interface Sample {
@@ -73,11 +76,20 @@ export const runPointOps = async (
         const timing = await runMeasured(admin, n, inFlight, run)
         samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
       }
+      /** The same operation from `inFlight` fibers of one Effect program. */
+      const timeFibers = async (
+        op: string,
+        run: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
+      ) => {
+        const timing = await runMeasuredBatch(admin, n, () => lib.inFibers(n, inFlight, run))
+        samples.push({ op, inFlight, rep, target: "fiber", timing })
+      }
       const user = (i: number) => `u${i % 1000}`
       const rawIds = Array.from({ length: n }, newSessionId)
       const edgeIds = Array.from({ length: n }, newSessionId)
       const scriptIds = Array.from({ length: n }, newSessionId)
       const libIds: Array<string> = new Array<string>(n)
+      const fiberIds: Array<string> = new Array<string>(n)
       const rsIds: Array<string> = new Array<string>(n)
 
       await time("touch", "raw", (i) => raw.touch(rawIds[i]!, user(i)), "EVALSHA touch")
@@ -85,6 +97,10 @@ export const runPointOps = async (
       await time("create", "lib", async (i) => {
         libIds[i] = await lib.create(user(i))
       })
+      await timeFibers("create", (sm, i) =>
+        Effect.map(sm.create(user(i)), (session) => {
+          fiberIds[i] = session.sessionId
+        }))
       await time("create", "redisess", async (i) => {
         rsIds[i] = await redisess.create(user(i))
       })
@@ -94,10 +110,16 @@ export const runPointOps = async (
       for (const noUpdate of [false, true]) {
         const op = noUpdate ? "get (noUpdate)" : "get (update)"
         await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
+        await timeFibers(op, (sm, i) => sm.get(fiberIds[i]!, { noUpdate }))
         await time(op, "redisess", (i) => redisess.get(rsIds[i]!, noUpdate))
         await time(op, "libScript", (i) => raw.libScript.get(scriptIds[i]!, !noUpdate))
       }
       await time("exists", "lib", (i) => lib.exists(libIds[i]!))
+      await timeFibers(
+        "exists",
+        (sm, i) =>
+          Effect.flatMap(sm.exists(fiberIds[i]!), (live) => live ? Effect.void : Effect.die("a session is gone"))
+      )
       await time("exists", "redisess", (i) => redisess.exists(rsIds[i]!))
       await time("exists", "libScript", (i) => raw.libScript.exists(scriptIds[i]!))
 
@@ -125,6 +147,7 @@ export const runPointOps = async (
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
       await time("kill", "lib", (i) => lib.kill(libIds[i]!))
+      await timeFibers("kill", (sm, i) => sm.kill(fiberIds[i]!))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
 

@@ -49,6 +49,15 @@ export interface LibSessions extends Sessions {
   readonly clock: { offsetMs: number }
   /** Runs a raw call through the same edge, `runtime.runPromise(Effect.promise(call))`: the edge's own cost. */
   readonly edge: <A>(call: () => Promise<A>) => Promise<A>
+  /**
+   * Runs `op(sm, 0..n-1)` on `concurrency` fibers inside one `runtime.runPromise`: the library as
+   * an Effect program calls it (an HTTP handler on `@effect/platform`, say), with no edge per operation.
+   */
+  readonly inFibers: (
+    n: number,
+    concurrency: number,
+    op: (sm: SessionManager.SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
+  ) => Promise<void>
   readonly wipe: () => Promise<number>
 }
 
@@ -85,6 +94,19 @@ export const lib = async (
   return {
     clock,
     edge: (f) => runtime.runPromise(Effect.promise(f)),
+    inFibers: (n, concurrency, op) => {
+      let next = 0
+      const worker: Effect.Effect<void, unknown> = Effect.suspend(() => {
+        const i = next++
+        return i < n ? Effect.zipRight(op(sm, i), worker) : Effect.void
+      })
+      return runtime.runPromise(
+        Effect.all(Array.from({ length: Math.min(concurrency, n) }, () => worker), {
+          concurrency: "unbounded",
+          discard: true
+        })
+      )
+    },
     create: (userId, fields) =>
       runtime.runPromise(sm.create(userId, fields === undefined ? {} : { fields })).then((s) => s.sessionId),
     get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
