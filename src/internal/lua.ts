@@ -222,7 +222,38 @@ export interface ScriptSource {
   readonly source: string
 }
 
-const script = (name: string, body: string): ScriptSource => ({ name, source: prelude + body })
+/**
+ * The prelude's definitions, in order: its locals (always included), then one per `local function`,
+ * each with the comment above it. Blocks are separated by blank lines.
+ */
+const definitions = prelude.trim().split(/\n\n+/).map((block) => ({
+  name: /^local function (\w+)\(/m.exec(block)?.[1],
+  source: block
+}))
+
+/**
+ * The part of the prelude that `body` uses: its locals and the functions `body` calls, with those
+ * they call in turn. Redis runs a script's whole source on every call, and defining every function
+ * of the prelude costs about 2 µs of Redis CPU per call: `exists` went from about 6.4 to 5 µs.
+ */
+const preludeFor = (body: string): string => {
+  const used = new Set<string>()
+  const visit = (source: string) => {
+    for (const { name, source: definition } of definitions) {
+      if (name !== undefined && !used.has(name) && new RegExp(`\\b${name}\\(`).test(source)) {
+        used.add(name)
+        visit(definition)
+      }
+    }
+  }
+  visit(body)
+  return definitions
+    .filter(({ name }) => name === undefined || used.has(name))
+    .map(({ source }) => source)
+    .join("\n\n")
+}
+
+const script = (name: string, body: string): ScriptSource => ({ name, source: `${preludeFor(body)}\n${body}` })
 
 /**
  * KEYS: A X U R session. ARGV: P off grace reg sid uid ttl lifetime limit policy [field value]...
