@@ -42,13 +42,20 @@ export type DataValue =
   | { readonly [key: string]: DataValue }
 
 /**
+ * The most characters (UTF-16 code units) a data key may have.
+ *
+ * @since 0.1.0
+ */
+export const maxDataKeyLength = 256
+
+/**
  * A data key: 1 to 256 characters of well-formed Unicode.
  *
  * @since 0.1.0
  */
 export const DataKey = Schema.String.pipe(
   Schema.minLength(1, { message: () => "a data key must not be empty" }),
-  Schema.maxLength(256, { message: () => "a data key has at most 256 characters" }),
+  Schema.maxLength(maxDataKeyLength, { message: () => `a data key has at most ${maxDataKeyLength} characters` }),
   Schema.filter((s) => !loneSurrogate.test(s), {
     message: () => "a data key must be well-formed Unicode"
   })

@@ -1,6 +1,6 @@
 /**
  * The fast paths next to the schemas: the stored-session codec agrees with the Schema codec on any
- * hash, and the operations' id checks accept exactly what the id schemas accept.
+ * hash, and the operations' id and data key checks accept exactly what their schemas accept.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
@@ -8,6 +8,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Ids from "../src/internal/ids.js"
 import * as S from "../src/Schema.js"
+import * as SessionData from "../src/SessionData.js"
 
 const numberText = FastCheck.oneof(
   FastCheck.nat().map(String),
@@ -68,10 +69,13 @@ const idLike = FastCheck.oneof(
   FastCheck.string({ unit: "grapheme", maxLength: 600 }),
   FastCheck.stringMatching(/^(?:(?:0|[1-9][0-9]{0,4})\.)?[A-Za-z0-9_+/=-]{21,23}$/),
   FastCheck.stringMatching(/^[0-9]{0,5}\.?[A-Za-z0-9_.-]{20,24}$/),
-  FastCheck.tuple(FastCheck.string({ minLength: 505, maxLength: 515 }), FastCheck.constantFrom("", "\uD800", "\uDC00"))
-    .map(
-      ([s, tail]) => s + tail
+  FastCheck.tuple(
+    FastCheck.oneof(
+      FastCheck.string({ minLength: 250, maxLength: 260 }),
+      FastCheck.string({ minLength: 505, maxLength: 515 })
     ),
+    FastCheck.constantFrom("", "\uD800", "\uDC00")
+  ).map(([s, tail]) => s + tail),
   FastCheck.constantFrom(undefined, null, 42, ["x"], "", "\uD83D\uDE00", "\uDE00\uD83D")
 )
 
@@ -84,10 +88,16 @@ describe("operations' fast id checks", () => {
     assert.strictEqual(Ids.isUserId(input), Schema.is(S.UserId)(input))
   }, { fastCheck: { numRuns: 2000 } })
 
+  it.prop("isWellFormedText accepts exactly what the DataKey schema accepts", [idLike], ([input]) => {
+    assert.strictEqual(Ids.isWellFormedText(input, SessionData.maxDataKeyLength), Schema.is(SessionData.DataKey)(input))
+  }, { fastCheck: { numRuns: 2000 } })
+
   it("both accept and refuse something (the generators reach both sides)", () => {
     assert.isTrue(Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5Ua") && Ids.isSessionId("12.vL3m0Zp1yXb2Qw9e7Rt5Ua"))
     assert.isFalse(Ids.isSessionId("012.vL3m0Zp1yXb2Qw9e7Rt5Ua") || Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5U"))
     assert.isTrue(Ids.isUserId("a".repeat(512)) && Ids.isUserId("\uD83D\uDE00"))
     assert.isFalse(Ids.isUserId("a".repeat(513)) || Ids.isUserId("a\uD800") || Ids.isUserId(""))
+    assert.isTrue(Ids.isWellFormedText("k".repeat(256), SessionData.maxDataKeyLength))
+    assert.isFalse(Ids.isWellFormedText("k".repeat(257), SessionData.maxDataKeyLength))
   })
 })

@@ -12,6 +12,7 @@ import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../
 import type { SessionStore } from "../RedisLayer.js"
 import * as S from "../Schema.js"
 import * as SessionData from "../SessionData.js"
+import * as Ids from "./ids.js"
 
 /** Errors of reading session data. */
 export type DataReadError = SessionNotFound | ValidationError | RedisError | DecodeError
@@ -70,9 +71,15 @@ export interface DataLimits {
   readonly maxSessionBytes: number
 }
 
-const validSessionId = Schema.decodeUnknownEither(S.SessionId)
-const validKey = Schema.decodeUnknownEither(SessionData.DataKey)
+const decodeSessionId = Schema.decodeUnknownEither(S.SessionId)
+const decodeKey = Schema.decodeUnknownEither(SessionData.DataKey)
 const maxKeysPerCall = 1000
+
+// Every data read and write checks these: well-formed input (the schemas' own checks) skips the schemas.
+const validSessionId = (input: unknown): Either.Either<S.SessionId, ParseResult.ParseError> =>
+  Ids.isSessionId(input) ? Either.right(input as S.SessionId) : decodeSessionId(input)
+const validKey = (input: unknown): Either.Either<string, ParseResult.ParseError> =>
+  Ids.isWellFormedText(input, SessionData.maxDataKeyLength) ? Either.right(input) : decodeKey(input)
 
 const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string) =>
   Either.match(result, {
@@ -80,56 +87,81 @@ const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string
     onRight: Effect.succeed
   })
 
-/** Checks the keys of one call in a plain loop (this is on every data read and write). */
-const validKeys = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>, ValidationError> => {
+/** What is wrong with the keys of one call, if anything (a plain loop: this is on every data read and write). */
+const invalidKeys = (keys: ReadonlyArray<string>): ValidationError | undefined => {
   if (keys.length > maxKeysPerCall) {
-    return Effect.fail(new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` }))
+    return new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` })
   }
   for (const key of keys) {
     const valid = validKey(key)
-    if (Either.isLeft(valid)) return Effect.fail(ValidationError.fromParseError("data key", valid.left))
+    if (Either.isLeft(valid)) return ValidationError.fromParseError("data key", valid.left)
   }
-  return Effect.succeed(keys)
+  return undefined
+}
+
+const validKeys = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>, ValidationError> => {
+  const invalid = invalidKeys(keys)
+  return invalid === undefined ? Effect.succeed(keys) : Effect.fail(invalid)
 }
 
 const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessionId }))
 
 /** Makes the free-form data operations on a store. */
 export const make = (store: SessionStore, limits: DataLimits): DataOps => {
-  const write = (sessionId: string, values: Readonly<Record<string, unknown>>) =>
-    Effect.gen(function*() {
-      const id = yield* check(validSessionId(sessionId), "session id")
-      const entries: Array<readonly [string, string]> = []
-      for (const key of Object.keys(values)) {
-        yield* check(validKey(key), "data key")
-        const encoded = SessionData.encode(values[key])
-        if (Either.isLeft(encoded)) {
-          return yield* Effect.fail(
-            new ValidationError({ message: `Invalid data value for ${key}: ${encoded.left.replace(/^value/, key)}` })
-          )
-        }
-        const size = Buffer.byteLength(encoded.right)
-        if (size > limits.maxValueBytes) {
-          return yield* Effect.fail(
-            new DataTooLarge({ sessionId: id, scope: "value", key, size, limit: limits.maxValueBytes })
-          )
-        }
-        entries.push([key, encoded.right])
-      }
-      if (entries.length > maxKeysPerCall) {
-        return yield* Effect.fail(
-          new ValidationError({ message: `Invalid data: at most ${maxKeysPerCall} keys per call` })
+  /** The encoded entries of a write, or why it cannot be made (nothing is written then). */
+  const entriesOf = (
+    id: S.SessionId,
+    values: Readonly<Record<string, unknown>>
+  ): Either.Either<Array<readonly [string, string]>, ValidationError | DataTooLarge> => {
+    const entries: Array<readonly [string, string]> = []
+    for (const key of Object.keys(values)) {
+      const valid = validKey(key)
+      if (Either.isLeft(valid)) return Either.left(ValidationError.fromParseError("data key", valid.left))
+      const encoded = SessionData.encode(values[key])
+      if (Either.isLeft(encoded)) {
+        return Either.left(
+          new ValidationError({ message: `Invalid data value for ${key}: ${encoded.left.replace(/^value/, key)}` })
         )
       }
-      const result = yield* store.dataSet(id, entries, limits.maxSessionBytes)
-      if (Option.isNone(result)) return yield* notFound(id)
-      if (result.value._tag === "TooLarge") {
-        return yield* Effect.fail(
-          new DataTooLarge({ sessionId: id, scope: "session", size: result.value.size, limit: limits.maxSessionBytes })
-        )
+      const size = Buffer.byteLength(encoded.right)
+      if (size > limits.maxValueBytes) {
+        return Either.left(new DataTooLarge({ sessionId: id, scope: "value", key, size, limit: limits.maxValueBytes }))
       }
-      return result.value.written
-    })
+      entries.push([key, encoded.right])
+    }
+    if (entries.length > maxKeysPerCall) {
+      return Either.left(new ValidationError({ message: `Invalid data: at most ${maxKeysPerCall} keys per call` }))
+    }
+    return Either.right(entries)
+  }
+
+  // the hot write path in plain steps: checks and encoding first, then one store call
+  const write = (
+    sessionId: string,
+    values: Readonly<Record<string, unknown>>
+  ): Effect.Effect<number, DataWriteError> => {
+    const id = validSessionId(sessionId)
+    if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+    const entries = entriesOf(id.right, values)
+    if (Either.isLeft(entries)) return Effect.fail(entries.left)
+    return Effect.flatMap(
+      store.dataSet(id.right, entries.right, limits.maxSessionBytes),
+      (result): Effect.Effect<number, SessionNotFound | DataTooLarge> => {
+        if (Option.isNone(result)) return notFound(id.right)
+        if (result.value._tag === "TooLarge") {
+          return Effect.fail(
+            new DataTooLarge({
+              sessionId: id.right,
+              scope: "session",
+              size: result.value.size,
+              limit: limits.maxSessionBytes
+            })
+          )
+        }
+        return Effect.succeed(result.value.written)
+      }
+    )
+  }
 
   const decodeValue = (sessionId: string, key: string, text: string) =>
     Either.match(SessionData.decode(text), {
@@ -138,17 +170,22 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
       onRight: Effect.succeed
     })
 
+  // the hot read path in plain steps: checks first, then one store call and a decoding loop
   const read = (
     sessionId: string,
     keys: ReadonlyArray<string>
-  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
-    Effect.gen(function*() {
-      const id = yield* check(validSessionId(sessionId), "session id")
-      yield* validKeys(keys)
-      const texts = yield* store.dataGet(id, keys)
-      if (Option.isNone(texts)) return yield* notFound(id)
+  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
+    const id = validSessionId(sessionId)
+    if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+    const invalid = invalidKeys(keys)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return Effect.flatMap(store.dataGet(id.right, keys), (texts): Effect.Effect<
+      Array<Option.Option<SessionData.DataValue>>,
+      SessionNotFound | DecodeError
+    > => {
+      if (Option.isNone(texts)) return notFound(id.right)
       const values: Array<Option.Option<SessionData.DataValue>> = []
-      for (const [i, key] of keys.entries()) {
+      for (let i = 0; i < keys.length; i++) {
         const text = texts.value[i]
         if (text === undefined) {
           values.push(Option.none())
@@ -156,14 +193,16 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
         }
         const value = SessionData.decode(text)
         if (Either.isLeft(value)) {
-          return yield* Effect.fail(
-            new DecodeError({ sessionId: id, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
+          const key = keys[i]!
+          return Effect.fail(
+            new DecodeError({ sessionId: id.right, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
           )
         }
         values.push(Option.some(value.right))
       }
-      return values
+      return Effect.succeed(values)
     })
+  }
 
   const getData = (sessionId: string, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
     if (typeof keys === "string") return Effect.map(read(sessionId, [keys]), (values) => values[0]!)

@@ -40,9 +40,12 @@ export const maxUserIdLength = 512
 export const isSessionId = (input: unknown): input is string =>
   typeof input === "string" && sessionIdPattern.test(input)
 
+/** A non-empty, well-formed Unicode string of at most `maxLength` UTF-16 code units. */
+export const isWellFormedText = (input: unknown, maxLength: number): input is string =>
+  typeof input === "string" && input.length >= 1 && input.length <= maxLength && !loneSurrogate.test(input)
+
 /** See {@link isSessionId}. */
-export const isUserId = (input: unknown): input is string =>
-  typeof input === "string" && input.length >= 1 && input.length <= maxUserIdLength && !loneSurrogate.test(input)
+export const isUserId = (input: unknown): input is string => isWellFormedText(input, maxUserIdLength)
 
 /** A new session id, after its shard and a dot when the namespace has more than one shard. */
 export const newSessionId = (shard: number, shards: number): string => {
