@@ -251,6 +251,7 @@ const validateFast = <A, I>(schema: Schema.Schema<A, I>, guard: (input: unknown)
 }
 
 const validSessionId = validateFast(S.SessionId, Ids.isSessionId, "session id")
+const validUserId = validateFast(S.UserId, Ids.isUserId, "user id")
 
 /**
  * The operation `f` builds on a session id, once the id is valid. Every operation by id starts
@@ -264,7 +265,7 @@ const withSessionId = <A, E>(
   Ids.isSessionId(sessionId)
     ? f(sessionId as S.SessionId)
     : Effect.flatMap(validSessionId(sessionId), f)
-const validUserId = validateFast(S.UserId, Ids.isUserId, "user id")
+
 const validWindow = validate(S.WindowSeconds, "window (seconds)")
 const windowMillis = (secs: number | undefined) =>
   secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
