@@ -23,7 +23,7 @@ import { connect, lib, newSessionId, raw } from "./targets.js"
 const here = dirname(fileURLToPath(import.meta.url))
 const inFlight = 64
 const ops = 10_000
-const reps = 5
+const reps = 8
 const configs: ReadonlyArray<{ readonly name: string; readonly flags: ReadonlyArray<string> }> = [
   { name: "default", flags: [] },
   { name: "--max-semi-space-size=32", flags: ["--max-semi-space-size=32"] },
