@@ -1,0 +1,236 @@
+/**
+ * Where one call's cost goes, each side measured without the other:
+ *
+ * - Redis: CPU per call of the library's scripts and of the baselines, sent pipelined (500 per
+ *   round trip) so that Redis is the bottleneck and Node's cost does not show (`INFO cpu` delta).
+ * - Node: time and heap allocated per call of the library through `ManagedRuntime.runPromise`, on a
+ *   fake ioredis client that answers every call at once with a recorded reply, so that neither the
+ *   socket nor Redis shows. Run in a child process with a 256 MB young generation: no garbage
+ *   collection runs inside a measured batch, so the heap's growth is what the calls allocated.
+ *
+ * Writes bench/results/costs.md. Run: npm run bench:costs
+ * (the child: node --expose-gc --max-semi-space-size=256 --min-semi-space-size=256 --import tsx bench/costs.ts node)
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import type { Redis } from "ioredis"
+import { execFileSync } from "node:child_process"
+import { createHash } from "node:crypto"
+import { writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { dirname, join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
+import { keyspace } from "../src/internal/keys.js"
+import * as Lua from "../src/internal/lua.js"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { startRedisServer } from "../test/utils/redisServer.js"
+import { median, redisCpuSeconds } from "./harness.js"
+import { connect, lib } from "./targets.js"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
+
+/** The touch baseline of `npm run bench`: HSET of 2 fields and 3 ZADD. */
+const touchSource = `
+redis.call('HSET', KEYS[1], 'a', ARGV[1], 'x', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3])
+return 1
+`
+
+/** Redis CPU µs per call, medians of 5 runs of 20,000 pipelined calls per script. */
+const redisSide = async (): Promise<Array<readonly [string, number]>> => {
+  const server = await startRedisServer()
+  const admin = await connect(server.url)
+  const client = await connect(server.url)
+  const sessions = await lib(server.url, "costs")
+  try {
+    const ids = await Promise.all(Array.from({ length: 1000 }, (_, i) => sessions.create(`u${i}`)))
+    const ks = keyspace("costs")
+    const load = async (source: string) => String(await client.script("LOAD", source))
+    const [touch, get, exists, nothing] = await Promise.all([
+      load(touchSource),
+      load(Lua.get.source),
+      load(Lua.exists.source),
+      load("return 1")
+    ])
+    // the library's own arguments: KEYS A X U R session, ARGV prefix, clock offset, grace, regular ttl, ...
+    const common = (id: string) =>
+      [5, ks.activity, ks.expiries, ks.users, ks.regular, ks.session(id), ks.prefix, "0", "600000", "1800000"] as const
+    const calls: ReadonlyArray<readonly [string, (id: string, i: number) => ReadonlyArray<string | number>]> = [
+      ["HGETALL of a session (a plain command)", (id) => ["hgetall", ks.session(id)]],
+      ["EVALSHA touch (the baseline: HSET + 3 ZADD)", (id, i) => {
+        const now = Date.now()
+        return [
+          "evalsha",
+          touch,
+          4,
+          `{raw}:s:${id}`,
+          "{raw}:a",
+          "{raw}:x",
+          `{raw}:u:u${i % 1000}`,
+          now,
+          now + 1_800_000,
+          id
+        ]
+      }],
+      ["EVALSHA of `return 1`, the library's arguments", (id) => ["evalsha", nothing, ...common(id), id, "1"]],
+      ["EVALSHA exists", (id) => ["evalsha", exists, ...common(id)]],
+      ["EVALSHA get, no update", (id) => ["evalsha", get, ...common(id), id, "0"]],
+      ["EVALSHA get (update)", (id) => ["evalsha", get, ...common(id), id, "1"]]
+    ]
+    const n = 20_000
+    const samples = new Map<string, Array<number>>()
+    for (let rep = 0; rep < 6; rep++) {
+      for (const [name, args] of calls) {
+        const before = await redisCpuSeconds(admin)
+        for (let from = 0; from < n; from += 500) {
+          const pipeline = client.pipeline()
+          for (let i = from; i < from + 500; i++) {
+            const [command, ...rest] = args(ids[i % 1000]!, i)
+            pipeline.call(String(command), ...rest)
+          }
+          const replies = await pipeline.exec()
+          const failed = replies?.find(([error]) => error !== null)
+          if (failed !== undefined) throw failed[0]
+        }
+        const us = ((await redisCpuSeconds(admin)) - before) * 1e6 / n
+        if (rep > 0) samples.set(name, [...(samples.get(name) ?? []), us]) // rep 0 warms up
+      }
+    }
+    return calls.map(([name]) => [name, median(samples.get(name) ?? [])] as const)
+  } finally {
+    await sessions.close()
+    await client.quit()
+    await admin.quit()
+    await server.stop()
+  }
+}
+
+/** What the node side measured per target: µs per call (the best of 10 batches) and bytes per call. */
+type NodeResult = Array<{ readonly name: string; readonly us: number; readonly bytes: number }>
+
+/** In the child process: the library on a fake client that answers at once. */
+const nodeSide = async (): Promise<NodeResult> => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error("run the node side with --expose-gc")
+  const sha = (script: Lua.ScriptSource) => createHash("sha1").update(script.source).digest("hex")
+  const now = Date.now()
+  const hash = ["u", "user-1", "c", `${now}`, "a", `${now}`, "t", "1800000", "x", `${now + 1_800_000}`, "l", "0"]
+  const replies = new Map<string, unknown>([
+    [sha(Lua.layout), [1, 1_800_000]],
+    [sha(Lua.get), [`${now}`, hash]],
+    [sha(Lua.exists), 1],
+    [sha(Lua.kill), 1],
+    [sha(Lua.create), [1, `${now}`, 0]],
+    [sha(Lua.dataGet), [1, ["sen-GB"]]],
+    [sha(Lua.dataSet), [1, 1]]
+  ])
+  const fake = {
+    evalsha: (script: string) => Promise.resolve(replies.get(script)),
+    eval: () => Promise.reject(new Error("the fake client knows the scripts by sha only"))
+  }
+  const runtime = ManagedRuntime.make(
+    SessionManager.layer({ namespace: "costs", ttl: 1800, wipeInterval: 0 }).pipe(
+      Layer.provide(RedisLayer.layerFromClient(fake as unknown as Redis))
+    )
+  )
+  const sm = await runtime.runPromise(SessionManager.SessionManager)
+  const id = "AAAAAAAAAAAAAAAAAAAAAA"
+  const targets: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
+    [
+      "the edge alone: runPromise(Effect.promise(call))",
+      () => runtime.runPromise(Effect.promise(() => fake.evalsha("")))
+    ],
+    ["get (update)", () => runtime.runPromise(sm.get(id))],
+    ["get (noUpdate)", () => runtime.runPromise(sm.get(id, { noUpdate: true }))],
+    ["exists", () => runtime.runPromise(sm.exists(id))],
+    ["kill", () => runtime.runPromise(sm.kill(id))],
+    ["create", () => runtime.runPromise(sm.create("user-1"))],
+    ["getData (one key)", () => runtime.runPromise(sm.getData(id, "lang"))],
+    ["setData (one key)", () => runtime.runPromise(sm.setData(id, "lang", "en-GB"))]
+  ]
+  const batch = 20_000
+  const out: NodeResult = []
+  for (const [name, run] of targets) {
+    for (let i = 0; i < 2000; i++) await run() // warm-up (and JIT)
+    gc()
+    const before = process.memoryUsage().heapUsed
+    for (let i = 0; i < 2000; i++) await run()
+    const bytes = (process.memoryUsage().heapUsed - before) / 2000
+    let best = Number.POSITIVE_INFINITY
+    for (let rep = 0; rep < 10; rep++) {
+      gc()
+      const started = performance.now()
+      for (let i = 0; i < batch; i++) await run()
+      best = Math.min(best, (performance.now() - started) * 1000 / batch)
+    }
+    out.push({ name, us: best, bytes })
+  }
+  await runtime.dispose()
+  return out
+}
+
+const main = async () => {
+  const redis = await redisSide()
+  const node = JSON.parse(
+    execFileSync(process.execPath, [
+      "--expose-gc",
+      "--min-semi-space-size=256",
+      "--max-semi-space-size=256",
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "node"
+    ], { cwd: join(here, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  ) as NodeResult
+  const lines: Array<string> = []
+  const p = (line = "") => lines.push(line)
+  p("# Where one call's cost goes")
+  p()
+  p(`Run ${new Date().toISOString()}: ${cpus().length} x ${
+    cpus()[0]?.model ?? "unknown CPU"
+  }, Node ${process.version}.`)
+  p()
+  p("## Redis CPU per call")
+  p()
+  p("20,000 calls sent 500 to a pipeline, so that Redis is the bottleneck; `INFO cpu` delta per call, median of 5")
+  p("runs after a warm-up; 1,000 sessions present, each call on one of them.")
+  p()
+  p("| call | Redis CPU µs |")
+  p("| --- | --: |")
+  for (const [name, us] of redis) p(`| ${name} | ${fmt(us, 2)} |`)
+  p()
+  p("## Node time and allocation per call")
+  p()
+  p("One call at a time through `ManagedRuntime.runPromise`, on a fake ioredis client that answers every call at")
+  p("once with a recorded reply (no socket, no Redis). Time: the best of 10 batches of 20,000 calls. Allocation: the")
+  p("heap's growth over 2,000 calls with a 256 MB young generation (no collection inside the batch).")
+  p()
+  p("| call | µs per call | bytes allocated per call |")
+  p("| --- | --: | --: |")
+  for (const r of node) p(`| ${r.name} | ${fmt(r.us, 2)} | ${Math.round(r.bytes).toLocaleString("en-US")} |`)
+  p()
+  const file = join(here, "results", "costs.md")
+  writeFileSync(file, lines.join("\n"))
+  process.stdout.write(lines.join("\n"))
+  process.stderr.write(`Wrote ${file}\n`)
+}
+
+const exit = (error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+}
+
+if (process.argv[2] === "node") {
+  nodeSide().then((result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    process.exit(0)
+  }, exit)
+} else {
+  main().then(() => process.exit(0), exit)
+}
