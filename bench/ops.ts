@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Redis } from "ioredis"
+import { performance } from "node:perf_hooks"
 import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
 import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch } from "./harness.js"
@@ -223,4 +224,70 @@ export const runListingOps = async (
     }
   }
   return samples
+}
+
+/** Per-call latency of one target in the interleaved run, microseconds. */
+export interface CallLatency {
+  readonly target: string
+  readonly calls: number
+  readonly p10: number
+  readonly p50: number
+  readonly p90: number
+  readonly mean: number
+}
+
+/**
+ * One call at a time, the targets taking turns call by call (round robin), so that every target sees
+ * the same moments of the machine; returns per-call latency percentiles and means. Sequential runs
+ * of one target each move with the machine's drift; at 1 in flight, a mean is also dominated by the
+ * slowest tenth of calls, which a median is not.
+ */
+export const runInterleavedLatency = async (
+  callsPerTarget: number,
+  targets: { readonly raw: Raw; readonly lib: LibSessions }
+): Promise<Array<CallLatency>> => {
+  const { lib, raw } = targets
+  const sessions = 1000
+  const libIds = await Promise.all(Array.from({ length: sessions }, (_, i) => lib.create(`il${i}`)))
+  const scriptIds = Array.from({ length: sessions }, newSessionId)
+  await runConcurrent(sessions, 64, (i) => raw.libScript.create(scriptIds[i]!, `il${i}`))
+  const rawIds = Array.from({ length: sessions }, newSessionId)
+  const at = <A>(ids: ReadonlyArray<A>, i: number) => ids[i % sessions]!
+  const user = (i: number) => `il${i % sessions}`
+  const calls: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
+    ["EVALSHA touch, raw", (i) => raw.touch(at(rawIds, i), user(i))],
+    ["EVALSHA touch via the edge", (i) => lib.edge(() => raw.touch(at(rawIds, i), user(i)))],
+    ["HGETALL, raw", (i) => raw.hgetall(at(libIds, i))],
+    ["HGETALL via the edge", (i) => lib.edge(() => raw.hgetall(at(libIds, i)))],
+    ["create: lib script, raw", (i) => raw.libScript.create(newSessionId(), user(i))],
+    ["create: effect-redisess", (i) => lib.create(user(i))],
+    ["get (update): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), true)],
+    ["get (update): effect-redisess", (i) => lib.get(at(libIds, i), false)],
+    ["get (noUpdate): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), false)],
+    ["get (noUpdate): effect-redisess", (i) => lib.get(at(libIds, i), true)],
+    ["exists: lib script, raw", (i) => raw.libScript.exists(at(scriptIds, i))],
+    ["exists: effect-redisess", (i) => lib.exists(at(libIds, i))]
+  ]
+  const latencies = calls.map(() => new Array<number>())
+  const warmUp = Math.ceil(callsPerTarget / 10)
+  for (let round = 0; round < warmUp + callsPerTarget; round++) {
+    for (let c = 0; c < calls.length; c++) {
+      const started = performance.now()
+      await calls[c]![1](round)
+      if (round >= warmUp) latencies[c]!.push((performance.now() - started) * 1000)
+    }
+  }
+  await deleteByPattern(raw.client, raw.rawPattern)
+  return calls.map(([target], c) => {
+    const sorted = [...latencies[c]!].sort((a, b) => a - b)
+    const q = (p: number) => sorted[Math.floor(p * (sorted.length - 1))]!
+    return {
+      target,
+      calls: sorted.length,
+      p10: q(0.1),
+      p50: q(0.5),
+      p90: q(0.9),
+      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length
+    }
+  })
 }

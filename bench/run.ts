@@ -17,8 +17,8 @@ import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
 import { deleteByPattern } from "./harness.js"
-import type { Sample, Sizes } from "./ops.js"
-import { runListingOps, runPointOps, window60 } from "./ops.js"
+import type { CallLatency, Sample, Sizes } from "./ops.js"
+import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
 import { checks, markdown, rows, svg } from "./report.js"
 import type { MemoryResult, Shape } from "./storage.js"
@@ -86,6 +86,7 @@ const main = async () => {
     log(`Redis: ${sharedUrl === undefined ? `private redis-server at ${url}` : "REDIS_URL"}`)
     await clean()
     const samples: Array<Sample> = []
+    const latency: Array<CallLatency> = []
 
     log("Point operations")
     {
@@ -93,6 +94,8 @@ const main = async () => {
       const l = await lib(url, ns("ops"))
       const s = await redisess(url, ns("ops-rs"))
       samples.push(...(await runPointOps(sizes, { raw: r, lib: l, redisess: s }, admin)))
+      log("Latency at 1 in flight, calls interleaved")
+      latency.push(...(await runInterleavedLatency(quick ? 300 : 3000, { raw: r, lib: l })))
       await Promise.all([r.close(), l.close(), s.close()])
       await clean(ns("raw"), ns("ops"), ns("ops-rs"))
     }
@@ -192,7 +195,7 @@ const main = async () => {
         loadavg().map((x) => x.toFixed(2)).join(" ")
       } at the end (1, 5, 15 min)`
     }
-    const results: Results = { env, samples, memory, wipe, listingStalls, allocation }
+    const results: Results = { env, samples, latency, memory, wipe, listingStalls, allocation }
     const outDir = join(here, "results")
     mkdirSync(outDir, { recursive: true })
     writeFileSync(join(outDir, "latest.md"), markdown(results))
