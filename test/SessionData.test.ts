@@ -107,6 +107,31 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         assert.deepStrictEqual(yield* m.getData(s.sessionId, []), [])
       }))
 
+    it.scoped("a write or read is described, not done, until it runs: values and keys are read each time it runs", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("erin")
+        const values: Record<string, string> = { theme: "dark" }
+        const write = m.setData(s.sessionId, values)
+        const keys = ["theme"]
+        const read = m.getData(s.sessionId, keys)
+        values.theme = "light"
+        values.lang = "en"
+        assert.strictEqual(yield* write, 2)
+        keys.push("lang")
+        assert.deepStrictEqual(yield* read, [Option.some("light"), Option.some("en")])
+        values.theme = "blue"
+        assert.strictEqual(yield* write, 2) // the same effect again writes what the values are now
+        assert.deepStrictEqual(yield* m.getData(s.sessionId, "theme"), Option.some("blue"))
+
+        const typed = m.data({ theme: Schema.String })
+        const typedValues = { theme: "sepia" }
+        const typedWrite = typed.set(s.sessionId, typedValues)
+        typedValues.theme = "mauve"
+        yield* typedWrite
+        assert.deepStrictEqual(yield* typed.get(s.sessionId, "theme"), Option.some("mauve"))
+      }))
+
     it.scoped("remove keys and read everything; writes replace", () =>
       Effect.gen(function*() {
         const m = yield* manager()

@@ -135,33 +135,35 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
     return Either.right(entries)
   }
 
-  // the hot write path in plain steps: checks and encoding first, then one store call
+  // the hot write path in plain steps: checks and encoding first, then one store call (suspended, so
+  // that the values are read when the effect runs, each time it runs)
   const write = (
     sessionId: string,
     values: Readonly<Record<string, unknown>>
-  ): Effect.Effect<number, DataWriteError> => {
-    const id = validSessionId(sessionId)
-    if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
-    const entries = entriesOf(id.right, values)
-    if (Either.isLeft(entries)) return Effect.fail(entries.left)
-    return Effect.flatMap(
-      store.dataSet(id.right, entries.right, limits.maxSessionBytes),
-      (result): Effect.Effect<number, SessionNotFound | DataTooLarge> => {
-        if (Option.isNone(result)) return notFound(id.right)
-        if (result.value._tag === "TooLarge") {
-          return Effect.fail(
-            new DataTooLarge({
-              sessionId: id.right,
-              scope: "session",
-              size: result.value.size,
-              limit: limits.maxSessionBytes
-            })
-          )
+  ): Effect.Effect<number, DataWriteError> =>
+    Effect.suspend((): Effect.Effect<number, DataWriteError> => {
+      const id = validSessionId(sessionId)
+      if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+      const entries = entriesOf(id.right, values)
+      if (Either.isLeft(entries)) return Effect.fail(entries.left)
+      return Effect.flatMap(
+        store.dataSet(id.right, entries.right, limits.maxSessionBytes),
+        (result): Effect.Effect<number, SessionNotFound | DataTooLarge> => {
+          if (Option.isNone(result)) return notFound(id.right)
+          if (result.value._tag === "TooLarge") {
+            return Effect.fail(
+              new DataTooLarge({
+                sessionId: id.right,
+                scope: "session",
+                size: result.value.size,
+                limit: limits.maxSessionBytes
+              })
+            )
+          }
+          return Effect.succeed(result.value.written)
         }
-        return Effect.succeed(result.value.written)
-      }
-    )
-  }
+      )
+    })
 
   const decodeValue = (sessionId: string, key: string, text: string) =>
     Either.match(SessionData.decode(text), {
@@ -174,35 +176,36 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
   const read = (
     sessionId: string,
     keys: ReadonlyArray<string>
-  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
-    const id = validSessionId(sessionId)
-    if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
-    const invalid = invalidKeys(keys)
-    if (invalid !== undefined) return Effect.fail(invalid)
-    return Effect.flatMap(store.dataGet(id.right, keys), (texts): Effect.Effect<
-      Array<Option.Option<SessionData.DataValue>>,
-      SessionNotFound | DecodeError
-    > => {
-      if (Option.isNone(texts)) return notFound(id.right)
-      const values: Array<Option.Option<SessionData.DataValue>> = []
-      for (let i = 0; i < keys.length; i++) {
-        const text = texts.value[i]
-        if (text === undefined) {
-          values.push(Option.none())
-          continue
+  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
+    Effect.suspend((): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
+      const id = validSessionId(sessionId)
+      if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+      const invalid = invalidKeys(keys)
+      if (invalid !== undefined) return Effect.fail(invalid)
+      return Effect.flatMap(store.dataGet(id.right, keys), (texts): Effect.Effect<
+        Array<Option.Option<SessionData.DataValue>>,
+        SessionNotFound | DecodeError
+      > => {
+        if (Option.isNone(texts)) return notFound(id.right)
+        const values: Array<Option.Option<SessionData.DataValue>> = []
+        for (let i = 0; i < keys.length; i++) {
+          const text = texts.value[i]
+          if (text === undefined) {
+            values.push(Option.none())
+            continue
+          }
+          const value = SessionData.decode(text)
+          if (Either.isLeft(value)) {
+            const key = keys[i]!
+            return Effect.fail(
+              new DecodeError({ sessionId: id.right, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
+            )
+          }
+          values.push(Option.some(value.right))
         }
-        const value = SessionData.decode(text)
-        if (Either.isLeft(value)) {
-          const key = keys[i]!
-          return Effect.fail(
-            new DecodeError({ sessionId: id.right, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
-          )
-        }
-        values.push(Option.some(value.right))
-      }
-      return Effect.succeed(values)
+        return Effect.succeed(values)
+      })
     })
-  }
 
   const getData = (sessionId: string, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
     if (typeof keys === "string") return Effect.map(read(sessionId, [keys]), (values) => values[0]!)
@@ -288,9 +291,11 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
             onSome: (value) => Effect.asSome(decodeKey(sessionId, key, value) as Effect.Effect<A[K], DecodeError>)
           }))),
     set: (sessionId, values) =>
-      Effect.flatMap(
-        check(encodeValues(values), "data"),
-        (encoded) => ops.setData(sessionId, encoded as Record<string, SessionData.DataValue>)
+      Effect.suspend(() =>
+        Effect.flatMap(
+          check(encodeValues(values), "data"),
+          (encoded) => ops.setData(sessionId, encoded as Record<string, SessionData.DataValue>)
+        )
       ),
     remove: (sessionId, keys) => Effect.flatMap(Effect.forEach(keys, declared), () => ops.removeData(sessionId, keys)),
     getAll: (sessionId) =>
