@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Redis } from "ioredis"
-import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
@@ -27,20 +26,11 @@ import * as Lua from "../src/internal/lua.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { median, redisCpuSeconds } from "./harness.js"
-import { connect, lib } from "./targets.js"
+import { median, noGcFlags, redisCpuSeconds, runChild } from "./harness.js"
+import { connect, lib, touchSource } from "./targets.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
-
-/** The touch baseline of `npm run bench`: HSET of 2 fields and 3 ZADD. */
-const touchSource = `
-redis.call('HSET', KEYS[1], 'a', ARGV[1], 'x', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3])
-return 1
-`
 
 /** Redis CPU µs per call, medians of 5 runs of 20,000 pipelined calls per script. */
 const redisSide = async (): Promise<Array<readonly [string, number]>> => {
@@ -177,17 +167,7 @@ const nodeSide = async (): Promise<NodeResult> => {
 
 const main = async () => {
   const redis = await redisSide()
-  const node = JSON.parse(
-    execFileSync(process.execPath, [
-      "--expose-gc",
-      "--min-semi-space-size=256",
-      "--max-semi-space-size=256",
-      "--import",
-      "tsx",
-      fileURLToPath(import.meta.url),
-      "node"
-    ], { cwd: join(here, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-  ) as NodeResult
+  const node = runChild<NodeResult>(fileURLToPath(import.meta.url), ["node"], noGcFlags)
   const lines: Array<string> = []
   const p = (line = "") => lines.push(line)
   p("# Where one call's cost goes")

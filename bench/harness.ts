@@ -4,8 +4,10 @@
  * Redis's own SLOWLOG and latency monitor, and key deletion by pattern.
  */
 import type { Redis } from "ioredis"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
+import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
 
 /** The outcome of one timed run. */
 export interface Timing {
@@ -268,3 +270,19 @@ export const usedMemory = async (client: Redis): Promise<number> => {
   const match = /used_memory:(\d+)/.exec(info)
   return match === null ? Number.NaN : Number(match[1])
 }
+
+/** Node flags for a child that measures allocation: a 256 MB young generation, so no collection runs inside a batch. */
+export const noGcFlags = ["--expose-gc", "--min-semi-space-size=256", "--max-semi-space-size=256"] as const
+
+/**
+ * Runs a benchmark script in a child Node process (with `flags`, through tsx, from the project
+ * folder) and returns what it printed on stdout, parsed as JSON; its stderr goes to ours.
+ */
+export const runChild = <A>(script: string, args: ReadonlyArray<string>, flags: ReadonlyArray<string> = []): A =>
+  JSON.parse(
+    execFileSync(process.execPath, [...flags, "--import", "tsx", script, ...args], {
+      cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+  ) as A

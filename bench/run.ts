@@ -7,7 +7,7 @@
  * are deleted by pattern. Set BENCH_QUICK=1 for a short smoke run (results are not meaningful).
  */
 import type { Redis } from "ioredis"
-import { execFileSync, execSync } from "node:child_process"
+import { execSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
-import { deleteByPattern } from "./harness.js"
+import { deleteByPattern, noGcFlags, runChild } from "./harness.js"
 import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
@@ -102,19 +102,11 @@ const main = async () => {
 
     log("Node heap allocated per operation (child process, no GC inside a batch)")
     const allocationCounts = quick ? [100, 10_000] : [1_000, 100_000]
-    const allocation = JSON.parse(
-      execFileSync(process.execPath, [
-        "--expose-gc",
-        "--min-semi-space-size=256",
-        "--max-semi-space-size=256",
-        "--import",
-        "tsx",
-        join(here, "allocation.ts"),
-        url,
-        ns("alloc"),
-        allocationCounts.join(",")
-      ], { cwd: join(here, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-    ) as Array<AllocationResult>
+    const allocation = runChild<Array<AllocationResult>>(join(here, "allocation.ts"), [
+      url,
+      ns("alloc"),
+      allocationCounts.join(",")
+    ], noGcFlags)
     await clean(...allocationCounts.map((n) => `${ns("alloc")}-${n}`))
 
     const memory: Array<MemoryResult> = []

@@ -161,7 +161,7 @@ export const redisess = async (
 }
 
 /** The baseline touch: HSET of 2 fields and 3 ZADD, what a minimal sliding session costs. */
-const touchSource = `
+export const touchSource = `
 redis.call('HSET', KEYS[1], 'a', ARGV[1], 'x', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])

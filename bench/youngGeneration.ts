@@ -10,14 +10,13 @@
  *
  * Run: npm run bench:young-gen   (a child: node [flags] --import tsx bench/youngGeneration.ts child <url>)
  */
-import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { Timing } from "./harness.js"
-import { median, runMeasured, runMeasuredBatch } from "./harness.js"
+import { median, runChild, runMeasured, runMeasuredBatch } from "./harness.js"
 import { connect, lib, newSessionId, raw } from "./targets.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -96,12 +95,9 @@ const main = async () => {
     const results = new Map<string, Array<ChildResult>>(configs.map((c) => [c.name, []]))
     for (let rep = 1; rep <= reps; rep++) {
       for (const config of configs) {
-        const out = execFileSync(
-          process.execPath,
-          [...config.flags, "--import", "tsx", fileURLToPath(import.meta.url), "child", server.url],
-          { cwd: join(here, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }
+        results.get(config.name)!.push(
+          runChild<ChildResult>(fileURLToPath(import.meta.url), ["child", server.url], config.flags)
         )
-        results.get(config.name)!.push(JSON.parse(out) as ChildResult)
         process.stderr.write(`  repetition ${rep}: ${config.name}\n`)
         await admin.flushall()
       }
