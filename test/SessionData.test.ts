@@ -124,6 +124,11 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         assert.strictEqual(yield* write, 2) // the same effect again writes what the values are now
         assert.deepStrictEqual(yield* m.getData(s.sessionId, "theme"), Option.some("blue"))
 
+        const record: Record<string, true> = { theme: true }
+        const readRecord = m.getData(s.sessionId, record)
+        record.lang = true
+        assert.deepStrictEqual(yield* readRecord, { theme: Option.some("blue"), lang: Option.some("en") })
+
         const typed = m.data({ theme: Schema.String })
         const typedValues = { theme: "sepia" }
         const typedWrite = typed.set(s.sessionId, typedValues)

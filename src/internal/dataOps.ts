@@ -210,8 +210,14 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
   const getData = (sessionId: string, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
     if (typeof keys === "string") return Effect.map(read(sessionId, [keys]), (values) => values[0]!)
     if (Array.isArray(keys)) return read(sessionId, keys as ReadonlyArray<string>)
-    const names = Object.keys(keys)
-    return Effect.map(read(sessionId, names), (values) => Object.fromEntries(names.map((key, i) => [key, values[i]!])))
+    // the record's keys are read when the effect runs, as the other forms' are
+    return Effect.suspend(() => {
+      const names = Object.keys(keys)
+      return Effect.map(
+        read(sessionId, names),
+        (values) => Object.fromEntries(names.map((key, i) => [key, values[i]!]))
+      )
+    })
   }
 
   return {
