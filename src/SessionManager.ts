@@ -235,23 +235,21 @@ export class SessionManager extends Context.Tag("effect-redisess/SessionManager"
   SessionManagerService
 >() {}
 
-const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) => {
-  const decode = Schema.decodeUnknownEither(schema)
-  return (input: unknown): Effect.Effect<A, ValidationError> =>
+/** An input check as an effect: `decode`'s value, or a `ValidationError` naming `what` was wrong. */
+const validateWith =
+  <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>, what: string) =>
+  (input: unknown): Effect.Effect<A, ValidationError> =>
     Either.match(decode(input), {
       onLeft: (error) => Effect.fail(ValidationError.fromParseError(what, error)),
       onRight: Effect.succeed
     })
-}
 
-/** {@link validate}, with a fast path: input that `guard` accepts (the schema's own checks) skips the schema. */
-const validateFast = <A, I>(schema: Schema.Schema<A, I>, guard: (input: unknown) => boolean, what: string) => {
-  const slow = validate(schema, what)
-  return (input: unknown): Effect.Effect<A, ValidationError> => guard(input) ? Effect.succeed(input as A) : slow(input)
-}
+const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
+  validateWith(Schema.decodeUnknownEither(schema), what)
 
-const validSessionId = validateFast(S.SessionId, Ids.isSessionId, "session id")
-const validUserId = validateFast(S.UserId, Ids.isUserId, "user id")
+// every operation by id or user checks these: well-formed input skips the schemas
+const validSessionId = validateWith(Ids.decodeFast(S.SessionId, Ids.isSessionId), "session id")
+const validUserId = validateWith(Ids.decodeFast(S.UserId, Ids.isUserId), "user id")
 
 /**
  * The operation `f` builds on a session id, once the id is valid. Every operation by id starts

@@ -71,15 +71,14 @@ export interface DataLimits {
   readonly maxSessionBytes: number
 }
 
-const decodeSessionId = Schema.decodeUnknownEither(S.SessionId)
-const decodeKey = Schema.decodeUnknownEither(SessionData.DataKey)
 const maxKeysPerCall = 1000
 
-// Every data read and write checks these: well-formed input (the schemas' own checks) skips the schemas.
-const validSessionId = (input: unknown): Either.Either<S.SessionId, ParseResult.ParseError> =>
-  Ids.isSessionId(input) ? Either.right(input as S.SessionId) : decodeSessionId(input)
-const validKey = (input: unknown): Either.Either<string, ParseResult.ParseError> =>
-  Ids.isWellFormedText(input, SessionData.maxDataKeyLength) ? Either.right(input) : decodeKey(input)
+// every data read and write checks these: well-formed input skips the schemas
+const validSessionId = Ids.decodeFast(S.SessionId, Ids.isSessionId)
+const validKey = Ids.decodeFast(
+  SessionData.DataKey,
+  (input) => Ids.isWellFormedText(input, SessionData.maxDataKeyLength)
+)
 
 const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string) =>
   Either.match(result, {
