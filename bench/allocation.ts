@@ -11,7 +11,7 @@
  */
 import { PerformanceObserver } from "node:perf_hooks"
 import { keyspace } from "../src/internal/keys.js"
-import { runConcurrent } from "./harness.js"
+import { runConcurrent, runMain } from "./harness.js"
 import { connect, lib } from "./targets.js"
 
 /** Bytes allocated per operation, one operation at a time, with `sessions` sessions present. */
@@ -79,13 +79,7 @@ const main = async () => {
     await l.close() // the caller deletes the namespaces' keys
     await client.quit()
   }
-  process.stdout.write(`${JSON.stringify(results)}\n`)
+  return results
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`)
-    process.exit(1)
-  }
-)
+runMain(main, { printResult: true })

@@ -16,9 +16,6 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Redis } from "ioredis"
 import { createHash } from "node:crypto"
-import { writeFileSync } from "node:fs"
-import { cpus } from "node:os"
-import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { keyspace } from "../src/internal/keys.js"
@@ -26,10 +23,9 @@ import * as Lua from "../src/internal/lua.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { median, noGcFlags, redisCpuSeconds, runChild } from "./harness.js"
+import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain } from "./harness.js"
 import { connect, lib, touchSource } from "./targets.js"
 
-const here = dirname(fileURLToPath(import.meta.url))
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
 
 /** Redis CPU µs per call, medians of 5 runs of 20,000 pipelined calls per script. */
@@ -168,13 +164,8 @@ const nodeSide = async (): Promise<NodeResult> => {
 const main = async () => {
   const redis = await redisSide()
   const node = runChild<NodeResult>(fileURLToPath(import.meta.url), ["node"], noGcFlags)
-  const lines: Array<string> = []
-  const p = (line = "") => lines.push(line)
-  p("# Where one call's cost goes")
-  p()
-  p(`Run ${new Date().toISOString()}: ${cpus().length} x ${
-    cpus()[0]?.model ?? "unknown CPU"
-  }, Node ${process.version}.`)
+  const page = resultsPage("Where one call's cost goes")
+  const p = page.line
   p()
   p("## Redis CPU per call")
   p()
@@ -194,23 +185,8 @@ const main = async () => {
   p("| call | µs per call | bytes allocated per call |")
   p("| --- | --: | --: |")
   for (const r of node) p(`| ${r.name} | ${fmt(r.us, 2)} | ${Math.round(r.bytes).toLocaleString("en-US")} |`)
-  p()
-  const file = join(here, "results", "costs.md")
-  writeFileSync(file, lines.join("\n"))
-  process.stdout.write(lines.join("\n"))
-  process.stderr.write(`Wrote ${file}\n`)
+  page.write("costs.md")
 }
 
-const exit = (error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  process.exit(1)
-}
-
-if (process.argv[2] === "node") {
-  nodeSide().then((result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    process.exit(0)
-  }, exit)
-} else {
-  main().then(() => process.exit(0), exit)
-}
+if (process.argv[2] === "node") runMain(nodeSide, { printResult: true })
+else runMain(main)

@@ -5,6 +5,8 @@
  */
 import type { Redis } from "ioredis"
 import { execFileSync, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { cpus } from "node:os"
 import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
@@ -286,3 +288,45 @@ export const runChild = <A>(script: string, args: ReadonlyArray<string>, flags: 
       stdio: ["ignore", "pipe", "inherit"]
     })
   ) as A
+
+/**
+ * Runs a benchmark script's `main` and exits the process: 0 when it succeeds (a child printing its
+ * result, as JSON, for `runChild`), 1 with the error on stderr. The exit is explicit: after a
+ * failure, connections of the failed phase may still be open.
+ */
+export const runMain = <A>(main: () => Promise<A>, options: { readonly printResult?: boolean } = {}): void => {
+  main().then(
+    (result) => {
+      if (options.printResult === true) process.stdout.write(`${JSON.stringify(result)}\n`)
+      process.exit(0)
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exit(1)
+    }
+  )
+}
+
+/**
+ * A results page in bench/results/: a title and the machine it was measured on, then what `line`
+ * adds; `write` saves it under `fileName` and prints it.
+ */
+export const resultsPage = (title: string) => {
+  const lines = [
+    `# ${title}`,
+    "",
+    `Run ${new Date().toISOString()}: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.`
+  ]
+  return {
+    line: (text = "") => {
+      lines.push(text)
+    },
+    write: (fileName: string) => {
+      const file = join(dirname(fileURLToPath(import.meta.url)), "results", fileName)
+      const text = `${lines.join("\n")}\n`
+      writeFileSync(file, text)
+      process.stdout.write(text)
+      process.stderr.write(`Wrote ${file}\n`)
+    }
+  }
+}

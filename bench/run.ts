@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
-import { deleteByPattern, noGcFlags, runChild } from "./harness.js"
+import { deleteByPattern, noGcFlags, runChild, runMain } from "./harness.js"
 import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
@@ -202,11 +202,4 @@ const main = async () => {
   }
 }
 
-// exit explicitly: after a failure, connections of the failed phase may still be open
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  }
-)
+runMain(main)

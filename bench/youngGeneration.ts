@@ -10,16 +10,12 @@
  *
  * Run: npm run bench:young-gen   (a child: node [flags] --import tsx bench/youngGeneration.ts child <url>)
  */
-import { writeFileSync } from "node:fs"
-import { cpus } from "node:os"
-import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { Timing } from "./harness.js"
-import { median, runChild, runMeasured, runMeasuredBatch } from "./harness.js"
+import { median, resultsPage, runChild, runMain, runMeasured, runMeasuredBatch } from "./harness.js"
 import { connect, lib, newSessionId, raw } from "./targets.js"
 
-const here = dirname(fileURLToPath(import.meta.url))
 const inFlight = 64
 const ops = 10_000
 const reps = 8
@@ -102,13 +98,8 @@ const main = async () => {
         await admin.flushall()
       }
     }
-    const lines: Array<string> = []
-    const p = (line = "") => lines.push(line)
-    p("# Young generation size and throughput")
-    p()
-    p(`Run ${new Date().toISOString()}: ${cpus().length} x ${
-      cpus()[0]?.model ?? "unknown CPU"
-    }, Node ${process.version}.`)
+    const page = resultsPage("Young generation size and throughput")
+    const p = page.line
     p(`${inFlight} in flight, ${
       ops.toLocaleString("en-US")
     } operations per run after a warm-up run, ${reps} repetitions;`)
@@ -127,34 +118,12 @@ const main = async () => {
       })
       p(`| ${op} | ${baseline} | ${cells.join(" | ")} |`)
     }
-    p()
-    const file = join(here, "results", "young-generation.md")
-    writeFileSync(file, lines.join("\n") + "\n")
-    process.stdout.write(lines.join("\n") + "\n")
-    process.stderr.write(`Wrote ${file}\n`)
+    page.write("young-generation.md")
   } finally {
     await admin.quit().catch(() => undefined)
     await server.stop()
   }
 }
 
-if (process.argv[2] === "child") {
-  child(process.argv[3]!).then(
-    (result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`)
-      process.exit(0)
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`)
-      process.exit(1)
-    }
-  )
-} else {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-      process.exit(1)
-    }
-  )
-}
+if (process.argv[2] === "child") runMain(() => child(process.argv[3]!), { printResult: true })
+else runMain(main)
