@@ -4,7 +4,7 @@
  * checks that Chromium keeps a `Secure`, `__Host-` cookie on http://localhost (a secure context).
  */
 import * as HttpServer from "@effect/platform/HttpServer"
-import { assert, layer } from "@effect/vitest"
+import { assert, describe, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -28,6 +28,11 @@ declare const document: {
 }
 
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+const noChromium = `no Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`
+const chromiumMissing = !existsSync(executablePath)
+// skipped, and said so, on a machine without Chromium; CI (REQUIRE_BROWSER=1) fails instead
+if (chromiumMissing && process.env.REQUIRE_BROWSER === "1") throw new Error(`REQUIRE_BROWSER is set, but ${noChromium}`)
+if (chromiumMissing) console.warn(`Skipping the browser tests: ${noChromium}`)
 
 /** One Chromium for the file: a new, empty profile, closed (and removed) when the layer is released. */
 class Browser extends Context.Tag("test/Browser")<Browser, BrowserContext>() {}
@@ -36,9 +41,6 @@ const BrowserLive = Layer.scoped(
   Browser,
   Effect.acquireRelease(
     Effect.promise(async () => {
-      if (!existsSync(executablePath)) {
-        throw new Error(`No Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`)
-      }
       const profile = mkdtempSync(join(tmpdir(), "effect-redisess-chromium-"))
       const context = await chromium.launchPersistentContext(profile, {
         executablePath,
@@ -103,55 +105,57 @@ const logInThroughThePage = async (page: Page, url: string, user: string) => {
 const sessionCookie = async (context: BrowserContext, url: string, name: string) =>
   (await context.cookies(url)).find((c) => c.name === name)
 
-layer(BrowserLive)("the example's page in Chromium", (it) => {
-  it.scoped("log in, see my sessions, end one, log out; the cookie is HttpOnly and sent back", () =>
-    Effect.gen(function*() {
-      const context = yield* Browser
-      const url = yield* serveExample({ secure: false })
-      yield* Effect.promise(async () => {
-        const page = await context.newPage()
-        await logInThroughThePage(page, url, "alice")
-        assert.strictEqual(await page.textContent("#user"), "alice")
-        await waitForRows(page, 1)
+describe.skipIf(chromiumMissing)("the example's page in Chromium", () => {
+  layer(BrowserLive)((it) => {
+    it.scoped("log in, see my sessions, end one, log out; the cookie is HttpOnly and sent back", () =>
+      Effect.gen(function*() {
+        const context = yield* Browser
+        const url = yield* serveExample({ secure: false })
+        yield* Effect.promise(async () => {
+          const page = await context.newPage()
+          await logInThroughThePage(page, url, "alice")
+          assert.strictEqual(await page.textContent("#user"), "alice")
+          await waitForRows(page, 1)
 
-        // the browser stored the cookie HttpOnly, hides it from scripts, and sends it back
-        const cookie = await sessionCookie(context, url, "session")
-        assert.isDefined(cookie)
-        assert.include(cookie, { httpOnly: true, secure: false, sameSite: "Lax", path: "/", expires: -1 })
-        assert.strictEqual(await page.evaluate(() => document.cookie), "")
-        assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 200)
+          // the browser stored the cookie HttpOnly, hides it from scripts, and sends it back
+          const cookie = await sessionCookie(context, url, "session")
+          assert.isDefined(cookie)
+          assert.include(cookie, { httpOnly: true, secure: false, sameSite: "Lax", path: "/", expires: -1 })
+          assert.strictEqual(await page.evaluate(() => document.cookie), "")
+          assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 200)
 
-        // another device of alice's: listed, then ended from this page
-        const other = await fetch(`${url}/login?userName=alice`)
-        await other.arrayBuffer()
-        const otherCookie = (other.headers.get("set-cookie") ?? "").split(";")[0]!
-        assert.strictEqual(await statusOf(`${url}/me`, otherCookie), 200)
-        await page.reload()
-        await waitForRows(page, 2)
-        await rows(page).filter({ hasNotText: "this browser" }).locator("button.end").click()
-        await waitForRows(page, 1)
-        assert.include(await rows(page).textContent(), "this browser")
-        assert.strictEqual(await statusOf(`${url}/me`, otherCookie), 401)
+          // another device of alice's: listed, then ended from this page
+          const other = await fetch(`${url}/login?userName=alice`)
+          await other.arrayBuffer()
+          const otherCookie = (other.headers.get("set-cookie") ?? "").split(";")[0]!
+          assert.strictEqual(await statusOf(`${url}/me`, otherCookie), 200)
+          await page.reload()
+          await waitForRows(page, 2)
+          await rows(page).filter({ hasNotText: "this browser" }).locator("button.end").click()
+          await waitForRows(page, 1)
+          assert.include(await rows(page).textContent(), "this browser")
+          assert.strictEqual(await statusOf(`${url}/me`, otherCookie), 401)
 
-        // log out: the browser drops the cookie
-        await page.click("#logout")
-        await page.waitForSelector("#loggedOut:not([hidden])")
-        assert.isUndefined(await sessionCookie(context, url, "session"))
-        assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 401)
-      })
-    }))
+          // log out: the browser drops the cookie
+          await page.click("#logout")
+          await page.waitForSelector("#loggedOut:not([hidden])")
+          assert.isUndefined(await sessionCookie(context, url, "session"))
+          assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 401)
+        })
+      }))
 
-  it.scoped("Chromium stores a Secure __Host- cookie on http://localhost and sends it back", () =>
-    Effect.gen(function*() {
-      const context = yield* Browser
-      const url = yield* serveExample({ name: "sid", hostPrefix: true })
-      yield* Effect.promise(async () => {
-        const page = await context.newPage()
-        await logInThroughThePage(page, url, "bob")
-        await waitForRows(page, 1)
-        const cookie = await sessionCookie(context, url, "__Host-sid")
-        assert.include(cookie, { httpOnly: true, secure: true, sameSite: "Lax", path: "/" })
-        assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 200)
-      })
-    }))
+    it.scoped("Chromium stores a Secure __Host- cookie on http://localhost and sends it back", () =>
+      Effect.gen(function*() {
+        const context = yield* Browser
+        const url = yield* serveExample({ name: "sid", hostPrefix: true })
+        yield* Effect.promise(async () => {
+          const page = await context.newPage()
+          await logInThroughThePage(page, url, "bob")
+          await waitForRows(page, 1)
+          const cookie = await sessionCookie(context, url, "__Host-sid")
+          assert.include(cookie, { httpOnly: true, secure: true, sameSite: "Lax", path: "/" })
+          assert.strictEqual(await page.evaluate(async () => (await fetch("/me")).status), 200)
+        })
+      }))
+  })
 })
