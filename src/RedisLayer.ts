@@ -21,7 +21,7 @@ import * as MemoryStore from "./internal/memoryStore.js"
 import * as RedisStore from "./internal/redisStore.js"
 
 /**
- * A session as read from the store: its raw hash (decoded with `Schema.SessionHash`) and the
+ * A session as read from the store: its fields (decoded with `Schema.SessionHash`) and the
  * store's time of the read, in unix ms.
  *
  * @since 0.1.0
@@ -204,8 +204,17 @@ export interface StoreOptions {
   /** Ids returned per script call when listing. Default 1000. */
   readonly pageSize?: number
   /**
-   * How far past its logical expiry a key's native Redis TTL may reach (the safety net that frees
-   * storage when no wipe runs). Default 10 minutes.
+   * Whether session and index keys get native Redis TTLs: the safety net that frees a session's
+   * storage when no wipe runs. Default `true`. With `false`, keys never expire by themselves (as in
+   * redisess): expired sessions are still never returned, and the wipe (which every
+   * `SessionManager` runs every minute by default) frees them. That saves about 40 bytes per key,
+   * 45 to 85 per session (see the README's Benchmarks), and a few commands per create; TTLs left by
+   * the default are removed as sessions are touched.
+   */
+  readonly nativeTtl?: boolean
+  /**
+   * How far past its logical expiry a key's native Redis TTL may reach, with `nativeTtl`.
+   * Default 10 minutes.
    */
   readonly nativeTtlGrace?: Duration.DurationInput
   /**

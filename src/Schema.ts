@@ -192,8 +192,11 @@ export interface StoredSession {
 }
 
 /**
- * The names of the session hash's fields. Additional fields are stored under `f:<name>`, so no
- * name an app picks can collide with the fixed one-letter fields.
+ * The names of a session's fields as the store reads them. Additional fields are stored under
+ * `f:<name>`, so no name an app picks can collide with the fixed one-letter fields. The Redis hash
+ * itself holds `u`, `c`, `t` and (when there is a deadline) `l`: last access is the session's
+ * score in its user's index and expiry follows from them, and the store's scripts add `a` and `x`
+ * to what they read.
  *
  * @since 0.1.0
  */
@@ -221,7 +224,8 @@ const FixedHashFields = Schema.Struct({
 const decodeFixed = ParseResult.decodeUnknown(FixedHashFields)
 
 /**
- * The codec between a session's Redis hash (field name to string value) and {@link StoredSession}.
+ * The codec between a session's fields as the store reads them (field name to string value; see
+ * {@link HashField}) and {@link StoredSession}.
  * Unknown fields are ignored, so later versions can add fields without breaking older readers.
  *
  * @since 0.1.0

@@ -42,6 +42,9 @@ const managerOn = (
     return { client, manager, namespace, advance, commandsOf }
   })
 
+/** Unix seconds (as sessions give times) to whole milliseconds (as Redis stores them). */
+const ms = (seconds: number) => Math.round(seconds * 1000)
+
 /** A second manager on the same namespace, on a connection of its own (built in the test's scope). */
 const managerOnOwnConnection = (url: string, namespace: string, options: Partial<SessionManager.Options> = {}) =>
   Effect.flatMap(
@@ -170,6 +173,91 @@ describe("Redis store", () => {
       const foreverKeys = yield* Effect.promise(() => namespaceKeys(forever.client, forever.namespace))
       assert.strictEqual(foreverKeys.length, 4) // no regular sessions, and no expiries index: nothing expires
       for (const key of foreverKeys) assert.strictEqual(yield* Effect.promise(() => forever.client.pttl(key)), -1, key)
+    }))
+
+  it.scoped("with nativeTtl: false no key gets a TTL, sessions still expire on time, and TTLs left by the default go", () =>
+    Effect.gen(function*() {
+      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        nativeTtl: false
+      })
+      const pttls = Effect.promise(async () => {
+        const keys = await namespaceKeys(client, namespace)
+        return Promise.all(keys.map(async (key) => [key, await client.pttl(key)] as const))
+      })
+      const regular = yield* manager.create("erin")
+      const longer = yield* manager.create("erin", { ttl: 600 })
+      yield* manager.setData(regular.sessionId, "k", "v")
+      yield* advance(30)
+      yield* manager.get(longer.sessionId)
+      const keys = yield* pttls
+      assert.strictEqual(keys.length, 7) // 2 sessions, the user's index, r, a, x and U
+      for (const [key, pttl] of keys) assert.strictEqual(pttl, -1, key)
+      yield* advance(31)
+      assert.isFalse(yield* manager.exists(regular.sessionId))
+      assert.isTrue(yield* manager.exists(longer.sessionId))
+      assert.strictEqual(yield* manager.wipe, 1)
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+
+      // keys written with TTLs (the default), then touched by a manager without: their TTLs go
+      const withTtls = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const session = yield* withTtls.manager.create("fay")
+      const without = yield* SessionManager.make({ namespace: withTtls.namespace, wipeInterval: 0, ttl: 60 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(withTtls.client, { nativeTtl: false }))
+      )
+      yield* without.get(session.sessionId)
+      const after = yield* Effect.promise(() => namespaceKeys(withTtls.client, withTtls.namespace))
+      assert.strictEqual(after.length, 4)
+      for (const key of after) assert.strictEqual(yield* Effect.promise(() => withTtls.client.pttl(key)), -1, key)
+    }))
+
+  it.scoped("a session's hash stores only what it alone knows: last access is its user index score, expiry follows", () =>
+    Effect.gen(function*() {
+      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {})
+      const plain = yield* manager.create("gus")
+      const capped = yield* manager.create("gus", { ttl: 600 })
+      const fieldsOf = (sessionId: string) =>
+        Effect.promise(async () => Object.keys(await client.hgetall(`{${namespace}}:s:${sessionId}`)).sort())
+      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"])
+      yield* advance(5)
+      const read = yield* manager.get(plain.sessionId)
+      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"]) // a touch writes no hash field
+      assert.isAtLeast(ms(read.lastAccess), ms(read.createdAt) + 5_000) // the server's clock runs on too
+      assert.strictEqual(ms(read.expires), ms(read.lastAccess) + 60_000)
+      const score = yield* Effect.promise(() => client.zscore(`{${namespace}}:u:gus`, plain.sessionId))
+      assert.strictEqual(Number(score), ms(read.lastAccess))
+      const cappedRead = yield* manager.get(capped.sessionId, { noUpdate: true })
+      assert.strictEqual(ms(cappedRead.expires), ms(cappedRead.lastAccess) + 600_000)
+      assert.strictEqual(cappedRead.lastAccess, capped.createdAt)
+
+      const limited = yield* managerOn(inject("redisUrl"), { ttl: 60, maxLifetime: 90 })
+      const deadline = yield* limited.manager.create("hal")
+      const stored = yield* Effect.promise(() =>
+        limited.client.hgetall(`{${limited.namespace}}:s:${deadline.sessionId}`)
+      )
+      assert.deepStrictEqual(Object.keys(stored).sort(), ["c", "l", "t", "u"])
+      assert.strictEqual(Number(stored.l), ms(deadline.createdAt) + 90_000)
+    }))
+
+  it.scoped("a hash written by an earlier version (with a and x fields) reads by its user index score", () =>
+    Effect.gen(function*() {
+      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {})
+      const session = yield* manager.create("ida")
+      const key = `{${namespace}}:s:${session.sessionId}`
+      const createdMs = ms(session.createdAt)
+      // what the earlier layout stored beside u, c and t
+      yield* Effect.promise(() => client.hset(key, "a", createdMs, "x", createdMs + 60_000, "l", 0))
+      yield* advance(50)
+      yield* manager.get(session.sessionId) // touched at 50 s: expires at 110 s, whatever the stale x says
+      yield* advance(30)
+      const read = yield* manager.get(session.sessionId, { noUpdate: true })
+      assert.isAtLeast(ms(read.lastAccess), createdMs + 50_000)
+      assert.strictEqual(ms(read.expires), ms(read.lastAccess) + 60_000)
+      assert.isTrue(yield* manager.exists(session.sessionId))
+      assert.strictEqual(yield* manager.setData(session.sessionId, "k", "v").pipe(Effect.as(1)), 1)
+      assert.strictEqual(yield* manager.wipe, 0)
+      yield* advance(31)
+      assert.isFalse(yield* manager.exists(session.sessionId))
+      assert.strictEqual(yield* manager.wipe, 1)
     }))
 
   it.scoped("all keys stay under the namespace's hash tag, whatever the user ids", () =>

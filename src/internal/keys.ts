@@ -4,8 +4,9 @@
  * is one shard), so all keys one script touches hash to one slot.
  *
  * Layout of one shard (namespace `app`, one shard):
- * - `{app}:s:<sessionId>`  hash: one session (fields in `Schema.HashField`)
- * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms)
+ * - `{app}:s:<sessionId>`  hash: one session (`u`, `c`, `t`, `l` of `Schema.HashField`, fields, data)
+ * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms): the one
+ *                          place a session's last access is kept
  * - `{app}:r`              sorted set: the shard's regular session ids (expiring exactly the
  *                          namespace's regular ttl after their last access), scored by last access (ms)
  * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)

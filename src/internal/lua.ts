@@ -2,8 +2,15 @@
  * The Lua scripts of the Redis store. Each operation is one script, so it is atomic and costs one
  * round trip. All scripts share a prelude; their keys are always `KEYS[1..4]` = activity, expiries,
  * users, regular (then the session or user key), all under one hash tag, and `ARGV[1..4]` = key
- * prefix, clock offset (ms, 0 outside tests), the native-TTL grace (ms) and the namespace's regular
- * ttl (ms, 0: none).
+ * prefix, clock offset (ms, 0 outside tests), the native-TTL grace (ms; -1: keys get no native TTL)
+ * and the namespace's regular ttl (ms, 0: none).
+ *
+ * A session's hash holds what only it knows: its user (`u`), creation time (`c`), idle ttl (`t`),
+ * lifetime deadline (`l`, only when it has one), additional fields and data. Its last access is
+ * its score in its user's sorted set, which every touch writes anyway, and its expiry follows from
+ * last access, ttl and deadline; the scripts return both with the hash (`a`, `x`), so readers see
+ * every field. Storing them too would cost about 32 bytes per session and a hash write per touch.
+ * A hash written by an earlier version may still hold `a` and `x`: they are ignored.
  *
  * A session is regular when it expires exactly the namespace's regular ttl after its last access
  * (`x == a + REG`): the common case, a session on the manager's default ttl. A regular session is
@@ -31,10 +38,11 @@ local function str(n)
   return string.format('%.0f', n)
 end
 
--- Keeps a key's native TTL at least need ms (need 0: the key must not expire).
+-- Keeps a key's native TTL at least need ms (need 0: the key must not expire). With native TTLs
+-- off (GRACE < 0), removes any TTL the key has (one set when they were on).
 -- before is the key's PTTL read before the write (-2: the write created the key).
 local function keep(key, before, need)
-  if need == 0 then
+  if need == 0 or GRACE < 0 then
     if before >= 0 then redis.call('PERSIST', key) end
   elseif before == -2 or (before >= 0 and before < need) then
     redis.call('PEXPIRE', key, need + GRACE)
@@ -135,27 +143,52 @@ local function index(sid, uid, now, exp, full, was)
   keep(U, bU, n)
 end
 
--- The session's hash as a flat array, or nil when it is absent or expired. With touch, its last
--- access becomes now (the returned array shows the new values); an expired one is removed.
+-- A session's user id, last access (its score in the user's sorted set), ttl, lifetime deadline
+-- and expiry, or nil when its hash is absent. A session missing from its user's set (which the
+-- scripts never leave) counts as accessed at 0, so it reads as expired and is cleaned up.
+local function state(sid)
+  local v = redis.call('HMGET', P .. 's:' .. sid, 'u', 't', 'l', 'a')
+  if not v[1] then return nil end
+  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. v[1], sid) or v[4] or 0)
+  local ttl, deadline = tonumber(v[2] or 0), tonumber(v[3] or 0)
+  return v[1], last, ttl, deadline, expiry(last, ttl, deadline)
+end
+
+-- True when the session sid (of this shard) exists and has not expired at now.
+local function unexpired(sid, now)
+  local uid, _, _, _, exp = state(sid)
+  return uid ~= nil and (exp == 0 or exp > now)
+end
+
+-- True when the session whose hash is at key sk exists and has not expired at now.
+local function live(sk, now)
+  return unexpired(string.sub(sk, #P + 3), now)
+end
+
+-- The session's fields as a flat array (its hash's own fields, then a and x), or nil when it is
+-- absent or expired. With touch, its last access becomes now (the returned array shows the new
+-- values); an expired one is removed.
 local function load(sid, now, touch)
   local sk = P .. 's:' .. sid
   local all = redis.call('HGETALL', sk)
   if #all == 0 then return nil end
   -- the session's own fields; its data entries (d:*, D) are read by the data scripts only
   local h = {}
-  local ttl, exp, deadline, uid, last, ai, xi = 0, 0, 0, nil, 0, 0, 0
+  local ttl, deadline, uid, old = 0, 0, nil, nil
   for i = 1, #all, 2 do
     local f = all[i]
-    if f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
+    if f == 'a' then old = all[i + 1]
+    elseif f ~= 'x' and f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
       h[#h + 1] = f
       h[#h + 1] = all[i + 1]
-      if f == 'x' then exp = tonumber(all[i + 1]); xi = #h
-      elseif f == 't' then ttl = tonumber(all[i + 1])
+      if f == 't' then ttl = tonumber(all[i + 1])
       elseif f == 'l' then deadline = tonumber(all[i + 1])
-      elseif f == 'u' then uid = all[i + 1]
-      elseif f == 'a' then last = tonumber(all[i + 1]); ai = #h end
+      elseif f == 'u' then uid = all[i + 1] end
     end
   end
+  if not uid then return nil end
+  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or old or 0)
+  local exp = expiry(last, ttl, deadline)
   if exp > 0 and exp <= now then
     if touch then remove(sid, uid) end
     return nil
@@ -165,35 +198,23 @@ local function load(sid, now, touch)
     local n = need(now, nexp)
     local b = redis.call('PTTL', sk)
     local was = regular(last, exp)
-    local full = (b >= 0 and b < n) or was ~= regular(now, nexp)
+    -- full when the hash's TTL runs low or must go (native TTLs off), or the session changes index
+    local full = (b >= 0 and (GRACE < 0 or b < n)) or was ~= regular(now, nexp)
     index(sid, uid, now, nexp, full, was)
-    redis.call('HSET', sk, 'a', now, 'x', nexp)
     if full then keep(sk, b, n) end
-    h[ai] = str(now)
-    h[xi] = str(nexp)
+    last, exp = now, nexp
   end
+  h[#h + 1] = 'a'
+  h[#h + 1] = str(last)
+  h[#h + 1] = 'x'
+  h[#h + 1] = str(exp)
   return h
-end
-
--- True when the session hash at sk exists and has not expired at now.
-local function live(sk, now)
-  local x = redis.call('HGET', sk, 'x')
-  if not x then return false end
-  x = tonumber(x)
-  return x == 0 or x > now
-end
-
--- True when the session sid (of this shard) has not expired at now.
-local function unexpired(sid, now)
-  return live(P .. 's:' .. sid, now)
 end
 
 -- Moves a live session found in R whose expiry does not follow its last access (a namespace
 -- whose regular ttl was recorded again, or data written by another layout) to A and X.
 local function irregular(sid, now)
-  local sk = P .. 's:' .. sid
-  local v = redis.call('HMGET', sk, 'a', 'x')
-  local last, exp = tonumber(v[1]), tonumber(v[2])
+  local _, last, _, _, exp = state(sid)
   local n = need(now, exp)
   local ba, bx = redis.call('PTTL', A), redis.call('PTTL', X)
   redis.call('ZREM', R, sid)
@@ -287,7 +308,8 @@ local deadline = 0
 if lifetime > 0 then deadline = now + lifetime end
 local exp = expiry(now, ttl, deadline)
 index(sid, uid, now, exp, true)
-redis.call('HSET', sk, 'u', uid, 'c', now, 'a', now, 't', ttl, 'x', exp, 'l', deadline)
+redis.call('HSET', sk, 'u', uid, 'c', now, 't', ttl)
+if deadline > 0 then redis.call('HSET', sk, 'l', deadline) end
 for i = 11, #ARGV, 2 do redis.call('HSET', sk, ARGV[i], ARGV[i + 1]) end
 keep(sk, -2, need(now, exp))
 return {1, str(now), evicted}
@@ -329,12 +351,10 @@ return {str(now), load(ARGV[5], now, false)}
 export const kill = script(
   "kill",
   `
-local x = redis.call('HGET', KEYS[5], 'x')
+local alive = unexpired(ARGV[5], now_ms())
 remove(ARGV[5], nil)
-if not x then return 0 end
-x = tonumber(x)
-if x > 0 and x <= now_ms() then return 0 end
-return 1
+if alive then return 1 end
+return 0
 `
 )
 

@@ -89,7 +89,9 @@ const toInteger = (script: string, reply: unknown): Effect.Effect<number, RedisE
 export const make = (client: Redis | Cluster, options: StoreOptions): RedisClientService => {
   const batchSize = String(options.batchSize ?? 200)
   const pageSize = options.pageSize ?? 1000
-  const grace = String(Duration.toMillis(Duration.decode(options.nativeTtlGrace ?? Duration.minutes(10))))
+  const grace = options.nativeTtl === false
+    ? "-1"
+    : String(Duration.toMillis(Duration.decode(options.nativeTtlGrace ?? Duration.minutes(10))))
   const clockOffset = options.clockOffset
   const offset: Effect.Effect<string> = clockOffset === undefined
     ? Effect.succeed("0")

@@ -67,6 +67,7 @@ export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestT
 export const backends: ReadonlyArray<readonly [string, Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError>]> = [
   ["memory", memory],
   ["redis", redis()],
+  ["redis, no native TTLs", redis({ nativeTtl: false })],
   ["redis, 4 shards", redis({}, 4)],
   ...(inject("clusterPorts").length > 0 ? [["cluster of 3, 16 shards", cluster()] as const] : [])
 ]

@@ -1,6 +1,7 @@
 /**
  * Reads a namespace's raw Redis keyspace and checks the invariants the scripts keep: every index
- * entry has its session, every session is in its indexes (a regular one, expiring exactly the
+ * entry has its session, a session's hash holds no last access or expiry (its last access is its
+ * score in its user's index, its expiry follows), every session is in its indexes (a regular one, expiring exactly the
  * namespace's recorded regular ttl after its last access, in `r` only; any other in `a`, and in `x`
  * when it expires), the users index holds exactly the users with sessions, with the right scores.
  */
@@ -67,26 +68,39 @@ const shardViolations = async (
   const sessions = new Map<string, Record<string, string>>()
   for (const key of sessionKeys) sessions.set(key.slice(prefix.length + 2), await client.hgetall(key))
 
+  const userScores = new Map<string, Map<string, number>>()
+  for (const key of userKeys) userScores.set(key.slice(prefix.length + 2), await zsetScores(client, key))
+
   const byUser = new Map<string, Map<string, number>>()
   for (const [id, hash] of sessions) {
-    if (regularTtl > 0 && Number(hash.x) === Number(hash.a) + regularTtl) {
-      if (regular.get(id) !== Number(hash.a)) {
-        violations.push(`regular session ${id}: regular score ${regular.get(id)} != a ${hash.a}`)
+    // the hash holds u, c, t (and l when there is a deadline); last access is the user index's score
+    for (const field of ["a", "x"]) if (field in hash) violations.push(`session ${id}: stored field ${field}`)
+    if ("l" in hash && Number(hash.l) === 0) violations.push(`session ${id}: stored l = 0`)
+    const last = userScores.get(hash.u!)?.get(id)
+    if (last === undefined) {
+      violations.push(`session ${id}: not in its user's index`)
+      continue
+    }
+    const ttl = Number(hash.t)
+    const deadline = Number(hash.l ?? 0)
+    const idle = ttl > 0 ? last + ttl : 0
+    const expires = deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle
+    if (regularTtl > 0 && expires === last + regularTtl) {
+      if (regular.get(id) !== last) {
+        violations.push(`regular session ${id}: regular score ${regular.get(id)} != last access ${last}`)
       }
       if (activity.has(id)) violations.push(`regular session ${id}: also in activity`)
       if (expiries.has(id)) violations.push(`regular session ${id}: also in expiries`)
     } else {
-      if (activity.get(id) !== Number(hash.a)) {
-        violations.push(`session ${id}: activity score ${activity.get(id)} != a ${hash.a}`)
+      if (activity.get(id) !== last) {
+        violations.push(`session ${id}: activity score ${activity.get(id)} != last access ${last}`)
       }
       if (regular.has(id)) violations.push(`session ${id}: not regular but in the regular index`)
-      if (Number(hash.x) > 0 && expiries.get(id) !== Number(hash.x)) {
-        violations.push(`session ${id}: missing from expiries`)
-      }
-      if (Number(hash.x) === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
+      if (expires > 0 && expiries.get(id) !== expires) violations.push(`session ${id}: missing from expiries`)
+      if (expires === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
     }
     const user = byUser.get(hash.u!) ?? new Map<string, number>()
-    user.set(id, Number(hash.a))
+    user.set(id, last)
     byUser.set(hash.u!, user)
   }
   for (const id of regular.keys()) if (!sessions.has(id)) violations.push(`regular entry ${id} has no session`)
@@ -94,7 +108,7 @@ const shardViolations = async (
   for (const id of expiries.keys()) if (!sessions.has(id)) violations.push(`expiries entry ${id} has no session`)
   for (const key of userKeys) {
     const userId = key.slice(prefix.length + 2)
-    const entries = await zsetScores(client, key)
+    const entries = userScores.get(userId)!
     const expected = byUser.get(userId) ?? new Map<string, number>()
     for (const [id, score] of entries) {
       if (expected.get(id) !== score) {
