@@ -116,6 +116,10 @@ const main = async () => {
       const s = await redisess(url, ns("memA-rs"), { withFields: true })
       memory.push(await measureMemory(admin, l, "lib", ns("memA"), shapeA))
       memory.push(await measureMemory(admin, s, "redisess", ns("memA-rs"), shapeA))
+      const lean = await lib(url, ns("memA-lean"), { withFields: true, nativeTtl: false })
+      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memA-lean"), shapeA))
+      await lean.close()
+      await clean(ns("memA-lean"))
       const window = window60(Date.now())
       const r = await raw(url, ns("raw"), ns("memA"))
       samples.push(...(await runListingOps(sizes, window, { raw: r, lib: l, redisess: s }, admin)))
@@ -143,10 +147,12 @@ const main = async () => {
     {
       const l = await lib(url, ns("memB"))
       const s = await redisess(url, ns("memB-rs"))
+      const lean = await lib(url, ns("memB-lean"), { nativeTtl: false })
       memory.push(await measureMemory(admin, l, "lib", ns("memB"), shapeB))
       memory.push(await measureMemory(admin, s, "redisess", ns("memB-rs"), shapeB))
-      await Promise.all([l.close(), s.close()])
-      await clean(ns("memB"), ns("memB-rs"))
+      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memB-lean"), shapeB))
+      await Promise.all([l.close(), s.close(), lean.close()])
+      await clean(ns("memB"), ns("memB-rs"), ns("memB-lean"))
     }
 
     log(`Wipe: ${wipeShape.users * wipeShape.perUser} expired sessions`)

@@ -61,12 +61,12 @@ const meanUsage = async (client: Redis, pattern: string, n = 200): Promise<numbe
 /** Per-session bytes by key role, for the library's layout and redisess's. */
 export const breakdown = async (
   client: Redis,
-  layout: "lib" | "redisess",
+  layout: MemoryTarget,
   namespace: string,
   shape: Shape
 ): Promise<Breakdown> => {
   const sessions = shape.users * shape.perUser
-  if (layout === "lib") {
+  if (layout !== "redisess") {
     const p = `{${namespace}}:`
     return {
       "session hash": await meanUsage(client, `${p}s:*`),
@@ -87,10 +87,13 @@ export const breakdown = async (
   }
 }
 
+/** What a memory figure was measured on: the library by default, without native TTLs, or redisess. */
+export type MemoryTarget = "lib" | "lib, nativeTtl: false" | "redisess"
+
 /** Memory of one implementation for one shape. */
 export interface MemoryResult {
   readonly shape: Shape
-  readonly target: "lib" | "redisess"
+  readonly target: MemoryTarget
   readonly bytes: number
   readonly perSession: number
   readonly loadSeconds: number
@@ -101,7 +104,7 @@ export interface MemoryResult {
 export const measureMemory = async (
   admin: Redis,
   sessions: Sessions,
-  target: "lib" | "redisess",
+  target: MemoryTarget,
   namespace: string,
   shape: Shape
 ): Promise<MemoryResult> => {

@@ -75,7 +75,7 @@ const benchFieldSchemas = { groupId: Schema.Number, peerIp: Schema.String }
 export const lib = async (
   url: string,
   namespace: string,
-  options: { readonly withFields?: boolean } = {}
+  options: { readonly withFields?: boolean; readonly nativeTtl?: boolean } = {}
 ): Promise<LibSessions> => {
   const clock = { offsetMs: 0 }
   const sessions = SessionManager.layer({
@@ -86,6 +86,7 @@ export const lib = async (
   }).pipe(Layer.provide(RedisLayer.layer({
     url,
     clockOffset: Effect.sync(() => clock.offsetMs),
+    ...(options.nativeTtl === false ? { nativeTtl: false } : {}),
     // 64 listings of 100,000 ids in flight queue pages behind each other: no 2 s call timeout here
     timeout: "60 seconds"
   })))
