@@ -116,10 +116,6 @@ const main = async () => {
       const s = await redisess(url, ns("memA-rs"), { withFields: true })
       memory.push(await measureMemory(admin, l, "lib", ns("memA"), shapeA))
       memory.push(await measureMemory(admin, s, "redisess", ns("memA-rs"), shapeA))
-      const lean = await lib(url, ns("memA-lean"), { withFields: true, nativeTtl: false })
-      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memA-lean"), shapeA))
-      await lean.close()
-      await clean(ns("memA-lean"))
       const window = window60(Date.now())
       const r = await raw(url, ns("raw"), ns("memA"))
       samples.push(...(await runListingOps(sizes, window, { raw: r, lib: l, redisess: s }, admin)))
@@ -139,7 +135,16 @@ const main = async () => {
         async () => (await s.getAllSessions(window())).length
       )
       await Promise.all([r.close(), l.close(), s.close()])
+      const loaded = shapeA.users * shapeA.perUser
+      for (const stall of [libStall, rsStall]) {
+        if (stall.items !== loaded) throw new Error(`${stall.what} listed ${stall.items} sessions of ${loaded}`)
+      }
       await clean(ns("memA"), ns("memA-rs"), ns("raw"))
+      // after the listings: on a private server, clean is a FLUSHALL
+      const lean = await lib(url, ns("memA-lean"), { withFields: true, nativeTtl: false })
+      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memA-lean"), shapeA))
+      await lean.close()
+      await clean(ns("memA-lean"))
       return { lib: libStall, redisess: rsStall, pages: Math.ceil(libStall.items / 1000) }
     })()
 
