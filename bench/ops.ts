@@ -254,6 +254,15 @@ export const runInterleavedLatency = async (
   const rawIds = Array.from({ length: sessions }, newSessionId)
   const at = <A>(ids: ReadonlyArray<A>, i: number) => ids[i % sessions]!
   const user = (i: number) => `il${i % sessions}`
+  // kill needs a session per call: made before the rounds
+  const warmUp = Math.ceil(callsPerTarget / 10)
+  const rounds = warmUp + callsPerTarget
+  const libVictims = new Array<string>(rounds)
+  await runConcurrent(rounds, 64, async (i) => {
+    libVictims[i] = await lib.create(user(i))
+  })
+  const scriptVictims = Array.from({ length: rounds }, newSessionId)
+  await runConcurrent(rounds, 64, (i) => raw.libScript.create(scriptVictims[i]!, user(i)))
   const calls: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
     ["EVALSHA touch, raw", (i) => raw.touch(at(rawIds, i), user(i))],
     ["EVALSHA touch via the edge", (i) => lib.edge(() => raw.touch(at(rawIds, i), user(i)))],
@@ -266,11 +275,12 @@ export const runInterleavedLatency = async (
     ["get (noUpdate): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), false)],
     ["get (noUpdate): effect-redisess", (i) => lib.get(at(libIds, i), true)],
     ["exists: lib script, raw", (i) => raw.libScript.exists(at(scriptIds, i))],
-    ["exists: effect-redisess", (i) => lib.exists(at(libIds, i))]
+    ["exists: effect-redisess", (i) => lib.exists(at(libIds, i))],
+    ["kill: lib script, raw", (i) => raw.libScript.kill(scriptVictims[i]!)],
+    ["kill: effect-redisess", (i) => lib.kill(libVictims[i]!)]
   ]
   const latencies = calls.map(() => new Array<number>())
-  const warmUp = Math.ceil(callsPerTarget / 10)
-  for (let round = 0; round < warmUp + callsPerTarget; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < calls.length; c++) {
       const started = performance.now()
       await calls[c]![1](round)

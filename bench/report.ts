@@ -190,7 +190,8 @@ const interleavedOps: ReadonlyArray<readonly [op: string, baseline: string]> = [
   ["create", "EVALSHA touch"],
   ["get (update)", "EVALSHA touch"],
   ["get (noUpdate)", "HGETALL"],
-  ["exists", "HGETALL"]
+  ["exists", "HGETALL"],
+  ["kill", "EVALSHA touch"]
 ]
 
 /** One operation's interleaved latencies: baseline, baseline via the edge, its script sent raw, the library. */
@@ -268,17 +269,26 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
     const r = row(op, 1)
     if (r === undefined) continue
     const i = interleavedRow(results.latency, op, r.baseline)
-    const interleaved = i === undefined ?
-      "" :
-      `; calls interleaved, median: ${pct(i.lib.p50 / i.script.p50 - 1)}, of which the edge alone ${
-        pct(i.edge.p50 / i.raw.p50 - 1)
-      } on the raw baseline`
+    const sequential = `sequential runs: ${pct(r.libOverScript)} (the edge alone ${
+      pct(r.edgeOverRaw)
+    } on the raw baseline; vs the issue's raw baseline ${pct(r.libOverRaw)}; from a fiber ${pct(r.fiberOverScript)})`
+    if (i === undefined) {
+      out.push({
+        target: `${op}: Effect layer adds <= 15% at 1 in flight (vs its own script sent raw; sequential runs)`,
+        measured: sequential,
+        met: r.libOverScript <= 0.15
+      })
+      continue
+    }
+    const median = i.lib.p50 / i.script.p50 - 1
+    const mean = i.lib.mean / i.script.mean - 1
     out.push({
-      target: `${op}: Effect layer adds <= 15% at 1 in flight (vs its own script sent raw)`,
-      measured: `${pct(r.libOverScript)} (vs the issue's raw baseline: ${pct(r.libOverRaw)}; the edge alone adds ${
-        pct(r.edgeOverRaw)
-      } to the raw baseline; from a fiber, no edge per call: ${pct(r.fiberOverScript)}${interleaved})`,
-      met: r.libOverScript <= 0.15
+      target:
+        `${op}: Effect layer adds <= 15% at 1 in flight (vs its own script sent raw; calls interleaved, median and mean)`,
+      measured: `median ${pct(median)}, mean ${pct(mean)} (the edge alone: median ${
+        pct(i.edge.p50 / i.raw.p50 - 1)
+      } on the raw baseline); ${sequential}`,
+      met: median <= 0.15 && mean <= 0.15
     })
   }
   for (const shape of [...new Set(results.memory.map((m) => m.shape.name))]) {
@@ -386,6 +396,8 @@ export const markdown = (results: Results): string => {
   p("The targets above run one after another, each for a whole run, and their means count the slowest calls in full.")
   p("Here every target makes one call in turn (round robin), so all see the same moments of the machine; each")
   p(`figure is over ${int(results.latency[0]?.calls ?? Number.NaN)} calls per target after a warm-up tenth.`)
+  p("The 1-in-flight targets are judged on this table, median and mean both: in the sequential runs above even the")
+  p("bare edge, which adds nothing but one `runPromise`, moves with the machine from run to run.")
   p()
   p("| operation | raw baseline p50 | via the edge p50 | lib script, raw p50 | effect-redisess p50 (p10 / p90) | Effect layer over its script, p50 | the same, mean |")
   p("| --- | --- | --: | --: | --: | --: | --: |")
