@@ -147,9 +147,9 @@ end
 -- and expiry, or nil when its hash is absent. A session missing from its user's set (which the
 -- scripts never leave) counts as accessed at 0, so it reads as expired and is cleaned up.
 local function state(sid)
-  local v = redis.call('HMGET', P .. 's:' .. sid, 'u', 't', 'l', 'a')
+  local v = redis.call('HMGET', P .. 's:' .. sid, 'u', 't', 'l')
   if not v[1] then return nil end
-  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. v[1], sid) or v[4] or 0)
+  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. v[1], sid) or 0)
   local ttl, deadline = tonumber(v[2] or 0), tonumber(v[3] or 0)
   return v[1], last, ttl, deadline, expiry(last, ttl, deadline)
 end
@@ -174,11 +174,10 @@ local function load(sid, now, touch)
   if #all == 0 then return nil end
   -- the session's own fields; its data entries (d:*, D) are read by the data scripts only
   local h = {}
-  local ttl, deadline, uid, old = 0, 0, nil, nil
+  local ttl, deadline, uid = 0, 0, nil
   for i = 1, #all, 2 do
     local f = all[i]
-    if f == 'a' then old = all[i + 1]
-    elseif f ~= 'x' and f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
+    if f ~= 'a' and f ~= 'x' and f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
       h[#h + 1] = f
       h[#h + 1] = all[i + 1]
       if f == 't' then ttl = tonumber(all[i + 1])
@@ -187,7 +186,7 @@ local function load(sid, now, touch)
     end
   end
   if not uid then return nil end
-  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or old or 0)
+  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or 0)
   local exp = expiry(last, ttl, deadline)
   if exp > 0 and exp <= now then
     if touch then remove(sid, uid) end
