@@ -260,6 +260,65 @@ describe("Redis store", () => {
       assert.strictEqual(yield* manager.wipe, 1)
     }))
 
+  it.scoped("listings page through r and a merged in sorted-set order (score, then member bytes), ties included", () =>
+    Effect.gen(function*() {
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { pageSize: 3 })
+      const [seconds] = yield* Effect.promise(() => client.time())
+      const base = Number(seconds) * 1000 - 20_000
+      // regular sessions (in r) and sessions that never expire (in a), with last accesses rewritten
+      // so that the two sets interleave and tie; each written where the scripts keep it
+      const sessions: Array<{ id: string; user: string; score: number; set: "r" | "a" }> = []
+      for (let k = 0; k < 14; k++) {
+        const user = `u${k % 4}`
+        const inA = k % 3 === 0
+        const created = yield* manager.create(user, inA ? { ttl: 0 } : {})
+        sessions.push({ id: created.sessionId, user, score: base + Math.floor(k / 2) * 1000, set: inA ? "a" : "r" })
+      }
+      yield* Effect.promise(async () => {
+        for (const s of sessions) {
+          await client.zadd(`{${namespace}}:${s.set}`, s.score, s.id)
+          await client.zadd(`{${namespace}}:u:${s.user}`, s.score, s.id)
+        }
+        for (const user of new Set(sessions.map((s) => s.user))) {
+          const latest = Math.max(...sessions.filter((s) => s.user === user).map((s) => s.score))
+          await client.zadd(`{${namespace}}:U`, latest, user)
+        }
+      })
+      assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+      const order = (list: typeof sessions) =>
+        [...list].sort((x, y) => x.score - y.score || Buffer.compare(Buffer.from(x.id), Buffer.from(y.id))).map((s) =>
+          s.id
+        )
+      const listed = (ids: ReadonlyArray<string>): Array<string> => [...ids]
+      assert.deepStrictEqual(listed(yield* manager.getAllSessions()), order(sessions))
+      // a window starting half-way between two scores: the sessions accessed at base + 3 s and later
+      const [later, micros] = yield* Effect.promise(() => client.time())
+      const windowSecs = (Number(later) * 1000 + Math.floor(Number(micros) / 1000) - (base + 2_500)) / 1000
+      assert.deepStrictEqual(
+        listed(yield* manager.getAllSessions(windowSecs)),
+        order(sessions.filter((s) => s.score >= base + 3_000))
+      )
+      assert.deepStrictEqual(
+        listed(yield* manager.getUserSessions("u1")),
+        order(sessions.filter((s) => s.user === "u1"))
+      )
+      assert.strictEqual((yield* manager.getAllUsers()).length, 4)
+    }))
+
+  it.scoped("listings longer than a page, over several shards, come merged oldest first", () =>
+    Effect.gen(function*() {
+      const { advance, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60, shards: 4 }, { pageSize: 2 })
+      const ids: Array<string> = []
+      for (let k = 0; k < 11; k++) {
+        ids.push((yield* manager.create(`user${k}`, k % 4 === 0 ? { ttl: 0 } : {})).sessionId)
+        yield* advance(1)
+      }
+      const listed = (list: ReadonlyArray<string>): Array<string> => [...list]
+      assert.deepStrictEqual(listed(yield* manager.getAllSessions()), ids)
+      assert.deepStrictEqual(listed(yield* manager.getAllUsers()), ids.map((_, k) => `user${k}`))
+      assert.deepStrictEqual(listed(yield* manager.getAllSessions(5.5)), ids.slice(-5))
+    }))
+
   it.scoped("all keys stay under the namespace's hash tag, whatever the user ids", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()

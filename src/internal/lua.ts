@@ -439,10 +439,13 @@ return within(R) + within(A)
 )
 
 /**
- * KEYS: A X U R [user]. ARGV: P off grace reg limit windowMs index(s|U|u) pageSize offset [offset].
- * Sweeps first ({-1} when more may remain), then returns {1, page}: up to pageSize {id, score, ...}
- * of the index accessed within the window, oldest first, from rank offset within the window. The
- * sessions index (s) is two sorted sets, R and A: {1, page of R, page of A}, from the two offsets.
+ * KEYS: A X U R [user]. ARGV: P off grace reg limit windowMs index(s|U|u) pageSize scores(1|0) offset
+ * [offset]. Sweeps first ({-1} when more may remain), then returns {1, page, taken [, taken]}: the next
+ * up to pageSize entries of the index accessed within the window, oldest first (by score, then
+ * member bytes, as a sorted set orders them), from rank offset within the window: ids, or id and
+ * score pairs with scores 1 (reading scores costs a client about as much as reading the ids). The
+ * sessions index is two sorted sets, R and A, merged here from their two offsets: taken says how
+ * many entries of each the page holds.
  */
 export const list = script(
   "list",
@@ -450,17 +453,60 @@ export const list = script(
 local now = now_ms()
 local limit = tonumber(ARGV[5])
 if sweep(now, limit) == limit then return {-1} end
-local win, size = tonumber(ARGV[6]), tonumber(ARGV[8])
-local function page(key, offset)
+local win, size, scores = tonumber(ARGV[6]), tonumber(ARGV[8]), ARGV[9] == '1'
+local function page(key, offset, withScores)
   local first = 0
   if win > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - win)) end
   first = first + tonumber(offset)
-  return redis.call('ZRANGE', key, first, first + size - 1, 'WITHSCORES')
+  if withScores then return redis.call('ZRANGE', key, first, first + size - 1, 'WITHSCORES') end
+  return redis.call('ZRANGE', key, first, first + size - 1)
 end
-if ARGV[7] == 's' then return {1, page(R, ARGV[9]), page(A, ARGV[10])} end
+-- a page of one sorted set, and how many entries it took
+local function single(key, offset)
+  local flat = page(key, offset, scores)
+  if not scores then return flat, #flat end
+  for i = 2, #flat, 2 do flat[i] = tonumber(flat[i]) end
+  return flat, #flat / 2
+end
+if ARGV[7] == 's' then
+  if redis.call('ZCARD', A) == 0 then
+    local out, n = single(R, ARGV[10])
+    return {1, out, n, 0}
+  end
+  if redis.call('ZCARD', R) == 0 then
+    local out, n = single(A, ARGV[11])
+    return {1, out, 0, n}
+  end
+  local r, a = page(R, ARGV[10], true), page(A, ARGV[11], true)
+  local out, i, j = {}, 1, 1
+  -- sorted-set order: by score, then by the members' bytes (Lua's < on strings follows the locale)
+  local function before(m1, s1, m2, s2)
+    if s1 ~= s2 then return s1 < s2 end
+    for k = 1, math.min(#m1, #m2) do
+      local b1, b2 = string.byte(m1, k), string.byte(m2, k)
+      if b1 ~= b2 then return b1 < b2 end
+    end
+    return #m1 < #m2
+  end
+  local function emit(flat, k)
+    out[#out + 1] = flat[k]
+    if scores then out[#out + 1] = tonumber(flat[k + 1]) end
+  end
+  while (i <= #r or j <= #a) and (i - 1) / 2 + (j - 1) / 2 < size do
+    if j > #a or (i <= #r and before(r[i], tonumber(r[i + 1]), a[j], tonumber(a[j + 1]))) then
+      emit(r, i)
+      i = i + 2
+    else
+      emit(a, j)
+      j = j + 2
+    end
+  end
+  return {1, out, (i - 1) / 2, (j - 1) / 2}
+end
 local key = U
 if ARGV[7] == 'u' then key = KEYS[5] end
-return {1, page(key, ARGV[9])}
+local out, n = single(key, ARGV[10])
+return {1, out, n}
 `
 )
 

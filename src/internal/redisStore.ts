@@ -144,7 +144,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const shardStore = (
     ks: Keyspace,
     regularTtl: string
-  ): SessionStore & { readonly listScored: (query: ListQuery) => Effect.Effect<Scored, RedisError> } => {
+  ): SessionStore & {
+    readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
+  } => {
     /** Runs a script with the common keys and ARGV prefix (built in one array: this is every call's path). */
     const run = (
       script: Script,
@@ -180,12 +182,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       fields.flatMap(([name, value]) => [name, value])
 
     /**
-     * Lists an index, oldest first, page by page. The sessions index is two sorted sets (regular
-     * sessions in `r`, the others in `a`), paged side by side in the same calls and merged.
+     * Lists an index, oldest first, page by page: ids, and their scores when `withScores` (to merge
+     * shards). The sessions index is two sorted sets (regular sessions in `r`, the others in `a`),
+     * merged by the script from an offset in each.
      */
-    const listScored = (query: ListQuery): Effect.Effect<Scored, RedisError> => {
+    const listIndex = (query: ListQuery, withScores: boolean): Effect.Effect<Listing, RedisError> => {
       const userKey = query.index === "userSessions" ? ks.user(query.userId) : undefined
       const indexName = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
+      const step = withScores ? 2 : 1
       const page = (offsets: ReadonlyArray<number>) =>
         swept(
           Effect.flatMap(
@@ -194,18 +198,18 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               String(query.windowMs),
               indexName,
               String(pageSize),
+              withScores ? "1" : "0",
               ...offsets.map(String)
             ]),
-            (reply): Effect.Effect<Option.Option<ReadonlyArray<Scored>>, RedisError> => {
+            (reply): Effect.Effect<Option.Option<ListPage>, RedisError> => {
               if (isArray(reply) && reply[0] === -1) return Effect.succeed(Option.none())
-              if (isArray(reply) && reply[0] === 1 && reply.length === offsets.length + 1) {
-                const pages: Array<Scored> = []
-                for (let i = 1; i < reply.length; i++) {
-                  const flat = reply[i]
-                  if (!isArray(flat)) return Effect.fail(unexpected("list", reply))
-                  pages.push(pairs(flat, Number))
-                }
-                return Effect.succeed(Option.some(pages))
+              if (
+                isArray(reply) && reply[0] === 1 && reply.length === offsets.length + 2 && isArray(reply[1]) &&
+                reply.slice(2).every((taken) => typeof taken === "number")
+              ) {
+                return Effect.succeed(
+                  Option.some({ entries: reply[1], taken: reply.slice(2) as ReadonlyArray<number> })
+                )
               }
               return Effect.fail(unexpected("list", reply))
             }
@@ -214,24 +218,23 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       // pages by rank; an entry that moved between pages (or between r and a) is kept once
       const loop = (
         offsets: ReadonlyArray<number>,
-        acc: Array<readonly [string, number]>,
+        listing: Listing,
         seen: Set<string>
-      ): Effect.Effect<Scored, RedisError> =>
-        Effect.flatMap(page(offsets), (pages) => {
-          for (const entries of pages) {
-            for (const entry of entries) {
-              if (!seen.has(entry[0])) {
-                seen.add(entry[0])
-                acc.push(entry)
-              }
+      ): Effect.Effect<Listing, RedisError> =>
+        Effect.flatMap(page(offsets), ({ entries, taken }) => {
+          for (let i = 0; i < entries.length; i += step) {
+            const id = String(entries[i])
+            if (!seen.has(id)) {
+              seen.add(id)
+              listing.ids.push(id)
+              if (withScores) listing.scores.push(Number(entries[i + 1]))
             }
           }
-          const next = offsets.map((offset, i) => offset + pages[i]!.length)
-          if (pages.some((entries) => entries.length === pageSize)) return loop(next, acc, seen)
-          // each index's entries came in order: merge only when both had some
-          return Effect.succeed(next.filter((n) => n > 0).length > 1 ? acc.sort(byScoreThenMember) : acc)
+          return entries.length / step === pageSize
+            ? loop(offsets.map((offset, i) => offset + taken[i]!), listing, seen)
+            : Effect.succeed(listing)
         })
-      return Effect.suspend(() => loop(indexName === "s" ? [0, 0] : [0], [], new Set()))
+      return Effect.suspend(() => loop(indexName === "s" ? [0, 0] : [0], { ids: [], scores: [] }, new Set()))
     }
 
     return {
@@ -361,8 +364,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             (reply) => Effect.map(toInteger("count", reply), (n) => n === -1 ? Option.none() : Option.some(n))
           )
         ),
-      list: (query) => Effect.map(listScored(query), (entries) => entries.map(([id]) => id)),
-      listScored,
+      list: (query) => Effect.map(listIndex(query, false), (listing) => listing.ids),
+      listIndex,
       oldest: (userId, touch) =>
         swept(
           Effect.flatMap(
@@ -396,10 +399,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const ofUser = (userId: string) => all[userShard(userId, shards)]!
     const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
       Effect.map(Effect.all(effects, { concurrency: "unbounded" }), (counts) => counts.reduce((a, b) => a + b, 0))
+    /** A listing of every shard, merged in sorted-set order (one shard's is already in it). */
     const merged = (query: ListQuery) =>
-      Effect.map(
-        Effect.all(all.map((shard) => shard.listScored(query)), { concurrency: "unbounded" }),
-        (lists) => lists.flat().sort(byScoreThenMember).map(([id]) => id)
+      all.length === 1 ? all[0]!.list(query) : Effect.map(
+        Effect.all(all.map((shard) => shard.listIndex(query, true)), { concurrency: "unbounded" }),
+        (listings) => {
+          const entries: Array<readonly [string, number]> = []
+          for (const { ids, scores } of listings) ids.forEach((id, i) => entries.push([id, scores[i]!]))
+          return entries.sort(byScoreThenMember).map(([id]) => id)
+        }
       )
     return {
       now: all[0]!.now,
@@ -441,4 +449,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   return { layout, store }
 }
 
-type Scored = ReadonlyArray<readonly [string, number]>
+/** A listing of one shard's index, oldest first: ids, and their scores when asked for. */
+interface Listing {
+  readonly ids: Array<string>
+  readonly scores: Array<number>
+}
+
+/** One page of a listing: ids (or id, score pairs), and how many entries of each sorted set it took. */
+interface ListPage {
+  readonly entries: ReadonlyArray<unknown>
+  readonly taken: ReadonlyArray<number>
+}
