@@ -173,8 +173,10 @@ export interface RedisClientService {
   /**
    * The store of one (already validated) namespace with this layout. Open it with the layout
    * `layout` returns: a store opened with another regular ttl misreads where sessions are indexed.
+   * Reads return the additional fields `fieldNames` names (default none); the in-memory store
+   * returns every field it has.
    */
-  readonly store: (namespace: string, layout: StoreLayout) => SessionStore
+  readonly store: (namespace: string, layout: StoreLayout, fieldNames?: ReadonlyArray<string>) => SessionStore
 }
 
 /**

@@ -350,7 +350,7 @@ export const make = <F extends FieldSchemas = NoFields>(
       )
     }
     // sessions on another ttl than the namespace's recorded regular one work the same, with one more index entry
-    const store = client.store(namespace, layout)
+    const store = client.store(namespace, layout, Object.keys(fieldSchemas))
     const dataOps = DataOps.make(store, dataLimits)
 
     /**

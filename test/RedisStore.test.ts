@@ -7,8 +7,10 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
@@ -135,6 +137,35 @@ describe("Redis store", () => {
         after = yield* lazyfreed
       }
       assert.strictEqual(after - before, 1)
+    }))
+
+  it.scoped("reads fetch the session's own fields by name, never its data (no HGETALL however much it holds)", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { client, manager } = yield* managerOn(server.url, {
+        additionalFields: { role: Schema.String, visits: Schema.Number }
+      })
+      const session = yield* manager.create("reader", { fields: { role: "admin", visits: 1 } })
+      const entries: Record<string, string> = {}
+      for (let i = 0; i < 200; i++) entries[`k${i}`] = `${i}`.padEnd(100, "x")
+      yield* manager.setData(session.sessionId, entries)
+      const calls = (command: string) =>
+        Effect.promise(async () =>
+          Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await client.info("commandstats"))?.[1] ?? 0)
+        )
+      yield* Effect.promise(() => client.config("RESETSTAT"))
+      const read = yield* manager.get(session.sessionId)
+      yield* manager.get(session.sessionId, { noUpdate: true })
+      const written = yield* manager.write(session.sessionId, { visits: 2 })
+      const oldest = yield* manager.getOldestUserSession("reader")
+      const rotated = yield* manager.rotate(session.sessionId)
+      assert.strictEqual(yield* calls("hgetall"), 0)
+      assert.isAtLeast(yield* calls("hmget"), 5)
+      assert.deepStrictEqual(read.fields, { role: "admin", visits: 1 })
+      assert.deepStrictEqual(written.fields, { role: "admin", visits: 2 })
+      assert.deepStrictEqual(Option.getOrThrow(oldest).fields, { role: "admin", visits: 2 })
+      assert.deepStrictEqual(rotated.fields, { role: "admin", visits: 2 })
+      assert.deepStrictEqual(yield* manager.getData(rotated.sessionId, "k199"), Option.some("199".padEnd(100, "x")))
     }))
 
   it.scoped("a flushed script cache (NOSCRIPT) never reaches callers", () =>

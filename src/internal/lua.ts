@@ -165,29 +165,25 @@ local function live(sk, now)
   return unexpired(string.sub(sk, #P + 3), now)
 end
 
--- The session's fields as a flat array (its hash's own fields, then a and x), or nil when it is
--- absent or expired. With touch, its last access becomes now (the returned array shows the new
--- values); an expired one is removed.
-local function load(sid, now, touch)
+-- The session's fields, or nil when it is absent or expired: the values of u, c, t, l, of the
+-- additional fields ARGV[first..last] names (false where the hash has none), then a and x. Reads
+-- only those fields, whatever data the session holds. With touch, its last access becomes now (the
+-- values show the new ones); an expired one is removed.
+local function load(sid, now, touch, first, last)
   local sk = P .. 's:' .. sid
-  local all = redis.call('HGETALL', sk)
-  if #all == 0 then return nil end
-  -- the session's own fields; its data entries (d:*, D) are read by the data scripts only
-  local h = {}
-  local ttl, deadline, uid = 0, 0, nil
-  for i = 1, #all, 2 do
-    local f = all[i]
-    if f ~= 'a' and f ~= 'x' and f ~= 'D' and string.sub(f, 1, 2) ~= 'd:' then
-      h[#h + 1] = f
-      h[#h + 1] = all[i + 1]
-      if f == 't' then ttl = tonumber(all[i + 1])
-      elseif f == 'l' then deadline = tonumber(all[i + 1])
-      elseif f == 'u' then uid = all[i + 1] end
-    end
+  local v
+  if first > last then
+    v = redis.call('HMGET', sk, 'u', 'c', 't', 'l')
+  else
+    local names = {'u', 'c', 't', 'l'}
+    for i = first, last do names[#names + 1] = 'f:' .. ARGV[i] end
+    v = redis.call('HMGET', sk, unpack(names))
   end
+  local uid = v[1]
   if not uid then return nil end
-  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or 0)
-  local exp = expiry(last, ttl, deadline)
+  local ttl, deadline = tonumber(v[3] or 0), tonumber(v[4] or 0)
+  local at = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or 0)
+  local exp = expiry(at, ttl, deadline)
   if exp > 0 and exp <= now then
     if touch then remove(sid, uid) end
     return nil
@@ -196,18 +192,16 @@ local function load(sid, now, touch)
     local nexp = expiry(now, ttl, deadline)
     local n = need(now, nexp)
     local b = redis.call('PTTL', sk)
-    local was = regular(last, exp)
+    local was = regular(at, exp)
     -- full when the hash's TTL runs low or must go (native TTLs off), or the session changes index
     local full = (b >= 0 and (GRACE < 0 or b < n)) or was ~= regular(now, nexp)
     index(sid, uid, now, nexp, full, was)
     if full then keep(sk, b, n) end
-    last, exp = now, nexp
+    at, exp = now, nexp
   end
-  h[#h + 1] = 'a'
-  h[#h + 1] = str(last)
-  h[#h + 1] = 'x'
-  h[#h + 1] = str(exp)
-  return h
+  v[#v + 1] = str(at)
+  v[#v + 1] = str(exp)
+  return v
 end
 
 -- Moves a live session found in R whose expiry does not follow its last access (a namespace
@@ -315,12 +309,15 @@ return {1, str(now), evicted}
 `
 )
 
-/** KEYS: A X U R session. ARGV: P off grace reg sid touch(1|0). Returns {now, hash} or nil. */
+/**
+ * KEYS: A X U R session. ARGV: P off grace reg sid touch(1|0) [field name]... Returns {now, fields}
+ * (see `load` in the prelude) or nil.
+ */
 export const get = script(
   "get",
   `
 local now = now_ms()
-local h = load(ARGV[5], now, ARGV[6] == '1')
+local h = load(ARGV[5], now, ARGV[6] == '1', 7, #ARGV)
 if not h then return nil end
 return {str(now), h}
 `
@@ -335,14 +332,18 @@ return 0
 `
 )
 
-/** KEYS: A X U R session. ARGV: P off grace reg sid [field value]... Returns {now, hash} or nil. */
+/**
+ * KEYS: A X U R session. ARGV: P off grace reg sid n [field name]{n} [field value]... Writes fields of a
+ * live session; returns {now, fields} (the n named, see `load`) or nil.
+ */
 export const update = script(
   "update",
   `
 local now = now_ms()
 if not live(KEYS[5], now) then return nil end
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
-return {str(now), load(ARGV[5], now, false)}
+local last = 6 + tonumber(ARGV[6])
+for i = last + 1, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+return {str(now), load(ARGV[5], now, false, 7, last)}
 `
 )
 
@@ -511,9 +512,9 @@ return {1, out, n}
 )
 
 /**
- * KEYS: A X U R user. ARGV: P off grace reg limit uid touch(1|0). Sweeps first ({-1} when more may
- * remain), then returns {1} when the user has no session, else {1, now, sid, hash} of the least
- * recently active one (touched when asked).
+ * KEYS: A X U R user. ARGV: P off grace reg limit uid touch(1|0) [field name]... Sweeps first ({-1}
+ * when more may remain), then returns {1} when the user has no session, else {1, now, sid, fields}
+ * of the least recently active one (touched when asked).
  */
 export const oldest = script(
   "oldest",
@@ -524,7 +525,7 @@ if sweep(now, limit) == limit then return {-1} end
 while true do
   local ids = redis.call('ZRANGE', KEYS[5], 0, 0)
   if #ids == 0 then return {1} end
-  local h = load(ids[1], now, ARGV[7] == '1')
+  local h = load(ids[1], now, ARGV[7] == '1', 8, #ARGV)
   if h then return {1, str(now), ids[1], h} end
   remove(ids[1], ARGV[6])
 end
@@ -532,16 +533,16 @@ end
 )
 
 /**
- * KEYS: A X U R session newSession. ARGV: P off grace reg sid newSid. Moves a live session to a new id
- * (touching it): its hash, data, createdAt and index entries go with it, and the old id is dead in
- * the same step. Returns {now, hash} or nil when the session is not live.
+ * KEYS: A X U R session newSession. ARGV: P off grace reg sid newSid [field name]... Moves a live
+ * session to a new id (touching it): its hash, data, createdAt and index entries go with it, and the
+ * old id is dead in the same step. Returns {now, fields} or nil when the session is not live.
  */
 export const rotate = script(
   "rotate",
   `
 local now = now_ms()
 local sid, nsid = ARGV[5], ARGV[6]
-local h = load(sid, now, true)
+local h = load(sid, now, true, 7, #ARGV)
 if not h then return nil end
 if redis.call('EXISTS', KEYS[6]) == 1 then return redis.error_reply('ERR effect-redisess: session id already exists') end
 local uid = redis.call('HGET', KEYS[5], 'u')
@@ -567,7 +568,7 @@ export const killOthers = script(
 local now = now_ms()
 local sid = ARGV[5]
 local uid = redis.call('HGET', KEYS[5], 'u')
-if not uid or not load(sid, now, false) then return -1 end
+if not uid or not unexpired(sid, now) then return -1 end
 local ids = redis.call('ZRANGE', P .. 'u:' .. uid, 0, -1)
 local removed = 0
 for i = 1, #ids do

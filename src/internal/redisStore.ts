@@ -19,6 +19,7 @@ import type {
   StoreLayout,
   StoreOptions
 } from "../RedisLayer.js"
+import { HashField } from "../Schema.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
@@ -59,9 +60,31 @@ const isNoScript = (error: unknown): boolean => error instanceof Error && error.
 const unexpected = (script: string, reply: unknown): RedisError =>
   new RedisError({ message: `Unexpected reply from script ${script}: ${JSON.stringify(reply)}` })
 
-const toRecord = (flat: ReadonlyArray<unknown>): Record<string, string> => {
+/**
+ * The names of the values a read returns (see `load` in the scripts' prelude): the fixed fields, the
+ * additional fields the manager declares, then last access and expiry.
+ */
+const readNames = (fieldNames: ReadonlyArray<string>): ReadonlyArray<string> => [
+  HashField.userId,
+  HashField.createdAt,
+  HashField.ttl,
+  HashField.deadline,
+  ...fieldNames.map((name) => HashField.fieldPrefix + name),
+  HashField.lastAccess,
+  HashField.expires
+]
+
+/** A read's values by name, leaving out those the session does not have (nil); undefined on a mismatch. */
+const byName = (
+  names: ReadonlyArray<string>,
+  values: ReadonlyArray<unknown>
+): Record<string, string> | undefined => {
+  if (values.length !== names.length) return undefined
   const record: Record<string, string> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1])
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (value !== null) record[names[i]!] = String(value)
+  }
   return record
 }
 
@@ -74,10 +97,15 @@ const pairs = <V>(flat: ReadonlyArray<unknown>, value: (raw: unknown) => V): Arr
 
 const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
 
-const toRead = (script: string, reply: unknown): Effect.Effect<Option.Option<StoredRead>, RedisError> => {
+const toRead = (
+  script: string,
+  names: ReadonlyArray<string>,
+  reply: unknown
+): Effect.Effect<Option.Option<StoredRead>, RedisError> => {
   if (reply === null) return Effect.succeed(Option.none())
   if (isArray(reply) && reply.length === 2 && isArray(reply[1])) {
-    return Effect.succeed(Option.some({ now: Number(reply[0]), hash: toRecord(reply[1]) }))
+    const hash = byName(names, reply[1])
+    if (hash !== undefined) return Effect.succeed(Option.some({ now: Number(reply[0]), hash }))
   }
   return Effect.fail(unexpected(script, reply))
 }
@@ -143,10 +171,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   /** The store of one shard, plus its scored listing (for merging shards). */
   const shardStore = (
     ks: Keyspace,
-    regularTtl: string
+    regularTtl: string,
+    fieldNames: ReadonlyArray<string>
   ): SessionStore & {
     readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
   } => {
+    const names = readNames(fieldNames)
     /** Runs a script with the common keys and ARGV prefix (built in one array: this is every call's path). */
     const run = (
       script: Script,
@@ -304,8 +334,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       rotate: (sessionId, newSessionId) =>
         Effect.flatMap(
-          run(scripts.rotate, ks.session(sessionId), [sessionId, newSessionId], ks.session(newSessionId)),
-          (reply) => toRead("rotate", reply)
+          run(
+            scripts.rotate,
+            ks.session(sessionId),
+            [sessionId, newSessionId, ...fieldNames],
+            ks.session(newSessionId)
+          ),
+          (reply) => toRead("rotate", names, reply)
         ),
       killOthers: (sessionId) =>
         Effect.map(
@@ -317,8 +352,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       get: (sessionId, touch) =>
         Effect.flatMap(
-          run(scripts.get, ks.session(sessionId), [sessionId, touch ? "1" : "0"]),
-          (reply) => toRead("get", reply)
+          run(scripts.get, ks.session(sessionId), [sessionId, touch ? "1" : "0", ...fieldNames]),
+          (reply) => toRead("get", names, reply)
         ),
       exists: (sessionId) =>
         Effect.map(
@@ -327,8 +362,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       update: (sessionId, fields) =>
         Effect.flatMap(
-          run(scripts.update, ks.session(sessionId), [sessionId, ...flatFields(fields)]),
-          (reply) => toRead("update", reply)
+          run(scripts.update, ks.session(sessionId), [
+            sessionId,
+            String(fieldNames.length),
+            ...fieldNames,
+            ...flatFields(fields)
+          ]),
+          (reply) => toRead("update", names, reply)
         ),
       kill: (sessionId) =>
         Effect.map(
@@ -369,7 +409,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       oldest: (userId, touch) =>
         swept(
           Effect.flatMap(
-            run(scripts.oldest, ks.user(userId), [batchSize, userId, touch ? "1" : "0"]),
+            run(scripts.oldest, ks.user(userId), [batchSize, userId, touch ? "1" : "0", ...fieldNames]),
             (reply) => {
               if (isArray(reply) && reply[0] === -1) return Effect.succeed(Option.none())
               if (isArray(reply) && reply[0] === 1 && reply.length === 1) {
@@ -378,11 +418,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
                 )
               }
               if (isArray(reply) && reply[0] === 1 && reply.length === 4 && isArray(reply[3])) {
-                return Effect.succeed(Option.some(Option.some({
-                  now: Number(reply[1]),
-                  sessionId: String(reply[2]),
-                  hash: toRecord(reply[3])
-                })))
+                const hash = byName(names, reply[3])
+                if (hash !== undefined) {
+                  return Effect.succeed(Option.some(Option.some({
+                    now: Number(reply[1]),
+                    sessionId: String(reply[2]),
+                    hash
+                  })))
+                }
               }
               return Effect.fail(unexpected("oldest", reply))
             }
@@ -391,10 +434,17 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
   }
 
-  const store = (namespace: string, { regularTtl, shards }: StoreLayout): SessionStore => {
+  const store = (
+    namespace: string,
+    { regularTtl, shards }: StoreLayout,
+    fieldNames: ReadonlyArray<string> = []
+  ): SessionStore => {
     const reg = String(regularTtl)
-    if (shards === 1) return shardStore(keyspace(namespace), reg)
-    const all = Array.from({ length: shards }, (_, shard) => shardStore(keyspace(namespace, shard, shards), reg))
+    if (shards === 1) return shardStore(keyspace(namespace), reg, fieldNames)
+    const all = Array.from(
+      { length: shards },
+      (_, shard) => shardStore(keyspace(namespace, shard, shards), reg, fieldNames)
+    )
     const ofSession = (sessionId: string) => all[sessionShard(sessionId)] ?? all[0]!
     const ofUser = (userId: string) => all[userShard(userId, shards)]!
     const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
