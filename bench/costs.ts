@@ -106,7 +106,8 @@ const nodeSide = async (): Promise<NodeResult> => {
   if (gc === undefined) throw new Error("run the node side with --expose-gc")
   const sha = (script: Lua.ScriptSource) => createHash("sha1").update(script.source).digest("hex")
   const now = Date.now()
-  const hash = ["u", "user-1", "c", `${now}`, "a", `${now}`, "t", "1800000", "x", `${now + 1_800_000}`, "l", "0"]
+  // a read's values: u, c, t, l (none), last access, expiry
+  const hash = ["user-1", `${now}`, "1800000", null, `${now}`, `${now + 1_800_000}`]
   const replies = new Map<string, unknown>([
     [sha(Lua.layout), [1, 1_800_000]],
     [sha(Lua.get), [`${now}`, hash]],

@@ -449,6 +449,47 @@ export const make = <F extends FieldSchemas = NoFields>(
       (read: Option.Option<StoredRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
         Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(sessionId, read.value)
 
+    /** Creates a session of valid inputs; its id is made when the effect runs, anew on every run. */
+    const createSession = (
+      user: S.UserId,
+      ttl: number,
+      lifetime: number,
+      fields: A,
+      hash: ReadonlyArray<readonly [string, string]>
+    ): Effect.Effect<Session<A>, SessionLimitReached | RedisError> =>
+      Effect.suspend(() => {
+        const sessionId = Ids.newSessionId(userShard(user, shards), shards) as S.SessionId
+        return Effect.flatMap(
+          store.create({
+            sessionId,
+            userId: user,
+            ttl,
+            lifetime,
+            fields: hash,
+            ...(limit === undefined ? {} : { limit })
+          }),
+          (created): Effect.Effect<Session<A>, SessionLimitReached> => {
+            if (created._tag === "LimitReached") {
+              return Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
+            }
+            const now = created.now
+            const deadline = lifetime > 0 ? now + lifetime : 0
+            const idle = ttl > 0 ? now + ttl : 0
+            return Effect.succeed({
+              sessionId,
+              userId: user,
+              ttl: ttl / 1000,
+              createdAt: now / 1000,
+              lastAccess: now / 1000,
+              expires: (deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle) / 1000,
+              endsAt: deadline / 1000,
+              readAt: now / 1000,
+              fields
+            })
+          }
+        )
+      })
+
     const service: SessionManagerService<A> = {
       ...dataOps,
       data: (fields) => DataOps.makeTyped(fields, dataOps),
@@ -456,46 +497,25 @@ export const make = <F extends FieldSchemas = NoFields>(
       ttl: defaultTtl / 1000,
       now: Effect.map(store.now, (ms) => ms / 1000),
       create: (userId, createOptions = {}) =>
-        Effect.gen(function*() {
-          const user = yield* validUserId(userId)
-          const ttl = createOptions.ttl === undefined ? defaultTtl : yield* validTtl(createOptions.ttl)
-          const lifetime = createOptions.maxLifetime === undefined
-            ? defaultLifetime
-            : yield* validLifetime(createOptions.maxLifetime)
-          const { fields, hash } = noFields
-            ? { fields: noFieldValues, hash: [] as ReadonlyArray<readonly [string, string]> }
-            : yield* Effect.flatMap(toHashFields(encodeFields, createOptions.fields ?? {}), ({ encoded, hash }) =>
-              Either.match(decodeFields(encoded), {
-                onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
-                onRight: (fields) => Effect.succeed({ fields, hash })
-              }))
-          const sessionId = yield* newSessionId(userShard(user, shards), shards)
-          const created = yield* store.create({
-            sessionId,
-            userId: user,
-            ttl,
-            lifetime,
-            fields: hash,
-            ...(limit === undefined ? {} : { limit })
-          })
-          if (created._tag === "LimitReached") {
-            return yield* Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
-          }
-          const now = created.now
-          const deadline = lifetime > 0 ? now + lifetime : 0
-          const idle = ttl > 0 ? now + ttl : 0
-          return {
-            sessionId,
-            userId: user,
-            ttl: ttl / 1000,
-            createdAt: now / 1000,
-            lastAccess: now / 1000,
-            expires: (deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle) / 1000,
-            endsAt: deadline / 1000,
-            readAt: now / 1000,
-            fields
-          }
-        }),
+        // the common call (a well-formed user id, the manager's ttls, no fields declared) skips the generator
+        Ids.isUserId(userId) && createOptions.ttl === undefined && createOptions.maxLifetime === undefined &&
+          noFields
+          ? createSession(userId as S.UserId, defaultTtl, defaultLifetime, noFieldValues, [])
+          : Effect.gen(function*() {
+            const user = yield* validUserId(userId)
+            const ttl = createOptions.ttl === undefined ? defaultTtl : yield* validTtl(createOptions.ttl)
+            const lifetime = createOptions.maxLifetime === undefined
+              ? defaultLifetime
+              : yield* validLifetime(createOptions.maxLifetime)
+            const { fields, hash } = noFields
+              ? { fields: noFieldValues, hash: [] as ReadonlyArray<readonly [string, string]> }
+              : yield* Effect.flatMap(toHashFields(encodeFields, createOptions.fields ?? {}), ({ encoded, hash }) =>
+                Either.match(decodeFields(encoded), {
+                  onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
+                  onRight: (fields) => Effect.succeed({ fields, hash })
+                }))
+            return yield* createSession(user, ttl, lifetime, fields, hash)
+          }),
       touch: (sessionId) =>
         withSessionId(sessionId, (id) =>
           Effect.flatMap(
