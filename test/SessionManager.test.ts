@@ -44,6 +44,16 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(yield* m.countForUser("bob"), 200)
         }))
 
+      it.scoped("one create effect run several times makes a new session each run", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const create = m.create("bruno")
+          const first = yield* create
+          const second = yield* create
+          assert.notStrictEqual(first.sessionId, second.sessionId)
+          assert.strictEqual(yield* m.countForUser("bruno"), 2)
+        }))
+
       it.scoped("get updates the last access and slides the expiry; noUpdate does not", () =>
         Effect.gen(function*() {
           const m = yield* manager({ ttl: 60 })

@@ -168,7 +168,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         )
     )
 
-  /** The store of one shard, plus its scored listing (for merging shards). */
+  /** The store of one shard, plus its listing with or without scores (scores merge shards). */
   const shardStore = (
     ks: Keyspace,
     regularTtl: string,
