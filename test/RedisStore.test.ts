@@ -99,8 +99,13 @@ describe("Redis store", () => {
       yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`other${i}`, { ttl: 0 })))
       const killUser = yield* commandsOf(manager.killUser("bulk"))
       assert.strictEqual(killUser.result, 35)
-      // 4 batches that removed sessions, and one that found none left
-      assert.deepStrictEqual(killUser.commands, Array(5).fill("evalsha"))
+      // 4 batches: 10, 10, 10, and a short last one that says none are left
+      assert.deepStrictEqual(killUser.commands, Array(4).fill("evalsha"))
+      // fewer sessions than a batch: one call
+      yield* Effect.all([manager.create("pair"), manager.create("pair")])
+      const pair = yield* commandsOf(manager.killUser("pair"))
+      assert.strictEqual(pair.result, 2)
+      assert.deepStrictEqual(pair.commands, ["evalsha"])
 
       yield* Effect.all(Array.from({ length: 25 }, () => manager.create("expiring")), { concurrency: 8 })
       yield* advance(11)

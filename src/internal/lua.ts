@@ -360,21 +360,24 @@ return 0
 
 /**
  * KEYS: A X U R user. ARGV: P off grace reg uid limit. Removes up to limit of the user's sessions.
- * Returns {live sessions removed, 1 while there may be more}.
+ * Returns {live sessions removed, 1 while there may be more}: a batch shorter than limit was the
+ * last, so killing a user with fewer sessions than limit takes one call.
  */
 export const killUser = script(
   "killUser",
   `
 local now = now_ms()
-local ids = redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[6]) - 1)
+local limit = tonumber(ARGV[6])
+local ids = redis.call('ZRANGE', KEYS[5], 0, limit - 1)
 local live = 0
 for i = 1, #ids do
   if unexpired(ids[i], now) then live = live + 1 end
   remove(ids[i], ARGV[5])
 end
-if #ids == 0 then
+if #ids < limit then
+  -- none left (remove drops the user from U with their last session; this also clears a stale entry)
   redis.call('ZREM', U, ARGV[5])
-  return {0, 0}
+  return {live, 0}
 end
 return {live, 1}
 `
