@@ -20,6 +20,7 @@ import type {
   StoreOptions
 } from "../RedisLayer.js"
 import { HashField } from "../Schema.js"
+import * as Deadlines from "./deadlines.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Lua from "./lua.js"
@@ -127,33 +128,33 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 
   const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(2)))
 
+  const deadlines = Deadlines.make(timeoutMillis)
+
   /**
-   * Runs one driver call, bounded by the operation timeout. A plain timer, not `Effect.timeout`:
-   * this is on every operation's path, and a timer costs about a microsecond where racing fibers
-   * costs tens. The call itself may still complete later.
+   * Runs one driver call, bounded by the operation timeout. Not `Effect.timeout`: this is on every
+   * operation's path, and racing fibers costs tens of microseconds; one timer serves all calls
+   * (`Deadlines`). The call itself may still complete later; its result is then dropped.
    */
   const call = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, RedisError> =>
     Effect.async<A, RedisError>((resume) => {
-      const timer = setTimeout(
-        () =>
-          resume(Effect.fail(
-            new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
-          )),
-        timeoutMillis
+      const pending = deadlines.start(() =>
+        resume(Effect.fail(
+          new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
+        ))
       )
       run().then(
         (value) => {
-          clearTimeout(timer)
-          resume(Effect.succeed(value))
+          if (deadlines.settle(pending)) resume(Effect.succeed(value))
         },
         (cause: unknown) => {
-          clearTimeout(timer)
-          resume(Effect.fail(
-            new RedisError({
-              message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-              cause
-            })
-          ))
+          if (deadlines.settle(pending)) {
+            resume(Effect.fail(
+              new RedisError({
+                message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+                cause
+              })
+            ))
+          }
         }
       )
     })
