@@ -145,7 +145,7 @@ end
 
 -- A session's user id, last access (its score in the user's sorted set), ttl, lifetime deadline
 -- and expiry, or nil when its hash is absent. A session missing from its user's set (which the
--- scripts never leave) counts as accessed at 0, so it reads as expired and is cleaned up.
+-- scripts never leave) counts as accessed at 0: expired (and cleaned up) if it has a ttl.
 local function state(sid)
   local v = redis.call('HMGET', P .. 's:' .. sid, 'u', 't', 'l')
   if not v[1] then return nil end
@@ -341,9 +341,9 @@ export const update = script(
   `
 local now = now_ms()
 if not live(KEYS[5], now) then return nil end
-local last = 6 + tonumber(ARGV[6])
-for i = last + 1, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
-return {str(now), load(ARGV[5], now, false, 7, last)}
+local names = 6 + tonumber(ARGV[6]) -- the field names end here, the values to write follow
+for i = names + 1, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+return {str(now), load(ARGV[5], now, false, 7, names)}
 `
 )
 
