@@ -383,8 +383,8 @@ export const make = <F extends FieldSchemas = NoFields>(
     const noFieldValues = Object.freeze({}) as A // shared by every session: frozen
     const emptyFields = Either.right(noFieldValues)
 
-    const decodeFailure = (sessionId: string, field: string, message: string, cause: unknown) =>
-      Effect.fail(new DecodeError({ sessionId, field, message, cause }))
+    const decodeError = (sessionId: string, field: string, message: string, cause: unknown) =>
+      new DecodeError({ sessionId, field, message, cause })
 
     /** The declared fields of a stored session, parsed from JSON and decoded by their schemas. */
     const storedFields = (
@@ -398,34 +398,31 @@ export const make = <F extends FieldSchemas = NoFields>(
           raw[name] = JSON.parse(stored[name]!)
         } catch (cause) {
           return Either.left(
-            new DecodeError({
-              sessionId,
-              field: S.HashField.fieldPrefix + name,
-              message: `stored field ${name} is not JSON`,
-              cause
-            })
+            decodeError(sessionId, S.HashField.fieldPrefix + name, `stored field ${name} is not JSON`, cause)
           )
         }
       }
       return Either.mapLeft(decodeFields(raw), (error) => {
         const name = firstPathKey(error)
-        return new DecodeError({
+        return decodeError(
           sessionId,
-          field: S.HashField.fieldPrefix + name,
-          message: `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-          cause: error
-        })
+          S.HashField.fieldPrefix + name,
+          `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+          error
+        )
       })
     }
 
     const toSession = (sessionId: string, read: StoredRead): Effect.Effect<Session<A>, DecodeError> => {
       const stored = S.decodeSessionHash(read.hash)
       if (Either.isLeft(stored)) {
-        return decodeFailure(
-          sessionId,
-          firstPathKey(stored.left),
-          ParseResult.TreeFormatter.formatErrorSync(stored.left),
-          stored.left
+        return Effect.fail(
+          decodeError(
+            sessionId,
+            firstPathKey(stored.left),
+            ParseResult.TreeFormatter.formatErrorSync(stored.left),
+            stored.left
+          )
         )
       }
       const fields = storedFields(sessionId, stored.right.fields)

@@ -33,7 +33,7 @@ describe("Lua scripts", () => {
   }
 
   it("a small script leaves out what it does not use", () => {
-    assert.deepStrictEqual(defined(Lua.exists.source), ["now_ms", "expiry", "state", "unexpired", "live"])
+    assert.deepStrictEqual(defined(Lua.exists.source), ["now_ms", "expiry", "times", "state", "unexpired", "live"])
     assert.includeMembers(defined(Lua.get.source), ["load", "index", "remove"])
     assert.notInclude(defined(Lua.get.source), "sweep")
   })

@@ -86,14 +86,20 @@ const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string
     onRight: Effect.succeed
   })
 
+/** What is wrong with one data key, if anything. */
+const invalidKey = (key: string): ValidationError | undefined => {
+  const valid = validKey(key)
+  return Either.isLeft(valid) ? ValidationError.fromParseError("data key", valid.left) : undefined
+}
+
 /** What is wrong with the keys of one call, if anything (a plain loop: this is on every data read and write). */
 const invalidKeys = (keys: ReadonlyArray<string>): ValidationError | undefined => {
   if (keys.length > maxKeysPerCall) {
     return new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` })
   }
   for (const key of keys) {
-    const valid = validKey(key)
-    if (Either.isLeft(valid)) return ValidationError.fromParseError("data key", valid.left)
+    const invalid = invalidKey(key)
+    if (invalid !== undefined) return invalid
   }
   return undefined
 }
@@ -114,8 +120,8 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
   ): Either.Either<Array<readonly [string, string]>, ValidationError | DataTooLarge> => {
     const entries: Array<readonly [string, string]> = []
     for (const key of Object.keys(values)) {
-      const valid = validKey(key)
-      if (Either.isLeft(valid)) return Either.left(ValidationError.fromParseError("data key", valid.left))
+      const invalid = invalidKey(key)
+      if (invalid !== undefined) return Either.left(invalid)
       const encoded = SessionData.encode(values[key])
       if (Either.isLeft(encoded)) {
         return Either.left(

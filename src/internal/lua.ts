@@ -143,15 +143,20 @@ local function index(sid, uid, now, exp, full, was)
   keep(U, bU, n)
 end
 
--- A session's user id, last access (its score in the user's sorted set), ttl, lifetime deadline
--- and expiry, or nil when its hash is absent. A session missing from its user's set (which the
--- scripts never leave) counts as accessed at 0: expired (and cleaned up) if it has a ttl.
+-- A session's last access (its score in its user's sorted set), ttl, lifetime deadline and
+-- expiry, from its hash's u, t and l. A session missing from its user's set (which the scripts
+-- never leave) counts as accessed at 0: expired (and cleaned up) if it has a ttl.
+local function times(sid, uid, t, l)
+  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or 0)
+  local ttl, deadline = tonumber(t or 0), tonumber(l or 0)
+  return last, ttl, deadline, expiry(last, ttl, deadline)
+end
+
+-- A session's user id, then its times (see times), or nil when its hash is absent.
 local function state(sid)
   local v = redis.call('HMGET', P .. 's:' .. sid, 'u', 't', 'l')
   if not v[1] then return nil end
-  local last = tonumber(redis.call('ZSCORE', P .. 'u:' .. v[1], sid) or 0)
-  local ttl, deadline = tonumber(v[2] or 0), tonumber(v[3] or 0)
-  return v[1], last, ttl, deadline, expiry(last, ttl, deadline)
+  return v[1], times(sid, v[1], v[2], v[3])
 end
 
 -- True when the session sid (of this shard) exists and has not expired at now.
@@ -182,9 +187,7 @@ local function load(sid, now, touch, first, last)
   end
   local uid = v[1]
   if not uid then return nil end
-  local ttl, deadline = tonumber(v[3] or 0), tonumber(v[4] or 0)
-  local at = tonumber(redis.call('ZSCORE', P .. 'u:' .. uid, sid) or 0)
-  local exp = expiry(at, ttl, deadline)
+  local at, ttl, deadline, exp = times(sid, uid, v[3], v[4])
   if exp > 0 and exp <= now then
     if touch then remove(sid, uid) end
     return nil
