@@ -21,8 +21,9 @@ import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
 import { checks, markdown, rows, svg } from "./report.js"
-import type { MemoryResult, Shape } from "./storage.js"
-import { load, measureMemory, watch, wipeBench } from "./storage.js"
+import type { MemoryResult, MemoryTarget, Shape } from "./storage.js"
+import { floors, load, measureFloor, measureMemory, watch, wipeBench } from "./storage.js"
+import type { Sessions } from "./targets.js"
 import { connect, lib, raw, redisess } from "./targets.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -110,12 +111,35 @@ const main = async () => {
     await clean(...allocationCounts.map((n) => `${ns("alloc")}-${n}`))
 
     const memory: Array<MemoryResult> = []
-    log(`Memory: ${shapeA.name}, then listings on it`)
+    for (const shape of [shapeA, shapeB]) {
+      log(`Memory: ${shape.name}`)
+      // each figure on an emptied server (see measureMemory)
+      const withFields = shape.withFields
+      const measured: ReadonlyArray<readonly [MemoryTarget, string, (n: string) => Promise<Sessions>]> = [
+        ["lib", ns("mem"), (n) => lib(url, n, { withFields })],
+        ["redisess", ns("mem-rs"), (n) => redisess(url, n, { withFields })],
+        ["lib, nativeTtl: false", ns("mem-lean"), (n) => lib(url, n, { withFields, nativeTtl: false })]
+      ]
+      for (const [target, namespace, make] of measured) {
+        await clean(namespace)
+        const sessions = await make(namespace)
+        memory.push(await measureMemory(admin, sessions, target, namespace, shape))
+        await sessions.close()
+        await clean(namespace)
+      }
+      for (const floor of floors) {
+        await clean(ns("floor"))
+        memory.push(await measureFloor(admin, floor, ns("floor"), shape))
+        await clean(ns("floor"))
+      }
+    }
+
+    log(`Listings on ${shapeA.name}`)
     const listingStalls = await (async () => {
       const l = await lib(url, ns("memA"), { withFields: true })
       const s = await redisess(url, ns("memA-rs"), { withFields: true })
-      memory.push(await measureMemory(admin, l, "lib", ns("memA"), shapeA))
-      memory.push(await measureMemory(admin, s, "redisess", ns("memA-rs"), shapeA))
+      await load(l, shapeA)
+      await load(s, shapeA)
       const window = window60(Date.now())
       const r = await raw(url, ns("raw"), ns("memA"))
       samples.push(...(await runListingOps(sizes, window, { raw: r, lib: l, redisess: s }, admin)))
@@ -140,25 +164,8 @@ const main = async () => {
         if (stall.items !== loaded) throw new Error(`${stall.what} listed ${stall.items} sessions of ${loaded}`)
       }
       await clean(ns("memA"), ns("memA-rs"), ns("raw"))
-      // after the listings: on a private server, clean is a FLUSHALL
-      const lean = await lib(url, ns("memA-lean"), { withFields: true, nativeTtl: false })
-      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memA-lean"), shapeA))
-      await lean.close()
-      await clean(ns("memA-lean"))
       return { lib: libStall, redisess: rsStall, pages: Math.ceil(libStall.items / 1000) }
     })()
-
-    log(`Memory: ${shapeB.name}`)
-    {
-      const l = await lib(url, ns("memB"))
-      const s = await redisess(url, ns("memB-rs"))
-      const lean = await lib(url, ns("memB-lean"), { nativeTtl: false })
-      memory.push(await measureMemory(admin, l, "lib", ns("memB"), shapeB))
-      memory.push(await measureMemory(admin, s, "redisess", ns("memB-rs"), shapeB))
-      memory.push(await measureMemory(admin, lean, "lib, nativeTtl: false", ns("memB-lean"), shapeB))
-      await Promise.all([l.close(), s.close(), lean.close()])
-      await clean(ns("memB"), ns("memB-rs"), ns("memB-lean"))
-    }
 
     log(`Wipe: ${wipeShape.users * wipeShape.perUser} expired sessions`)
     const wipe = await (async () => {

@@ -5,9 +5,11 @@
  * process.
  */
 import type { Redis } from "ioredis"
+import { performance } from "node:perf_hooks"
 import type { PingStats, ServerStall } from "./harness.js"
 import { runConcurrent, slowlog, usedMemory, withPingLoop } from "./harness.js"
 import type { BenchFields, LibSessions, Sessions } from "./targets.js"
+import { newSessionId } from "./targets.js"
 
 /** A session population: `users` x `perUser` sessions, with or without the 2 additional fields. */
 export interface Shape {
@@ -87,8 +89,23 @@ export const breakdown = async (
   }
 }
 
-/** What a memory figure was measured on: the library by default, without native TTLs, or redisess. */
-export type MemoryTarget = "lib" | "lib, nativeTtl: false" | "redisess"
+/**
+ * A floor: the structures the API needs, each holding the least it can, written by raw commands
+ * (no library), to show what any layout with them costs at least. Per session: a hash holding
+ * only its user id (and the shape's fields, in the library's encoding), the session in its user's
+ * sorted set and in the shard's activity index (`r`); per user: the user in the users index (`U`).
+ * - `floor`: that, with no TTLs (as redisess and `nativeTtl: false`).
+ * - `floor, native TTLs`: the same with a TTL on the session hash and the user's set, the least a
+ *   store whose keys expire on their own needs (the library's default).
+ * - `floor without U`: `floor` less the users index, what `getAllUsers` alone costs.
+ */
+export type Floor = "floor" | "floor, native TTLs" | "floor without U"
+
+/** The floors, in the order the report shows them. */
+export const floors: ReadonlyArray<Floor> = ["floor, native TTLs", "floor", "floor without U"]
+
+/** What a memory figure was measured on: the library by default, without native TTLs, redisess, or a floor. */
+export type MemoryTarget = "lib" | "lib, nativeTtl: false" | "redisess" | Floor
 
 /** Memory of one implementation for one shape. */
 export interface MemoryResult {
@@ -100,16 +117,21 @@ export interface MemoryResult {
   readonly breakdown: Breakdown
 }
 
-/** Loads a shape and measures the used_memory delta. */
-export const measureMemory = async (
+/**
+ * Runs `write` (which stores a shape and returns the seconds it took) and measures the used_memory
+ * delta. For a figure that depends on nothing else, the server should hold nothing else: the
+ * keyspace's own table doubles as it grows, so what was there before decides how much of a doubling
+ * a load pays (measured here: up to 21 B/session more for the third of three loads in a row).
+ */
+const measure = async (
   admin: Redis,
-  sessions: Sessions,
   target: MemoryTarget,
   namespace: string,
-  shape: Shape
+  shape: Shape,
+  write: () => Promise<number>
 ): Promise<MemoryResult> => {
   const before = await usedMemory(admin)
-  const timing = await load(sessions, shape)
+  const loadSeconds = await write()
   const after = await usedMemory(admin)
   const bytes = after - before
   return {
@@ -117,10 +139,50 @@ export const measureMemory = async (
     target,
     bytes,
     perSession: bytes / (shape.users * shape.perUser),
-    loadSeconds: timing.seconds,
+    loadSeconds,
     breakdown: await breakdown(admin, target, namespace, shape)
   }
 }
+
+/** Loads a shape through `sessions` and measures the used_memory delta (see {@link measure}). */
+export const measureMemory = (
+  admin: Redis,
+  sessions: Sessions,
+  target: MemoryTarget,
+  namespace: string,
+  shape: Shape
+): Promise<MemoryResult> => measure(admin, target, namespace, shape, async () => (await load(sessions, shape)).seconds)
+
+/** The additional fields as the library stores them (`f:<name>`, JSON). */
+const storedFields = Object.entries(fields).flatMap(([name, value]) => [`f:${name}`, JSON.stringify(value)])
+
+/** Writes a shape's {@link Floor} in the library's key names, 1,000 sessions to a pipeline, and measures it. */
+export const measureFloor = (admin: Redis, floor: Floor, namespace: string, shape: Shape): Promise<MemoryResult> =>
+  measure(admin, floor, namespace, shape, async () => {
+    const started = performance.now()
+    const p = `{${namespace}}:`
+    const ttlMs = 3_600_000
+    const sessions = shape.users * shape.perUser
+    const now = Date.now()
+    for (let from = 0; from < sessions; from += 1000) {
+      const batch = admin.pipeline()
+      for (let i = from; i < Math.min(from + 1000, sessions); i++) {
+        const sessionId = newSessionId()
+        const userId = `user-${i % shape.users}`
+        const at = now + i
+        batch.hset(`${p}s:${sessionId}`, "u", userId, ...(shape.withFields ? storedFields : []))
+        batch.zadd(`${p}u:${userId}`, at, sessionId)
+        batch.zadd(`${p}r`, at, sessionId)
+        if (floor !== "floor without U") batch.zadd(`${p}U`, at, userId)
+        if (floor === "floor, native TTLs") {
+          batch.pexpire(`${p}s:${sessionId}`, ttlMs)
+          batch.pexpire(`${p}u:${userId}`, ttlMs)
+        }
+      }
+      await batch.exec()
+    }
+    return (performance.now() - started) / 1000
+  })
 
 /** A bulk operation watched by the PING loop (and by Redis's SLOWLOG and latency monitor on a private server). */
 export interface Stall {
