@@ -236,16 +236,28 @@ export interface CallLatency {
   readonly mean: number
   /** The mean of the fastest 99% of calls: what the mean is without its slowest hundredth. */
   readonly mean99: number
+  /** The run cut into consecutive passes of equal length: the median and the mean of each. */
+  readonly passes: ReadonlyArray<{ readonly p50: number; readonly mean: number }>
+}
+
+const quantile = (sorted: ArrayLike<number>, p: number) => sorted[Math.floor(p * (sorted.length - 1))]!
+const mean = (values: ArrayLike<number>) => {
+  let sum = 0
+  for (let i = 0; i < values.length; i++) sum += values[i]!
+  return sum / values.length
 }
 
 /**
  * One call at a time, the targets taking turns call by call (round robin), so that every target sees
- * the same moments of the machine; returns per-call latency percentiles and means. Sequential runs
- * of one target each move with the machine's drift; at 1 in flight, a mean is also dominated by the
- * slowest tenth of calls, which a median is not.
+ * the same moments of the machine; returns per-call latency percentiles and means, overall and per
+ * pass (`passes` consecutive stretches of equal length, so that a ratio can be taken within a pass
+ * and its median over passes, as for the repetitions of the other runs). Sequential runs of one
+ * target each move with the machine's drift; at 1 in flight, a mean is also carried by the slowest
+ * calls, which a median is not.
  */
 export const runInterleavedLatency = async (
   callsPerTarget: number,
+  passes: number,
   targets: { readonly raw: Raw; readonly lib: LibSessions }
 ): Promise<Array<CallLatency>> => {
   const { lib, raw } = targets
@@ -281,27 +293,32 @@ export const runInterleavedLatency = async (
     ["kill: lib script, raw", (i) => raw.libScript.kill(scriptVictims[i]!)],
     ["kill: effect-redisess", (i) => lib.kill(libVictims[i]!)]
   ]
-  const latencies = calls.map(() => new Array<number>())
+  const latencies = calls.map(() => new Float64Array(callsPerTarget))
   for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < calls.length; c++) {
       const started = performance.now()
       await calls[c]![1](round)
-      if (round >= warmUp) latencies[c]!.push((performance.now() - started) * 1000)
+      if (round >= warmUp) latencies[c]![round - warmUp] = (performance.now() - started) * 1000
     }
   }
   await deleteByPattern(raw.client, raw.rawPattern)
+  const passLength = Math.floor(callsPerTarget / passes)
   return calls.map(([target], c) => {
-    const sorted = [...latencies[c]!].sort((a, b) => a - b)
-    const q = (p: number) => sorted[Math.floor(p * (sorted.length - 1))]!
-    const fastest99 = sorted.slice(0, Math.max(1, Math.floor(sorted.length * 0.99)))
+    const all = latencies[c]!
+    const sorted = Float64Array.from(all).sort()
+    const fastest99 = sorted.subarray(0, Math.max(1, Math.floor(sorted.length * 0.99)))
     return {
       target,
       calls: sorted.length,
-      p10: q(0.1),
-      p50: q(0.5),
-      p90: q(0.9),
-      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-      mean99: fastest99.reduce((a, b) => a + b, 0) / fastest99.length
+      p10: quantile(sorted, 0.1),
+      p50: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+      mean: mean(sorted),
+      mean99: mean(fastest99),
+      passes: Array.from({ length: passes }, (_, k) => {
+        const pass = all.slice(k * passLength, (k + 1) * passLength)
+        return { p50: quantile(pass.sort(), 0.5), mean: mean(pass) }
+      })
     }
   })
 }

@@ -96,7 +96,7 @@ const main = async () => {
       const s = await redisess(url, ns("ops-rs"))
       samples.push(...(await runPointOps(sizes, { raw: r, lib: l, redisess: s }, admin)))
       log("Latency at 1 in flight, calls interleaved")
-      latency.push(...(await runInterleavedLatency(quick ? 300 : 10_000, { raw: r, lib: l })))
+      latency.push(...(await runInterleavedLatency(quick ? 300 : 10_000, quick ? 3 : 5, { raw: r, lib: l })))
       await Promise.all([r.close(), l.close(), s.close()])
       await clean(ns("raw"), ns("ops"), ns("ops-rs"))
     }
