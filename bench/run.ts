@@ -4,7 +4,8 @@
  * session, the wipe and listing stalls, and writes bench/results/latest.{md,svg,json}.
  *
  * On a `REDIS_URL` server nothing destructive runs: namespaces get a random suffix and their keys
- * are deleted by pattern. Set BENCH_QUICK=1 for a short smoke run (results are not meaningful).
+ * are deleted by pattern. Set BENCH_QUICK=1 for a short smoke run (results are not meaningful), and
+ * BENCH_OUT to write the results to another directory.
  */
 import type { Redis } from "ioredis"
 import { execSync } from "node:child_process"
@@ -206,7 +207,7 @@ const main = async () => {
       } at the end (1, 5, 15 min)`
     }
     const results: Results = { env, samples, latency, memory, wipe, listingStalls, allocation }
-    const outDir = join(here, "results")
+    const outDir = process.env.BENCH_OUT ?? join(here, "results")
     mkdirSync(outDir, { recursive: true })
     writeFileSync(join(outDir, "latest.md"), markdown(results))
     writeFileSync(join(outDir, "latest.svg"), svg(results))
