@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Deadlines.test.ts checks that settled calls are garbage collected
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
     sequence: { concurrent: false }
   }
 })

@@ -8,6 +8,9 @@ import * as Deadlines from "../src/internal/deadlines.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A full garbage collection (the test workers run with `--expose-gc`, see vitest.config.ts). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc
+
 describe("Deadlines", () => {
   it("times out the calls still pending, in the order they started, and never a settled one", async () => {
     const deadlines = Deadlines.make(40)
@@ -47,5 +50,38 @@ describe("Deadlines", () => {
     const during = process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length
     deadlines.settle(pending)
     assert.strictEqual(during, before)
+  })
+
+  it("lets go of a settled call's callback, even while an older call is still pending", async () => {
+    assert.isDefined(collectGarbage, "run with --expose-gc")
+    const deadlines = Deadlines.make(60_000)
+    const stuck = deadlines.start(() => {}) // the oldest: keeps every later entry in the queue
+    const settleOne = () => {
+      const fiberState = { payload: new Array<number>(10_000).fill(1) } // what a resume callback holds
+      const pending = deadlines.start(() => fiberState.payload.push(0))
+      deadlines.settle(pending)
+      return new WeakRef(fiberState)
+    }
+    const held = settleOne()
+    await sleep(0) // a WeakRef's target is kept until the end of the job that made it
+    collectGarbage!()
+    assert.isUndefined(held.deref(), "a settled call behind a pending one still holds its callback")
+    deadlines.settle(stuck)
+  })
+
+  it("leaves an entry that leaves the queue pointing at nothing", () => {
+    const deadlines = Deadlines.make(60_000)
+    const a = deadlines.start(() => {})
+    const b = deadlines.start(() => {})
+    const c = deadlines.start(() => {})
+    assert.strictEqual(a.next, b)
+    deadlines.settle(b) // behind a: still queued
+    assert.strictEqual(b.next, c)
+    deadlines.settle(a) // a and b leave the queue
+    assert.isUndefined(a.next)
+    assert.isUndefined(b.next)
+    assert.isUndefined(a.onTimeout)
+    deadlines.settle(c)
+    assert.isUndefined(c.next)
   })
 })
