@@ -7,8 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
-    // Deadlines.test.ts checks that settled calls are garbage collected
-    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
+    // Deadlines.test.ts checks that settled calls are garbage collected, and where V8 allocates entries
+    poolOptions: { forks: { execArgv: ["--expose-gc", "--allow-natives-syntax"] } },
     sequence: { concurrent: false }
   }
 })

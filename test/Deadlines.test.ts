@@ -8,8 +8,11 @@ import * as Deadlines from "../src/internal/deadlines.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** A full garbage collection (the test workers run with `--expose-gc`, see vitest.config.ts). */
-const collectGarbage = (globalThis as { gc?: () => void }).gc
+/** A garbage collection (the test workers run with `--expose-gc`, see vitest.config.ts): full by default. */
+const collectGarbage = (globalThis as { gc?: (options?: { readonly type: "minor" | "major" }) => void }).gc
+
+/** V8's own answer to whether an object was allocated in the young generation (`--allow-natives-syntax`). */
+const inYoungGeneration = new Function("object", "return %InYoungGeneration(object)") as (object: unknown) => boolean
 
 describe("Deadlines", () => {
   it("times out the calls still pending, in the order they started, and never a settled one", async () => {
@@ -83,5 +86,20 @@ describe("Deadlines", () => {
     assert.isUndefined(a.onTimeout)
     deadlines.settle(c)
     assert.isUndefined(c.next)
+  })
+
+  it("makes its entries young even after a burst of calls (V8 pretenures object literals, not `new`)", () => {
+    assert.isDefined(collectGarbage, "run with --expose-gc")
+    const deadlines = Deadlines.make(60_000)
+    // a burst: many calls in flight across young-generation collections, as at 64+ in flight
+    for (let round = 0; round < 3; round++) {
+      const burst = Array.from({ length: 5_000 }, () => deadlines.start(() => {}))
+      collectGarbage!({ type: "minor" })
+      collectGarbage!({ type: "minor" })
+      for (const pending of burst) deadlines.settle(pending)
+    }
+    const later = Array.from({ length: 100 }, () => deadlines.start(() => {}))
+    assert.deepStrictEqual(later.filter((pending) => !inYoungGeneration(pending)).length, 0)
+    for (const pending of later) deadlines.settle(pending)
   })
 })

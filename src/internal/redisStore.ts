@@ -178,6 +178,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
   } => {
     const names = readNames(fieldNames)
+    /** The keys every script takes first; copied per call with `slice` (see `internal/deadlines.ts` on pretenuring). */
+    const commonKeys = [ks.activity, ks.expiries, ks.users, ks.regular]
     /** Runs a script with the common keys and ARGV prefix (built in one array: this is every call's path). */
     const run = (
       script: Script,
@@ -186,7 +188,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       secondKey?: string
     ) => {
       const send = (off: string) => {
-        const argv = [ks.activity, ks.expiries, ks.users, ks.regular]
+        const argv = commonKeys.slice()
         if (extraKey !== undefined) argv.push(extraKey)
         if (secondKey !== undefined) argv.push(secondKey)
         const numKeys = argv.length
