@@ -208,13 +208,10 @@ const interleavedRow = (latency: ReadonlyArray<CallLatency>, op: string, baselin
 
 /**
  * `a`'s statistic over `b`'s, minus 1, as the median over the passes of the interleaved run of the
- * ratio within each pass (old results without passes: the ratio of the whole run's).
+ * ratio within each pass.
  */
-const withinPasses = (a: CallLatency, b: CallLatency, stat: "p50" | "mean"): number => {
-  const passes = a.passes ?? []
-  if (passes.length === 0 || passes.length !== (b.passes ?? []).length) return a[stat] / b[stat] - 1
-  return median(passes.map((pass, k) => pass[stat] / b.passes[k]![stat])) - 1
-}
+const withinPasses = (a: CallLatency, b: CallLatency, stat: "p50" | "mean"): number =>
+  median(a.passes.map((pass, k) => pass[stat] / b.passes[k]![stat])) - 1
 
 /** A target check. */
 export interface Check {
@@ -421,7 +418,7 @@ export const markdown = (results: Results): string => {
   p("Here every target makes one call in turn (round robin), so all see the same moments of the machine; each")
   p(`figure is over ${int(results.latency[0]?.calls ?? Number.NaN)} calls per target after a warm-up tenth, and each`)
   p(`ratio (the columns in %) the median over the run's ${
-    results.latency[0]?.passes?.length ?? 1
+    results.latency[0]?.passes.length ?? 0
   } consecutive passes of the ratio within each pass.`)
   p("The 1-in-flight targets are judged on this table, median and mean both: in the sequential runs above even the")
   p("bare edge, which adds nothing but one `runPromise`, moves with the machine from run to run. A mean here is")

@@ -114,22 +114,20 @@ const main = async () => {
     const memory: Array<MemoryResult> = []
     for (const shape of [shapeA, shapeB]) {
       log(`Memory: ${shape.name}`)
-      // each figure on an emptied server (see measureMemory)
       const withFields = shape.withFields
       const measured: ReadonlyArray<readonly [MemoryTarget, string, (n: string) => Promise<Sessions>]> = [
         ["lib", ns("mem"), (n) => lib(url, n, { withFields })],
         ["redisess", ns("mem-rs"), (n) => redisess(url, n, { withFields })],
         ["lib, nativeTtl: false", ns("mem-lean"), (n) => lib(url, n, { withFields, nativeTtl: false })]
       ]
+      // every phase empties what it wrote when it ends, so each measurement starts on an empty server
       for (const [target, namespace, make] of measured) {
-        await clean(namespace)
         const sessions = await make(namespace)
         memory.push(await measureMemory(admin, sessions, target, namespace, shape))
         await sessions.close()
         await clean(namespace)
       }
       for (const floor of floors) {
-        await clean(ns("floor"))
         memory.push(await measureFloor(admin, floor, ns("floor"), shape))
         await clean(ns("floor"))
       }

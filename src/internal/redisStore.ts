@@ -452,9 +452,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const ofUser = (userId: string) => all[userShard(userId, shards)]!
     const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
       Effect.map(Effect.all(effects, { concurrency: "unbounded" }), (counts) => counts.reduce((a, b) => a + b, 0))
-    /** A listing of every shard, merged in sorted-set order (one shard's is already in it). */
+    /** A listing of every shard, merged in sorted-set order. */
     const merged = (query: ListQuery) =>
-      all.length === 1 ? all[0]!.list(query) : Effect.map(
+      Effect.map(
         Effect.all(all.map((shard) => shard.listIndex(query, true)), { concurrency: "unbounded" }),
         (listings) => {
           const entries: Array<readonly [string, number]> = []
