@@ -10,7 +10,7 @@
  * Prints one JSON line: Array<AllocationResult>. Namespaces are `<prefix>-<count>`; the caller deletes them.
  */
 import { PerformanceObserver } from "node:perf_hooks"
-import { keyspace } from "../src/internal/keys.js"
+import { keyspace } from "../src/internal/redis/keys.js"
 import { runConcurrent, runMain } from "./harness.js"
 import { connect, lib } from "./targets.js"
 

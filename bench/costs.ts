@@ -15,11 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Redis } from "ioredis"
-import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
-import { keyspace } from "../src/internal/keys.js"
-import * as Lua from "../src/internal/lua.js"
+import { keyspace } from "../src/internal/redis/keys.js"
+import * as Scripts from "../src/internal/redis/scripts.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
@@ -40,8 +39,8 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     const load = async (source: string) => String(await client.script("LOAD", source))
     const [touch, get, exists, nothing] = await Promise.all([
       load(touchSource),
-      load(Lua.get.source),
-      load(Lua.exists.source),
+      load(Scripts.get.source),
+      load(Scripts.exists.source),
       load("return 1")
     ])
     // the library's own arguments: KEYS A X U R session, ARGV prefix, clock offset, grace, regular ttl, ...
@@ -65,7 +64,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
         ]
       }],
       ["EVALSHA of `return 1`, the library's arguments", (id) => ["evalsha", nothing, ...common(id), id, "1"]],
-      ["EVALSHA exists", (id) => ["evalsha", exists, ...common(id)]],
+      ["EVALSHA exists", (id) => ["evalsha", exists, ...common(id), id]],
       ["EVALSHA get, no update", (id) => ["evalsha", get, ...common(id), id, "0"]],
       ["EVALSHA get (update)", (id) => ["evalsha", get, ...common(id), id, "1"]]
     ]
@@ -104,18 +103,17 @@ type NodeResult = Array<{ readonly name: string; readonly us: number; readonly b
 const nodeSide = async (): Promise<NodeResult> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run the node side with --expose-gc")
-  const sha = (script: Lua.ScriptSource) => createHash("sha1").update(script.source).digest("hex")
   const now = Date.now()
-  // a read's values: u, c, t, l (none), last access, expiry
-  const hash = ["user-1", `${now}`, "1800000", null, `${now}`, `${now + 1_800_000}`]
+  // a read's values: user, created, ttl, deadline (none), last access, expiry, additional fields
+  const session = ["user-1", `${now}`, "1800000", null, now, now + 1_800_000, []]
   const replies = new Map<string, unknown>([
-    [sha(Lua.layout), [1, 1_800_000]],
-    [sha(Lua.get), [`${now}`, hash]],
-    [sha(Lua.exists), 1],
-    [sha(Lua.kill), 1],
-    [sha(Lua.create), [1, `${now}`, 0]],
-    [sha(Lua.dataGet), [1, ["sen-GB"]]],
-    [sha(Lua.dataSet), [1, 1]]
+    [Scripts.layout.sha, [1, 1_800_000]],
+    [Scripts.get.sha, [now, session]],
+    [Scripts.exists.sha, 1],
+    [Scripts.kill.sha, 1],
+    [Scripts.create.sha, [1, now, now + 1_800_000, 0]],
+    [Scripts.dataGet.sha, [["sen-GB"]]],
+    [Scripts.dataSet.sha, [1, 1]]
   ])
   const fake = {
     evalsha: (script: string) => Promise.resolve(replies.get(script)),

@@ -52,7 +52,7 @@ const expectData = (target: Target, reply: unknown) => {
   const read = target === "lib"
     ? Option.isOption(reply) ? Option.getOrUndefined(reply) : undefined
     : target === "libScript"
-    ? Array.isArray(reply) && reply[0] === 1 && Array.isArray(reply[1]) ? reply[1][0] : undefined
+    ? Array.isArray(reply) && Array.isArray(reply[0]) ? reply[0][0] : undefined
     : reply
   if (read !== (target === "raw" || target === "libScript" ? stored : benchData.value)) {
     throw new Error(`data get (${target}) returned ${JSON.stringify(reply)}`)

@@ -10,7 +10,8 @@ import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
 import { SessionManager as Redisess } from "redisess"
-import { keyspace } from "../src/internal/keys.js"
+import { dataPrefix } from "../src/internal/redis/format.js"
+import { keyspace } from "../src/internal/redis/keys.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 
@@ -254,9 +255,10 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
       )
     },
     /** HSET of one data field (`d:<key>`, the library's encoding of the value) of a raw session hash (made by `touch`). */
-    hsetData: (sessionId: string) => client.hset(rk.session(sessionId), `d:${benchData.key}`, `s${benchData.value}`),
+    hsetData: (sessionId: string) =>
+      client.hset(rk.session(sessionId), `${dataPrefix}${benchData.key}`, `s${benchData.value}`),
     /** HGET of that field. */
-    hgetData: (sessionId: string) => client.hget(rk.session(sessionId), `d:${benchData.key}`),
+    hgetData: (sessionId: string) => client.hget(rk.session(sessionId), `${dataPrefix}${benchData.key}`),
     /** HGETALL of one of the library's session hashes. */
     hgetall: (sessionId: string) => client.hgetall(ks.session(sessionId)),
     /**

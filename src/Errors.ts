@@ -92,14 +92,15 @@ export class ValidationError extends Schema.TaggedError<ValidationError>("effect
 }
 
 /**
- * Stored data could not be decoded (for example a field's schema changed after a deploy).
- * `field` names the offending stored field.
+ * Stored data could not be decoded (for example a field's schema changed after a deploy): the
+ * additional field (`source: "field"`) or data entry (`source: "data"`) named `key`.
  *
  * @since 0.1.0
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("effect-redisess/DecodeError")("DecodeError", {
   sessionId: Schema.String,
-  field: Schema.String,
+  source: Schema.Literal("field", "data"),
+  key: Schema.String,
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {}

@@ -228,7 +228,9 @@ export const loadSession = (
           ValidationError: () => Effect.succeedNone,
           DecodeError: (error: DecodeError) =>
             Effect.as(
-              Effect.logWarning(`a session's stored field ${error.field} does not decode; treating it as no session`),
+              Effect.logWarning(
+                `a session's stored ${error.source} ${error.key} does not decode; treating it as no session`
+              ),
               Option.none()
             )
         })

@@ -1,20 +1,21 @@
 /**
  * A session: an immutable value read from the store, with the seed's derived values (`expiresIn`,
- * `idle`, `valid`) and its operations (`read`, `kill`, `write`) as Effect programs.
+ * `idle`, `valid`). Operations on a session (`read`, `kill`, `write`, data) are the
+ * `SessionManager`'s.
  *
  * Times are unix seconds (with millisecond precision) from the store's clock; `ttl` is in seconds
  * and `0` means the session never expires.
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
-import type { DecodeError, RedisError, SessionNotFound, ValidationError } from "./Errors.js"
 import type { SessionId, UserId } from "./Schema.js"
-import type { DataValue } from "./SessionData.js"
-import type { DataReadError, DataWriteError } from "./SessionManager.js"
-import { SessionManager } from "./SessionManager.js"
-import type { AnyFields } from "./SessionManager.js"
+
+/**
+ * The type of additional fields when they are not declared with schemas.
+ *
+ * @since 0.1.0
+ */
+export type AnyFields = { readonly [name: string]: unknown }
 
 /**
  * One session as it was when read.
@@ -67,64 +68,3 @@ export const idle = (session: Session<unknown>, now: number = session.readAt): n
  * @since 0.1.0
  */
 export const valid = (session: Session<unknown>, now: number = session.readAt): boolean => expiresIn(session, now) > 0
-
-/**
- * Reads the session again from the store (without touching it), through the `SessionManager`.
- *
- * @example
- * import { Effect } from "effect"
- * import { Session } from "effect-redisess"
- * declare const session: Session.Session
- * const fresh = Session.read(session) // Effect<Session, SessionNotFound | ..., SessionManager>
- *
- * @since 0.1.0
- */
-export const read = (
-  session: Session<unknown>
-): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.get(session.sessionId, { noUpdate: true }))
-
-/**
- * Kills the session (removes it and its index entries). Killing a session that is already gone
- * succeeds.
- *
- * @since 0.1.0
- */
-export const kill = (session: Session<unknown>): Effect.Effect<void, ValidationError | RedisError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.kill(session.sessionId))
-
-/**
- * Writes additional fields of the session (only those given) and returns the session as stored.
- * Fails with `SessionNotFound`, creating nothing, when the session was killed or has expired.
- *
- * @since 0.1.0
- */
-export const write = (
-  session: Session<unknown>,
-  fields: Partial<AnyFields>
-): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.write(session.sessionId, fields))
-
-/**
- * Reads one data entry of the session (the seed's `session.get(key)`); `None` when never set.
- * For many keys at once, or typed data, use the manager's `getData` and `data(schemas)`.
- *
- * @since 0.1.0
- */
-export const getData = (
-  session: Session<unknown>,
-  key: string
-): Effect.Effect<Option.Option<DataValue>, DataReadError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.getData(session.sessionId, key))
-
-/**
- * Writes data entries of the session in one step (the seed's `session.set(key, value)` and
- * `session.set({...})`); returns how many were written.
- *
- * @since 0.1.0
- */
-export const setData = (
-  session: Session<unknown>,
-  values: Readonly<Record<string, DataValue>>
-): Effect.Effect<number, DataWriteError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.setData(session.sessionId, values))

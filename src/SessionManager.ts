@@ -31,14 +31,14 @@ import type * as Scope from "effect/Scope"
 import type { RedisError } from "./Errors.js"
 import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import * as DataOps from "./internal/dataOps.js"
-import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
+import type { DataOps as DataOpsShape, DataReadError, DataWriteError, TypedData } from "./internal/dataOps.js"
 import * as Ids from "./internal/ids.js"
-import { sessionShard, userShard } from "./internal/keys.js"
-import { RedisClient } from "./RedisLayer.js"
-import type { StoredRead } from "./RedisLayer.js"
+import * as Validate from "./internal/validate.js"
 import * as S from "./Schema.js"
-import type { Session } from "./Session.js"
+import type { AnyFields, Session } from "./Session.js"
 import * as SessionData from "./SessionData.js"
+import { RedisClient } from "./SessionStore.js"
+import type { SessionRead } from "./SessionStore.js"
 
 /**
  * The free-form session-data operations, and the typed accessor made from schemas.
@@ -52,7 +52,7 @@ export type { DataOps, DataReadError, DataWriteError, TypedData } from "./intern
  *
  * @since 0.1.0
  */
-export type AnyFields = { readonly [name: string]: unknown }
+export type { AnyFields } from "./Session.js"
 
 /**
  * Schemas of additional fields: a `Schema.Struct`'s fields, needing no services.
@@ -235,42 +235,11 @@ export class SessionManager extends Context.Tag("effect-redisess/SessionManager"
   SessionManagerService
 >() {}
 
-/** An input check as an effect: `decode`'s value, or a `ValidationError` naming `what` was wrong. */
-const validateWith =
-  <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>, what: string) =>
-  (input: unknown): Effect.Effect<A, ValidationError> =>
-    Either.match(decode(input), {
-      onLeft: (error) => Effect.fail(ValidationError.fromParseError(what, error)),
-      onRight: Effect.succeed
-    })
-
-const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
-  validateWith(Schema.decodeUnknownEither(schema), what)
-
-// every operation by id or user checks these: well-formed input skips the schemas
-const validSessionId = validateWith(Ids.decodeFast(S.SessionId, Ids.isSessionId), "session id")
-const validUserId = validateWith(Ids.decodeFast(S.UserId, Ids.isUserId), "user id")
-
-/**
- * The operation `f` builds on a session id, once the id is valid. Every operation by id starts
- * here, so a well-formed id (the pattern the schema checks) skips the schema's parse machinery and
- * one step of the effect. Building an operation runs nothing: stores' effects are lazy.
- */
-const withSessionId = <A, E>(
-  sessionId: string,
-  f: (id: S.SessionId) => Effect.Effect<A, E>
-): Effect.Effect<A, E | ValidationError> =>
-  Ids.isSessionId(sessionId)
-    ? f(sessionId as S.SessionId)
-    : Effect.flatMap(validSessionId(sessionId), f)
+const { validate } = Validate
 
 const validWindow = validate(S.WindowSeconds, "window (seconds)")
 const windowMillis = (secs: number | undefined) =>
   secs === undefined ? Effect.succeed(0) : Effect.map(validWindow(secs), (s) => Math.round(s * 1000))
-
-/** A new session id (see `internal/ids.ts`). */
-const newSessionId = (shard: number, shards: number): Effect.Effect<S.SessionId> =>
-  Effect.sync(() => Ids.newSessionId(shard, shards) as S.SessionId)
 
 /** JSON text of an encoded field value; refuses what JSON would silently change (NaN, Infinity, bigint). */
 const toJson = (name: string, value: unknown): Either.Either<string, ValidationError> => {
@@ -337,54 +306,39 @@ export const make = <F extends FieldSchemas = NoFields>(
 
     const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
     const client = yield* RedisClient
-    const requestedLayout = { shards, regularTtl: defaultTtl }
-    const layout = yield* client.layout(namespace, requestedLayout)
-    const recordedShards = layout.shards
-    if (recordedShards !== shards) {
-      return yield* Effect.fail(
-        new ValidationError({
-          message: `Invalid shards: namespace ${namespace} holds data spread over ${recordedShards} shard(s), and ` +
-            `this manager was started with ${shards}. Changing shards would split its sessions: start it with ` +
-            `shards: ${recordedShards}, or use a new namespace.`
-        })
-      )
-    }
-    // sessions on another ttl than the namespace's recorded regular one work the same, with one more index entry
-    const store = client.store(namespace, layout, Object.keys(fieldSchemas))
+    const fieldNames = Object.keys(fieldSchemas)
+    const store = yield* client.open({ namespace, shards, defaultTtl, fieldNames })
     const dataOps = DataOps.make(store, dataLimits)
 
-    /**
-     * Validates field values (the schemas' Type side) and encodes them: each becomes the hash field
-     * `f:<name>` holding the JSON of its encoded value.
-     */
-    const toHashFields = (
+    /** Validates field values (the schemas' Type side) and encodes each as the JSON of its encoded value. */
+    const encodeFieldValues = (
       encode: (input: unknown) => Either.Either<Record<string, unknown>, ParseResult.ParseError>,
       input: unknown
     ): Effect.Effect<
-      { readonly encoded: Record<string, unknown>; readonly hash: Array<readonly [string, string]> },
+      { readonly encoded: Record<string, unknown>; readonly json: Array<readonly [string, string]> },
       ValidationError
     > =>
       Either.match(encode(input), {
         onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
         onRight: (encoded) => {
-          const hash: Array<readonly [string, string]> = []
+          const json: Array<readonly [string, string]> = []
           for (const [name, value] of Object.entries(encoded)) {
             if (value === undefined) continue
-            const json = toJson(name, value)
-            if (Either.isLeft(json)) return Effect.fail(json.left)
-            hash.push([S.HashField.fieldPrefix + name, json.right])
+            const text = toJson(name, value)
+            if (Either.isLeft(text)) return Effect.fail(text.left)
+            json.push([name, text.right])
           }
-          return Effect.succeed({ encoded, hash })
+          return Effect.succeed({ encoded, json })
         }
       })
 
-    // without declared fields there is nothing to decode (stored ones are ignored, as the empty struct would)
-    const noFields = Object.keys(fieldSchemas).length === 0
+    // without declared fields there is nothing to decode
+    const noFields = fieldNames.length === 0
     const noFieldValues = Object.freeze({}) as A // shared by every session: frozen
     const emptyFields = Either.right(noFieldValues)
 
-    const decodeError = (sessionId: string, field: string, message: string, cause: unknown) =>
-      new DecodeError({ sessionId, field, message, cause })
+    const fieldError = (sessionId: string, name: string, message: string, cause: unknown) =>
+      new DecodeError({ sessionId, source: "field", key: name, message, cause })
 
     /** The declared fields of a stored session, parsed from JSON and decoded by their schemas. */
     const storedFields = (
@@ -397,95 +351,57 @@ export const make = <F extends FieldSchemas = NoFields>(
         try {
           raw[name] = JSON.parse(stored[name]!)
         } catch (cause) {
-          return Either.left(
-            decodeError(sessionId, S.HashField.fieldPrefix + name, `stored field ${name} is not JSON`, cause)
-          )
+          return Either.left(fieldError(sessionId, name, `stored field ${name} is not JSON`, cause))
         }
       }
       return Either.mapLeft(decodeFields(raw), (error) => {
         const name = firstPathKey(error)
-        return decodeError(
+        return fieldError(
           sessionId,
-          S.HashField.fieldPrefix + name,
+          name,
           `stored field ${name} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
           error
         )
       })
     }
 
-    const toSession = (sessionId: string, read: StoredRead): Effect.Effect<Session<A>, DecodeError> => {
-      const stored = S.decodeSessionHash(read.hash)
-      if (Either.isLeft(stored)) {
-        return Effect.fail(
-          decodeError(
-            sessionId,
-            firstPathKey(stored.left),
-            ParseResult.TreeFormatter.formatErrorSync(stored.left),
-            stored.left
-          )
-        )
-      }
-      const fields = storedFields(sessionId, stored.right.fields)
-      if (Either.isLeft(fields)) return Effect.fail(fields.left)
-      const s = stored.right
-      return Effect.succeed({
-        sessionId: sessionId as S.SessionId,
-        userId: s.userId as S.UserId,
-        ttl: s.ttl / 1000,
-        createdAt: s.createdAt / 1000,
-        lastAccess: s.lastAccess / 1000,
-        expires: s.expires / 1000,
-        endsAt: s.deadline / 1000,
-        readAt: read.now / 1000,
-        fields: fields.right
-      })
+    const sessionOf = ({ now, session: s }: SessionRead, fields: A): Session<A> => ({
+      sessionId: s.sessionId as S.SessionId,
+      userId: s.userId as S.UserId,
+      ttl: s.ttl / 1000,
+      createdAt: s.createdAt / 1000,
+      lastAccess: s.lastAccess / 1000,
+      expires: s.expires / 1000,
+      endsAt: s.deadline / 1000,
+      readAt: now / 1000,
+      fields
+    })
+
+    const toSession = (read: SessionRead): Effect.Effect<Session<A>, DecodeError> => {
+      const fields = storedFields(read.session.sessionId, read.session.fields)
+      return Either.isLeft(fields) ? Effect.fail(fields.left) : Effect.succeed(sessionOf(read, fields.right))
     }
 
     const found =
       (sessionId: string) =>
-      (read: Option.Option<StoredRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
-        Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(sessionId, read.value)
+      (read: Option.Option<SessionRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
+        Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(read.value)
 
-    /** Creates a session of valid inputs; its id is made when the effect runs, anew on every run. */
+    /** Creates a session of valid inputs; the store makes its id when the effect runs, anew on every run. */
     const createSession = (
       user: S.UserId,
       ttl: number,
       lifetime: number,
       fields: A,
-      hash: ReadonlyArray<readonly [string, string]>
+      json: ReadonlyArray<readonly [string, string]>
     ): Effect.Effect<Session<A>, SessionLimitReached | RedisError> =>
-      Effect.suspend(() => {
-        const sessionId = Ids.newSessionId(userShard(user, shards), shards) as S.SessionId
-        return Effect.flatMap(
-          store.create({
-            sessionId,
-            userId: user,
-            ttl,
-            lifetime,
-            fields: hash,
-            ...(limit === undefined ? {} : { limit })
-          }),
-          (created): Effect.Effect<Session<A>, SessionLimitReached> => {
-            if (created._tag === "LimitReached") {
-              return Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
-            }
-            const now = created.now
-            const deadline = lifetime > 0 ? now + lifetime : 0
-            const idle = ttl > 0 ? now + ttl : 0
-            return Effect.succeed({
-              sessionId,
-              userId: user,
-              ttl: ttl / 1000,
-              createdAt: now / 1000,
-              lastAccess: now / 1000,
-              expires: (deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle) / 1000,
-              endsAt: deadline / 1000,
-              readAt: now / 1000,
-              fields
-            })
-          }
-        )
-      })
+      Effect.flatMap(
+        store.create({ userId: user, ttl, lifetime, fields: json, ...(limit === undefined ? {} : { limit }) }),
+        (created) =>
+          created._tag === "LimitReached"
+            ? Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
+            : Effect.succeed(sessionOf(created.read, fields))
+      )
 
     const service: SessionManagerService<A> = {
       ...dataOps,
@@ -499,36 +415,32 @@ export const make = <F extends FieldSchemas = NoFields>(
           noFields
           ? createSession(userId as S.UserId, defaultTtl, defaultLifetime, noFieldValues, [])
           : Effect.gen(function*() {
-            const user = yield* validUserId(userId)
+            const user = yield* Validate.userId(userId)
             const ttl = createOptions.ttl === undefined ? defaultTtl : yield* validTtl(createOptions.ttl)
             const lifetime = createOptions.maxLifetime === undefined
               ? defaultLifetime
               : yield* validLifetime(createOptions.maxLifetime)
-            const { fields, hash } = noFields
-              ? { fields: noFieldValues, hash: [] as ReadonlyArray<readonly [string, string]> }
-              : yield* Effect.flatMap(toHashFields(encodeFields, createOptions.fields ?? {}), ({ encoded, hash }) =>
-                Either.match(decodeFields(encoded), {
-                  onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
-                  onRight: (fields) => Effect.succeed({ fields, hash })
-                }))
-            return yield* createSession(user, ttl, lifetime, fields, hash)
+            const { fields, json } = noFields
+              ? { fields: noFieldValues, json: [] as ReadonlyArray<readonly [string, string]> }
+              : yield* Effect.flatMap(
+                encodeFieldValues(encodeFields, createOptions.fields ?? {}),
+                ({ encoded, json }) =>
+                  Either.match(decodeFields(encoded), {
+                    onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
+                    onRight: (fields) => Effect.succeed({ fields, json })
+                  })
+              )
+            return yield* createSession(user, ttl, lifetime, fields, json)
           }),
       touch: (sessionId) =>
-        withSessionId(sessionId, (id) =>
+        Validate.withSessionId(sessionId, (id) =>
           Effect.flatMap(
             store.get(id, true),
             (read) => Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId: id })) : Effect.void
           )),
-      rotate: (sessionId) =>
-        Effect.gen(function*() {
-          const id = yield* validSessionId(sessionId)
-          const newId = yield* newSessionId(sessionShard(id), shards)
-          const read = yield* store.rotate(id, newId)
-          if (Option.isNone(read)) return yield* Effect.fail(new SessionNotFound({ sessionId: id }))
-          return yield* toSession(newId, read.value)
-        }),
+      rotate: (sessionId) => Validate.withSessionId(sessionId, (id) => Effect.flatMap(store.rotate(id), found(id))),
       killOtherSessions: (sessionId) =>
-        withSessionId(sessionId, (id) =>
+        Validate.withSessionId(sessionId, (id) =>
           Effect.flatMap(
             store.killOthers(id),
             Option.match({
@@ -537,31 +449,33 @@ export const make = <F extends FieldSchemas = NoFields>(
             })
           )),
       get: (sessionId, getOptions) =>
-        withSessionId(sessionId, (id) => Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
-      exists: (sessionId) => withSessionId(sessionId, store.exists),
+        Validate.withSessionId(sessionId, (id) =>
+          Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
+      exists: (sessionId) =>
+        Validate.withSessionId(sessionId, store.exists),
       getOldestUserSession: (userId, getOptions = {}) =>
-        Effect.flatMap(validUserId(userId), (user) =>
+        Effect.flatMap(Validate.userId(userId), (user) =>
           Effect.flatMap(store.oldest(user, getOptions.noUpdate !== true), (read) =>
             Option.match(read, {
               onNone: () =>
                 Effect.succeedNone,
               onSome: (read) =>
-                Effect.asSome(toSession(read.sessionId, read))
+                Effect.asSome(toSession(read))
             }))),
       write: (sessionId, fields) =>
         Effect.gen(function*() {
-          const id = yield* validSessionId(sessionId)
-          const { hash } = yield* toHashFields(encodePartialFields, fields)
-          return yield* Effect.flatMap(store.update(id, hash), found(id))
+          const id = yield* Validate.sessionId(sessionId)
+          const { json } = yield* encodeFieldValues(encodePartialFields, fields)
+          return yield* Effect.flatMap(store.update(id, json), found(id))
         }),
       kill: (sessionId) =>
-        withSessionId(sessionId, (id) => Effect.asVoid(store.kill(id))),
-      killUser: (userId) => Effect.flatMap(validUserId(userId), store.killUser),
+        Validate.withSessionId(sessionId, (id) => Effect.asVoid(store.kill(id))),
+      killUser: (userId) => Effect.flatMap(Validate.userId(userId), store.killUser),
       killAll: store.killAll,
       count: (secs) => Effect.flatMap(windowMillis(secs), (windowMs) => store.count({ windowMs })),
       countForUser: (userId, secs) =>
         Effect.flatMap(
-          validUserId(userId),
+          Validate.userId(userId),
           (user) => Effect.flatMap(windowMillis(secs), (windowMs) => store.count({ userId: user, windowMs }))
         ),
       // ids in the indexes were validated before they were written
@@ -577,7 +491,7 @@ export const make = <F extends FieldSchemas = NoFields>(
           (windowMs) => store.list({ index: "users", windowMs }) as Effect.Effect<ReadonlyArray<S.UserId>, RedisError>
         ),
       getUserSessions: (userId, secs) =>
-        Effect.flatMap(validUserId(userId), (user) =>
+        Effect.flatMap(Validate.userId(userId), (user) =>
           Effect.flatMap(
             windowMillis(secs),
             (windowMs) =>
@@ -623,3 +537,66 @@ export const layer = <F extends FieldSchemas = NoFields>(
       RedisClient | Scope.Scope
     >
   )
+
+/**
+ * Reads the session again (without touching it), through the `SessionManager` in context: the
+ * seed's `session.read()`.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { SessionManager } from "effect-redisess"
+ * const program = Effect.gen(function*() {
+ *   const sm = yield* SessionManager.SessionManager
+ *   const session = yield* sm.create("alice")
+ *   return yield* SessionManager.read(session) // a new value, as stored now
+ * })
+ *
+ * @since 0.2.0
+ */
+export const read = (
+  session: Session<unknown>
+): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.get(session.sessionId, { noUpdate: true }))
+
+/**
+ * Kills the session (the seed's `session.kill()`); succeeds when it is already gone.
+ *
+ * @since 0.2.0
+ */
+export const kill = (session: Session<unknown>): Effect.Effect<void, ValidationError | RedisError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.kill(session.sessionId))
+
+/**
+ * Writes additional fields of the session (only those given) and returns it as stored (the seed's
+ * `session.write()`). Fails with `SessionNotFound`, creating nothing, when it was killed or expired.
+ *
+ * @since 0.2.0
+ */
+export const write = (
+  session: Session<unknown>,
+  fields: Partial<AnyFields>
+): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.write(session.sessionId, fields))
+
+/**
+ * Reads one data entry of the session (the seed's `session.get(key)`); `None` when never set.
+ *
+ * @since 0.2.0
+ */
+export const getData = (
+  session: Session<unknown>,
+  key: string
+): Effect.Effect<Option.Option<SessionData.DataValue>, DataReadError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.getData(session.sessionId, key))
+
+/**
+ * Writes data entries of the session in one step (the seed's `session.set(...)`); returns how many
+ * were written.
+ *
+ * @since 0.2.0
+ */
+export const setData = (
+  session: Session<unknown>,
+  values: Readonly<Record<string, SessionData.DataValue>>
+): Effect.Effect<number, DataWriteError, SessionManager> =>
+  Effect.flatMap(SessionManager, (manager) => manager.setData(session.sessionId, values))

@@ -4,7 +4,7 @@
  * out and in what order, not how fast.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Deadlines from "../src/internal/deadlines.js"
+import * as Deadlines from "../src/internal/redis/deadlines.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -274,28 +274,6 @@ describe("Redis store", () => {
       assert.strictEqual(Number(stored.l), ms(deadline.createdAt) + 90_000)
     }))
 
-  it.scoped("a hash written by an earlier version (with a and x fields) reads by its user index score", () =>
-    Effect.gen(function*() {
-      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {})
-      const session = yield* manager.create("ida")
-      const key = `{${namespace}}:s:${session.sessionId}`
-      const createdMs = ms(session.createdAt)
-      // what the earlier layout stored beside u, c and t
-      yield* Effect.promise(() => client.hset(key, "a", createdMs, "x", createdMs + 60_000, "l", 0))
-      yield* advance(50)
-      yield* manager.get(session.sessionId) // touched at 50 s: expires at 110 s, whatever the stale x says
-      yield* advance(30)
-      const read = yield* manager.get(session.sessionId, { noUpdate: true })
-      assert.isAtLeast(ms(read.lastAccess), createdMs + 50_000)
-      assert.strictEqual(ms(read.expires), ms(read.lastAccess) + 60_000)
-      assert.isTrue(yield* manager.exists(session.sessionId))
-      assert.strictEqual(yield* manager.setData(session.sessionId, "k", "v").pipe(Effect.as(1)), 1)
-      assert.strictEqual(yield* manager.wipe, 0)
-      yield* advance(31)
-      assert.isFalse(yield* manager.exists(session.sessionId))
-      assert.strictEqual(yield* manager.wipe, 1)
-    }))
-
   it.scoped("listings page through r and a merged in sorted-set order (score, then member bytes), ties included", () =>
     Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { pageSize: 3 })
@@ -353,6 +331,18 @@ describe("Redis store", () => {
       assert.deepStrictEqual(listed(yield* manager.getAllSessions()), ids)
       assert.deepStrictEqual(listed(yield* manager.getAllUsers()), ids.map((_, k) => `user${k}`))
       assert.deepStrictEqual(listed(yield* manager.getAllSessions(5.5)), ids.slice(-5))
+    }))
+
+  it.scoped("sessions of a sharded namespace carry their user's shard, so a lookup by id goes to its slot", () =>
+    Effect.gen(function*() {
+      const { manager } = yield* managerOn(inject("redisUrl"), { shards: 8 })
+      const sessions = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `user${i}`), (u) => manager.create(u))
+      const shardOf = (id: string) => id.split(".")[0]
+      assert.isAbove(new Set(sessions.map((s) => shardOf(s.sessionId))).size, 1)
+      const more = yield* Effect.all([manager.create("user0"), manager.create("user0")])
+      assert.strictEqual(new Set([sessions[0]!, ...more].map((s) => shardOf(s.sessionId))).size, 1)
+      const rotated = yield* manager.rotate(more[0].sessionId)
+      assert.strictEqual(shardOf(rotated.sessionId), shardOf(more[0].sessionId))
     }))
 
   it.scoped("all keys stay under the namespace's hash tag, whatever the user ids", () =>

@@ -129,17 +129,4 @@ describe("regular sessions (Redis layout)", () => {
       assert.isFalse(yield* after.exists(session.sessionId))
       assert.strictEqual(yield* placeOf(session.sessionId), "")
     }))
-
-  it.scoped("a namespace recorded before regular sessions existed keeps every session in a and x", () =>
-    Effect.gen(function*() {
-      const { advance, manager, namespace, placeOf, raw, violations } = yield* setup
-      yield* Effect.promise(() => raw.hset(`{${namespace}}:meta`, "shards", "1"))
-      const sessions = yield* manager({ ttl: 60 })
-      assert.strictEqual(yield* Effect.promise(() => raw.hget(`{${namespace}}:meta`, "regularTtl")), "0")
-      const session = yield* sessions.create("eve")
-      assert.strictEqual(yield* placeOf(session.sessionId), "a+x")
-      yield* advance(61)
-      assert.strictEqual(yield* sessions.wipe, 1)
-      assert.deepStrictEqual(yield* violations, [])
-    }))
 })

@@ -324,7 +324,10 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const s = yield* before.create("sybil", { fields: { groupId: "admins" } })
           const error = yield* Effect.flip(after.get(s.sessionId))
           assert.strictEqual(error._tag, "DecodeError")
-          if (error._tag === "DecodeError") assert.strictEqual(error.field, "f:groupId")
+          if (error._tag === "DecodeError") {
+            assert.strictEqual(error.source, "field")
+            assert.strictEqual(error.key, "groupId")
+          }
         }))
 
       it.scoped("field names cannot collide with the session's own fields", () =>
@@ -436,16 +439,12 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual((yield* Effect.flip(makeManager({ namespace, shards: 0 })))._tag, "ValidationError")
         }))
 
-      it.scoped("sessions of a sharded namespace carry their shard and are found by id", () =>
+      it.scoped("sessions of a sharded namespace are found by id, counted, listed and killed", () =>
         Effect.gen(function*() {
           const m = yield* makeManager({ namespace: uniqueNamespace(), shards: 8 })
           const sessions = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `user${i}`), (u) => m.create(u))
-          const shards = new Set(sessions.map((s) => s.sessionId.split(".")[0]))
-          assert.isAbove(shards.size, 1)
           for (const s of sessions) assert.strictEqual((yield* m.get(s.sessionId)).userId, s.userId)
-          // a user's sessions all share the user's shard
-          const more = yield* Effect.all([m.create("user0"), m.create("user0")])
-          assert.strictEqual(new Set([sessions[0]!, ...more].map((s) => s.sessionId.split(".")[0])).size, 1)
+          yield* Effect.all([m.create("user0"), m.create("user0")])
           assert.strictEqual(yield* m.count(), 42)
           assert.strictEqual((yield* m.getAllUsers()).length, 40)
           assert.strictEqual(yield* m.killAll, 42)
@@ -466,7 +465,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(Session.expiresIn(s, s.readAt + 31), 0)
         }))
 
-      it.scoped("read, write and kill through the SessionManager tag", () =>
+      it.scoped("SessionManager.read, write and kill of a session, through the SessionManager tag", () =>
         Effect.gen(function*() {
           const m = yield* manager({ additionalFields: { groupId: Schema.Number } })
           const s = yield* m.create("yvonne", { fields: { groupId: 7 } })
@@ -475,13 +474,16 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
             m as unknown as SessionManager.SessionManagerService
           )
           yield* advance(5)
-          const read = yield* provide(Session.read(s))
+          const read = yield* provide(SessionManager.read(s))
           assert.strictEqual(read.lastAccess, s.lastAccess)
-          const written = yield* provide(Session.write(s, { groupId: 8 }))
+          const written = yield* provide(SessionManager.write(s, { groupId: 8 }))
           assert.strictEqual(written.fields.groupId, 8)
-          yield* provide(Session.kill(s))
-          assert.strictEqual((yield* Effect.flip(provide(Session.read(s))))._tag, "SessionNotFound")
-          assert.strictEqual((yield* Effect.flip(provide(Session.write(s, { groupId: 9 }))))._tag, "SessionNotFound")
+          yield* provide(SessionManager.kill(s))
+          assert.strictEqual((yield* Effect.flip(provide(SessionManager.read(s))))._tag, "SessionNotFound")
+          assert.strictEqual(
+            (yield* Effect.flip(provide(SessionManager.write(s, { groupId: 9 }))))._tag,
+            "SessionNotFound"
+          )
           assert.strictEqual(yield* m.count(), 0)
         }))
     })

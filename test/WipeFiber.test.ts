@@ -21,18 +21,15 @@ const countingStore = (calls: Ref.Ref<number>, removed: Ref.Ref<number>, failOn:
     Effect.gen(function*() {
       const inner = yield* RedisLayer.RedisClient
       return {
-        layout: inner.layout,
-        store: (namespace: string, layout: RedisLayer.StoreLayout) => {
-          const store = inner.store(namespace, layout)
-          return {
+        open: (config) =>
+          Effect.map(inner.open(config), (store) => ({
             ...store,
             wipe: Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (call) =>
               failOn.includes(call)
                 ? Effect.fail(new RedisError({ message: `wipe ${call} failed on purpose` }))
                 : Effect.tap(store.wipe, (n) => Ref.update(removed, (total) => total + n)))
-          }
-        }
-      }
+          }))
+      } satisfies RedisLayer.RedisClientService
     })
   ).pipe(Layer.provide(RedisLayer.layerMemory))
 

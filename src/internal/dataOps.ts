@@ -9,10 +9,11 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { RedisError } from "../Errors.js"
 import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../Errors.js"
-import type { SessionStore } from "../RedisLayer.js"
-import * as S from "../Schema.js"
+import type * as S from "../Schema.js"
 import * as SessionData from "../SessionData.js"
+import type { SessionStore } from "../SessionStore.js"
 import * as Ids from "./ids.js"
+import * as Validate from "./validate.js"
 
 /** Errors of reading session data. */
 export type DataReadError = SessionNotFound | ValidationError | RedisError | DecodeError
@@ -74,17 +75,11 @@ export interface DataLimits {
 const maxKeysPerCall = 1000
 
 // every data read and write checks these: well-formed input skips the schemas
-const validSessionId = Ids.decodeFast(S.SessionId, Ids.isSessionId)
+const validSessionId = Validate.decodeSessionId
 const validKey = Ids.decodeFast(
   SessionData.DataKey,
   (input) => Ids.isWellFormedText(input, SessionData.maxDataKeyLength)
 )
-
-const check = <A>(result: Either.Either<A, ParseResult.ParseError>, what: string) =>
-  Either.match(result, {
-    onLeft: (error) => Effect.fail(ValidationError.fromParseError(what, error)),
-    onRight: Effect.succeed
-  })
 
 /** What is wrong with one data key, if anything. */
 const invalidKey = (key: string): ValidationError | undefined => {
@@ -110,6 +105,9 @@ const validKeys = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<str
 }
 
 const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessionId }))
+
+const dataError = (sessionId: string, key: string, message: string, cause?: unknown) =>
+  new DecodeError({ sessionId, source: "data", key, message, ...(cause === undefined ? {} : { cause }) })
 
 /** Makes the free-form data operations on a store. */
 export const make = (store: SessionStore, limits: DataLimits): DataOps => {
@@ -172,8 +170,7 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
 
   const decodeValue = (sessionId: string, key: string, text: string) =>
     Either.match(SessionData.decode(text), {
-      onLeft: (message) =>
-        Effect.fail(new DecodeError({ sessionId, field: `d:${key}`, message: `stored data ${key}: ${message}` })),
+      onLeft: (message) => Effect.fail(dataError(sessionId, key, `stored data ${key}: ${message}`)),
       onRight: Effect.succeed
     })
 
@@ -202,9 +199,7 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
           const value = SessionData.decode(text)
           if (Either.isLeft(value)) {
             const key = keys[i]!
-            return Effect.fail(
-              new DecodeError({ sessionId: id.right, field: `d:${key}`, message: `stored data ${key}: ${value.left}` })
-            )
+            return Effect.fail(dataError(id.right, key, `stored data ${key}: ${value.left}`))
           }
           values.push(Option.some(value.right))
         }
@@ -234,7 +229,7 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
     getData: getData as DataOps["getData"],
     getAllData: (sessionId) =>
       Effect.gen(function*() {
-        const id = yield* check(validSessionId(sessionId), "session id")
+        const id = yield* Validate.sessionId(sessionId)
         const entries = yield* store.dataGetAll(id)
         if (Option.isNone(entries)) return yield* notFound(id)
         const out: Array<[string, SessionData.DataValue]> = []
@@ -243,7 +238,7 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
       }),
     removeData: (sessionId, keys) =>
       Effect.gen(function*() {
-        const id = yield* check(validSessionId(sessionId), "session id")
+        const id = yield* Validate.sessionId(sessionId)
         const names = yield* validKeys(typeof keys === "string" ? [keys] : keys)
         const removed = yield* store.dataRemove(id, names)
         return Option.isNone(removed) ? yield* notFound(id) : removed.value
@@ -282,12 +277,12 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
       Either.match(decode({ [key]: value }), {
         onLeft: (error) =>
           Effect.fail(
-            new DecodeError({
+            dataError(
               sessionId,
-              field: `d:${key}`,
-              message: `stored data ${key} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-              cause: error
-            })
+              key,
+              `stored data ${key} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+              error
+            )
           ),
         onRight: (decoded) => Effect.succeed(decoded[key])
       }))
@@ -304,7 +299,7 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
     set: (sessionId, values) =>
       Effect.suspend(() =>
         Effect.flatMap(
-          check(encodeValues(values), "data"),
+          Validate.validateWith(encodeValues, "data")(values),
           (encoded) => ops.setData(sessionId, encoded as Record<string, SessionData.DataValue>)
         )
       ),

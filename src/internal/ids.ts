@@ -1,11 +1,9 @@
 /**
  * Session ids and user ids: what they look like, checked fast, and new session ids.
  *
- * A session id is 128 bits from the platform's cryptographic generator, URL-safe base64.
- *
- * Random bytes are drawn 4 KiB at a time and handed out 16 at a time (as the `uuid` package does):
- * one `getRandomValues` call per 256 ids instead of one per id, which was a tenth of `create`'s
- * CPU time. The pool only ever holds unused random bytes.
+ * A session id is 128 bits from the platform's cryptographic generator, URL-safe base64. Random
+ * bytes are drawn 4 KiB at a time and handed out 16 at a time (as the `uuid` package does), so
+ * that one `getRandomValues` call serves 256 ids; the pool only ever holds unused bytes.
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"

@@ -1,11 +1,15 @@
 /**
  * Reads a namespace's raw Redis keyspace and checks the invariants the scripts keep: every index
- * entry has its session, a session's hash holds no last access or expiry (its last access is its
- * score in its user's index, its expiry follows), every session is in its indexes (a regular one, expiring exactly the
- * namespace's recorded regular ttl after its last access, in `r` only; any other in `a`, and in `x`
- * when it expires), the users index holds exactly the users with sessions, with the right scores.
+ * entry has its session; a session's hash holds only the format's fields (its last access is its
+ * score in its user's index, its expiry follows); every session is in its indexes (a regular one,
+ * expiring exactly the namespace's recorded regular ttl after its last access, in `r` only; any
+ * other in `a`, and in `x` when it expires); the users index holds exactly the users with
+ * sessions, with the right scores.
  */
 import type { Cluster, Redis } from "ioredis"
+import { dataPrefix, fieldPrefix, sessionField as F } from "../../src/internal/redis/format.js"
+
+const fixedFields = new Set<string>(Object.values(F))
 
 /**
  * Every session and index key of a namespace, in all its shards (SCAN, fine for tests). The
@@ -73,16 +77,24 @@ const shardViolations = async (
 
   const byUser = new Map<string, Map<string, number>>()
   for (const [id, hash] of sessions) {
-    // the hash holds u, c, t (and l when there is a deadline); last access is the user index's score
-    for (const field of ["a", "x"]) if (field in hash) violations.push(`session ${id}: stored field ${field}`)
-    if ("l" in hash && Number(hash.l) === 0) violations.push(`session ${id}: stored l = 0`)
-    const last = userScores.get(hash.u!)?.get(id)
+    // the hash holds only the format's fields (no last access or expiry: the user index's score is the last access)
+    for (const field of Object.keys(hash)) {
+      if (!fixedFields.has(field) && !field.startsWith(fieldPrefix) && !field.startsWith(dataPrefix)) {
+        violations.push(`session ${id}: unexpected field ${field}`)
+      }
+    }
+    for (const field of [F.userId, F.createdAt, F.ttl]) {
+      if (!(field in hash)) violations.push(`session ${id}: no field ${field}`)
+    }
+    if (F.deadline in hash && Number(hash[F.deadline]) === 0) violations.push(`session ${id}: stored deadline 0`)
+    const userId = hash[F.userId]!
+    const last = userScores.get(userId)?.get(id)
     if (last === undefined) {
       violations.push(`session ${id}: not in its user's index`)
       continue
     }
-    const ttl = Number(hash.t)
-    const deadline = Number(hash.l ?? 0)
+    const ttl = Number(hash[F.ttl])
+    const deadline = Number(hash[F.deadline] ?? 0)
     const idle = ttl > 0 ? last + ttl : 0
     const expires = deadline > 0 && (idle === 0 || deadline < idle) ? deadline : idle
     if (regularTtl > 0 && expires === last + regularTtl) {
@@ -99,9 +111,9 @@ const shardViolations = async (
       if (expires > 0 && expiries.get(id) !== expires) violations.push(`session ${id}: missing from expiries`)
       if (expires === 0 && expiries.has(id)) violations.push(`session ${id}: never expires but is in expiries`)
     }
-    const user = byUser.get(hash.u!) ?? new Map<string, number>()
+    const user = byUser.get(userId) ?? new Map<string, number>()
     user.set(id, last)
-    byUser.set(hash.u!, user)
+    byUser.set(userId, user)
   }
   for (const id of regular.keys()) if (!sessions.has(id)) violations.push(`regular entry ${id} has no session`)
   for (const id of activity.keys()) if (!sessions.has(id)) violations.push(`activity entry ${id} has no session`)

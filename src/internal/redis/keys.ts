@@ -4,7 +4,7 @@
  * is one shard), so all keys one script touches hash to one slot.
  *
  * Layout of one shard (namespace `app`, one shard):
- * - `{app}:s:<sessionId>`  hash: one session (`u`, `c`, `t`, `l` of `Schema.HashField`, fields, data)
+ * - `{app}:s:<sessionId>`  hash: one session (fields in `format.ts`)
  * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms): the one
  *                          place a session's last access is kept
  * - `{app}:r`              sorted set: the shard's regular session ids (expiring exactly the
@@ -12,14 +12,24 @@
  * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)
  * - `{app}:x`              sorted set: ids of those other sessions that expire, scored by expiry (ms)
  * - `{app}:U`              sorted set: the shard's user ids, scored by their latest access (ms)
- * - `{app}:meta`           hash: the namespace's layout, `shards` and `regularTtl` (always under
- *                          `{app}`; no TTL)
+ * - `{app}:meta`           hash: the namespace's layout record (always under `{app}`; no TTL)
  *
  * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
  * more than one shard starts with its shard (`3.<22 characters>`), so a lookup by id goes straight
  * to its slot. User ids go last in their key, after a fixed prefix whose namespace can hold no
  * brace or `#`, so no user id can reach another key type, namespace or slot.
  */
+
+/** What follows the shard's prefix in a session's key, before its id. */
+const sessionKeyPrefix = "s:"
+/** What follows the shard's prefix in a user's key, before the user id. */
+const userKeyPrefix = "u:"
+
+/** The key prefixes as Lua locals: scripts build the keys of sessions and users they find in an index. */
+export const luaConstants: ReadonlyArray<readonly [name: string, value: string]> = [
+  ["SESSION_KEY", `'${sessionKeyPrefix}'`],
+  ["USER_KEY", `'${userKeyPrefix}'`]
+]
 
 /** The keys of one shard of a namespace. */
 export interface Keyspace {
@@ -76,8 +86,8 @@ export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => 
     regular: `${prefix}r`,
     users: `${prefix}U`,
     meta: `{${namespace}}:meta`,
-    session: (sessionId) => `${prefix}s:${sessionId}`,
-    user: (userId) => `${prefix}u:${userId}`
+    session: (sessionId) => `${prefix}${sessionKeyPrefix}${sessionId}`,
+    user: (userId) => `${prefix}${userKeyPrefix}${userId}`
   }
 }
 

@@ -1,22 +1,12 @@
 /**
  * Timeouts for many calls that share one duration, on one timer. Deadlines then come in the order
  * the calls start, so the pending calls form a queue ordered by deadline: the timer waits for the
- * oldest, and a call that completes is only marked, and dropped once it reaches the head. Per call
- * that is one small object instead of a Node timer set and cleared (about 0.4 µs and 0.5 KB less per
- * operation in `npm run bench:costs`). A call stuck until its timeout holds the entries of the calls
- * completed after it until then: small objects, since a settled entry lets go of its callback.
+ * oldest, and a settled call is only marked, and dropped once it reaches the head. Per call that is
+ * one small object instead of a Node timer set and cleared (figures in `bench/results/costs.md`).
  *
- * Entries are made by `new`, not from an object literal. After a burst of calls (many in flight
- * across a young-generation collection) V8 may allocate a literal's later objects straight in the
- * old generation ("pretenuring"), and a young-generation collection keeps alive whatever an
- * old-generation object points at, dead or not: every entry would hold its call's young callback,
- * and the fiber behind it, until the next full collection. Measured after a burst of 1,000 creates:
- * 99.8% of literal entries were allocated old, none made by `new`; over 30,000 calls one at a time
- * afterwards, collection pauses went from 155 to 109 ms (81 ms with the store's argument arrays made
- * by `slice`, which is never pretenured either), and `get` at 64 in flight gained 8-10% (old and
- * new code in separate processes, taking turns). For the same reason an entry leaving the queue
- * points at nothing.
- *
+ * Entries are class instances and an entry leaving the queue points at nothing: V8 may allocate
+ * object literals made after a burst straight in the old generation, where they would keep each
+ * call's callback (and its fiber) alive until a full collection (`test/Deadlines.test.ts`).
  * The timer is unref'd: a pending call keeps the process alive through its socket, not through this.
  */
 
@@ -29,7 +19,7 @@ export interface Pending {
   next: Pending | undefined
 }
 
-/** An entry (a class, so never pretenured: see above). */
+/** An entry (a class: see above). */
 class Entry implements Pending {
   settled = false
   next: Pending | undefined = undefined

@@ -1,0 +1,202 @@
+/**
+ * The store port: what the session manager asks of storage, in terms of sessions, and the
+ * `RedisClient` service that opens a namespace's store. The Redis driver and the in-memory fake
+ * implement it (`RedisLayer` provides them); nothing here knows how either keeps its data.
+ *
+ * Times are unix milliseconds from the store's clock; ttls and windows are milliseconds
+ * (0: never expires, or no window). Expired sessions are never returned, counted or listed, even
+ * before a wipe removes them. Each operation is atomic; the bulk ones (`killUser`, `killAll`,
+ * `wipe`, and queries that first sweep expired sessions) work in bounded batches.
+ *
+ * @since 0.2.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { RedisError } from "./Errors.js"
+import { ValidationError } from "./Errors.js"
+
+/**
+ * One session as stored. Additional fields are the manager's encoded values (JSON text) by name.
+ *
+ * @since 0.2.0
+ */
+export interface StoredSession {
+  readonly sessionId: string
+  readonly userId: string
+  /** Creation time, unix ms. */
+  readonly createdAt: number
+  /** Last access, unix ms. */
+  readonly lastAccess: number
+  /** Idle time-to-live, ms; 0 = never expires. */
+  readonly ttl: number
+  /** Expiry, unix ms: idle ttl or lifetime deadline, whichever comes first; 0 = never. */
+  readonly expires: number
+  /** The absolute lifetime deadline, unix ms; 0 = none. */
+  readonly deadline: number
+  /** The declared additional fields the session has, by name, as stored. */
+  readonly fields: Readonly<Record<string, string>>
+}
+
+/**
+ * A session as read, with the store's time of the read (unix ms).
+ *
+ * @since 0.2.0
+ */
+export interface SessionRead {
+  readonly now: number
+  readonly session: StoredSession
+}
+
+/**
+ * The result of `SessionStore.create`: the new session, or refused because its user is at the
+ * session limit and the policy is to refuse.
+ *
+ * @since 0.2.0
+ */
+export type CreateResult =
+  | { readonly _tag: "Created"; readonly read: SessionRead }
+  | { readonly _tag: "LimitReached" }
+
+/**
+ * The result of `SessionStore.dataSet`: `written` entries, or refused because the session's data
+ * would grow to `size` bytes, past the limit.
+ *
+ * @since 0.2.0
+ */
+export type DataSetResult =
+  | { readonly _tag: "Written"; readonly written: number }
+  | { readonly _tag: "TooLarge"; readonly size: number }
+
+/**
+ * What to list: session ids, user ids, or one user's session ids, accessed within the last
+ * `windowMs` milliseconds (0: all), oldest first.
+ *
+ * @since 0.2.0
+ */
+export type ListQuery =
+  | { readonly index: "sessions"; readonly windowMs: number }
+  | { readonly index: "users"; readonly windowMs: number }
+  | { readonly index: "userSessions"; readonly userId: string; readonly windowMs: number }
+
+/**
+ * The storage operations of one namespace. Ids and user ids reach it validated.
+ *
+ * @since 0.2.0
+ */
+export interface SessionStore {
+  /** The store's time, unix ms. */
+  readonly now: Effect.Effect<number, RedisError>
+  /**
+   * Stores a new session under a new id the store makes, with its additional fields (name, encoded
+   * value). With `limit`, first makes the user's live sessions fewer than `limit.max` by evicting
+   * the least recently accessed ones, or refuses (per policy).
+   */
+  readonly create: (input: {
+    readonly userId: string
+    /** Idle ttl, ms; 0 = none. */
+    readonly ttl: number
+    /** Absolute lifetime from creation, ms; 0 = none. */
+    readonly lifetime: number
+    readonly limit?: { readonly max: number; readonly policy: "evict" | "refuse" }
+    readonly fields: ReadonlyArray<readonly [name: string, value: string]>
+  }) => Effect.Effect<CreateResult, RedisError>
+  /** Reads a live session; with `touch`, its last access becomes now and its expiry slides. */
+  readonly get: (sessionId: string, touch: boolean) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+  /** True when the session is live. */
+  readonly exists: (sessionId: string) => Effect.Effect<boolean, RedisError>
+  /** Writes additional fields of a live session (without touching it); `None` when it is not live. */
+  readonly update: (
+    sessionId: string,
+    fields: ReadonlyArray<readonly [name: string, value: string]>
+  ) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+  /**
+   * Moves a live session to a new id the store makes (touching it), with its data, creation time
+   * and index entries; the old id is dead in the same step. `None` when the session is not live.
+   */
+  readonly rotate: (sessionId: string) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+  /** Kills every other session of the session's user; `None` when the session is not live. */
+  readonly killOthers: (sessionId: string) => Effect.Effect<Option.Option<number>, RedisError>
+  /**
+   * Writes data entries (key, encoded value) of a live session, keeping its data size (bytes of
+   * keys and values) within `maxBytes` (0: no limit). `None` when the session is not live.
+   */
+  readonly dataSet: (
+    sessionId: string,
+    entries: ReadonlyArray<readonly [key: string, value: string]>,
+    maxBytes: number
+  ) => Effect.Effect<Option.Option<DataSetResult>, RedisError>
+  /** Reads data entries of a live session (`undefined` for keys never set); `None` when not live. */
+  readonly dataGet: (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<ReadonlyArray<string | undefined>>, RedisError>
+  /** Every data entry of a live session; `None` when not live. */
+  readonly dataGetAll: (
+    sessionId: string
+  ) => Effect.Effect<Option.Option<ReadonlyArray<readonly [key: string, value: string]>>, RedisError>
+  /** Removes data entries of a live session; returns how many existed. `None` when not live. */
+  readonly dataRemove: (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<number>, RedisError>
+  /** Removes a session and its index entries; true when it was live. */
+  readonly kill: (sessionId: string) => Effect.Effect<boolean, RedisError>
+  /** Removes every session of a user; returns how many live ones were removed. */
+  readonly killUser: (userId: string) => Effect.Effect<number, RedisError>
+  /** Removes every session of the namespace; returns how many live ones were removed. */
+  readonly killAll: Effect.Effect<number, RedisError>
+  /** Removes expired sessions; returns how many. */
+  readonly wipe: Effect.Effect<number, RedisError>
+  /** Counts live sessions (of one user when `userId` is given) accessed within `windowMs` (0: all). */
+  readonly count: (query: { readonly userId?: string; readonly windowMs: number }) => Effect.Effect<number, RedisError>
+  /** Lists ids, oldest access first. */
+  readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  /** The user's least recently accessed live session (touched when asked). */
+  readonly oldest: (userId: string, touch: boolean) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+}
+
+/**
+ * What a store is opened with: the (validated) namespace, the shard count it is spread over, the
+ * manager's default ttl (ms) and the names of the additional fields reads return.
+ *
+ * @since 0.2.0
+ */
+export interface StoreConfig {
+  readonly namespace: string
+  readonly shards: number
+  readonly defaultTtl: number
+  readonly fieldNames: ReadonlyArray<string>
+}
+
+/**
+ * The `RedisClient` service: opens the store of a namespace.
+ *
+ * @since 0.1.0
+ */
+export interface RedisClientService {
+  /**
+   * Opens a namespace's store. A namespace keeps the shard count it was first opened with: opening
+   * it with another fails with a `ValidationError` rather than split its sessions.
+   */
+  readonly open: (config: StoreConfig) => Effect.Effect<SessionStore, RedisError | ValidationError>
+}
+
+/**
+ * The tag of the `RedisClient` service (provided by the layers of `RedisLayer`).
+ *
+ * @since 0.1.0
+ */
+export class RedisClient extends Context.Tag("effect-redisess/RedisClient")<RedisClient, RedisClientService>() {}
+
+/**
+ * The error of opening a namespace with another shard count than the one it holds data in.
+ *
+ * @since 0.2.0
+ */
+export const shardsMismatch = (namespace: string, recorded: number, requested: number): ValidationError =>
+  new ValidationError({
+    message: `Invalid shards: namespace ${namespace} holds data spread over ${recorded} shard(s), and ` +
+      `this manager was started with ${requested}. Changing shards would split its sessions: start it with ` +
+      `shards: ${recorded}, or use a new namespace.`
+  })

@@ -1,0 +1,51 @@
+/**
+ * The Redis storage format, in one place: the fields of a session's hash, the prefixes that keep
+ * additional fields and data apart from them, and the fields of a namespace's layout record.
+ * Scripts see these as Lua constants (`luaConstants`); key names are `keys.ts`'s.
+ *
+ * A session's hash holds what only it knows: its user, creation time, idle ttl, lifetime deadline
+ * (only when it has one), additional fields (`f:<name>`, the manager's JSON) and data
+ * (`d:<key>`, `SessionData`'s encoding, with their total size). Its last access is its score in its
+ * user's sorted set, which every touch writes anyway, and its expiry follows from last access, ttl
+ * and deadline: storing them too would cost bytes per session and a hash write per touch.
+ */
+
+/** The fields of a session's hash (values are decimal strings for numbers). */
+export const sessionField = {
+  userId: "u",
+  createdAt: "c",
+  /** Idle ttl, ms. */
+  ttl: "t",
+  /** Lifetime deadline, unix ms; absent when there is none. */
+  deadline: "l",
+  /** Bytes of data keys and values the session holds. */
+  dataSize: "D"
+} as const
+
+/** The hash field of additional field `name` is `f:<name>`, so no name can collide with the fixed ones. */
+export const fieldPrefix = "f:"
+
+/** The hash field of data key `key` is `d:<key>`. */
+export const dataPrefix = "d:"
+
+/** The fields of a namespace's layout record (`keys.ts`'s `meta`). */
+export const layoutField = {
+  shards: "shards",
+  /** The namespace's regular ttl (ms; 0: none): see `internal/redis/store.ts`. */
+  regularTtl: "regularTtl"
+} as const
+
+const lua = (value: string) => `'${value}'`
+
+/** The format as Lua locals, defined at the top of every script. */
+export const luaConstants: ReadonlyArray<readonly [name: string, value: string]> = [
+  ["F_USER", lua(sessionField.userId)],
+  ["F_CREATED", lua(sessionField.createdAt)],
+  ["F_TTL", lua(sessionField.ttl)],
+  ["F_DEADLINE", lua(sessionField.deadline)],
+  ["F_DATA_SIZE", lua(sessionField.dataSize)],
+  ["FIELD_PREFIX", lua(fieldPrefix)],
+  ["DATA_PREFIX", lua(dataPrefix)],
+  ["L_SHARDS", lua(layoutField.shards)],
+  ["L_REGULAR_TTL", lua(layoutField.regularTtl)]
+]

@@ -1,0 +1,21 @@
+-- Removes up to LIMIT sessions of the shard, then (once none are left) up to LIMIT leftover user
+-- indexes. Returns {live sessions removed, 1 while there may be more}.
+local ids = redis.call('ZRANGE', R, 0, LIMIT - 1)
+if #ids == 0 then ids = redis.call('ZRANGE', A, 0, LIMIT - 1) end
+if #ids > 0 then
+  local now = now_ms()
+  local live = 0
+  for i = 1, #ids do
+    if unexpired(ids[i], now) then live = live + 1 end
+    remove(ids[i], nil)
+  end
+  return {live, 1}
+end
+local users = redis.call('ZRANGE', U, 0, LIMIT - 1)
+for i = 1, #users do
+  redis.call('DEL', P .. USER_KEY .. users[i])
+  redis.call('ZREM', U, users[i])
+end
+redis.call('DEL', X)
+if #users > 0 then return {0, 1} end
+return {0, 0}

@@ -1,0 +1,40 @@
+-- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
+-- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
+-- it writes lives at least as long as the session (reads first, as in remove). Without it the
+-- keys' native TTLs are known to be long enough: a touch refreshes them only when the session
+-- hash's own TTL runs low (once per grace period), since they were refreshed together and only
+-- ever extended. A session changing between regular and not always takes the full path.
+local function index(sid, uid, now, exp, full, was)
+  local uk = P .. USER_KEY .. uid
+  local reg = regular(now, exp)
+  if not full then
+    -- the user key first: on a Cluster slot being migrated it is the one that may fail, before any write
+    redis.call('ZADD', uk, now, sid)
+    if reg then
+      redis.call('ZADD', R, now, sid)
+    else
+      redis.call('ZADD', A, now, sid)
+      if exp > 0 then redis.call('ZADD', X, exp, sid) end
+    end
+    redis.call('ZADD', U, now, uid)
+    return
+  end
+  local n = need(now, exp)
+  local br, ba, bx, bu, bU = redis.call('PTTL', R), redis.call('PTTL', A), redis.call('PTTL', X),
+    redis.call('PTTL', uk), redis.call('PTTL', U)
+  if reg then
+    redis.call('ZADD', R, now, sid)
+    keep(R, br, n)
+    if was == false then
+      redis.call('ZREM', A, sid)
+      redis.call('ZREM', X, sid)
+    end
+  else
+    other(sid, now, exp, ba, bx, n)
+    if was == true then redis.call('ZREM', R, sid) end
+  end
+  redis.call('ZADD', uk, now, sid)
+  keep(uk, bu, n)
+  redis.call('ZADD', U, now, uid)
+  keep(U, bU, n)
+end

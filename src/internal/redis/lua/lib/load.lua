@@ -1,0 +1,38 @@
+-- A live session as {user, createdAt, ttl, deadline, lastAccess, expires, {fields}}, or nil when
+-- it is absent or expired. createdAt, ttl and deadline are the hash's strings (deadline false when
+-- there is none); last access and expiry are numbers (integer replies, which a client reads faster
+-- than strings); the fields are the values of the additional fields ARGV[first..last] names (false
+-- where the hash has none). Reads only those fields, whatever data the session holds. With touch,
+-- its last access becomes now (the values show the new ones); an expired one is removed.
+local function load(sid, now, touch, first, last)
+  local sk = P .. SESSION_KEY .. sid
+  local v
+  if first > last then
+    v = redis.call('HMGET', sk, F_USER, F_CREATED, F_TTL, F_DEADLINE)
+  else
+    local names = {F_USER, F_CREATED, F_TTL, F_DEADLINE}
+    for i = first, last do names[#names + 1] = FIELD_PREFIX .. ARGV[i] end
+    v = redis.call('HMGET', sk, unpack(names))
+  end
+  local uid = v[1]
+  if not uid then return nil end
+  local at, ttl, deadline, exp = times(sid, uid, v[3], v[4])
+  if exp > 0 and exp <= now then
+    if touch then remove(sid, uid) end
+    return nil
+  end
+  if touch then
+    local nexp = expiry(now, ttl, deadline)
+    local n = need(now, nexp)
+    local b = redis.call('PTTL', sk)
+    local was = regular(at, exp)
+    -- full when the hash's TTL runs low or must go (native TTLs off), or the session changes index
+    local full = (b >= 0 and (GRACE < 0 or b < n)) or was ~= regular(now, nexp)
+    index(sid, uid, now, nexp, full, was)
+    if full then keep(sk, b, n) end
+    at, exp = now, nexp
+  end
+  local fields = {}
+  for i = 5, #v do fields[#fields + 1] = v[i] end
+  return {uid, v[2], v[3], v[4], at, exp, fields}
+end

@@ -1,0 +1,18 @@
+-- Moves live session SID to NEW_SID (touching it): its hash, data, creation time and index entries
+-- go with it, and the old id is dead in the same step. Returns {now, session} (see load, with the
+-- fields FIELD_NAMES_AT.. names), or nil when it is not live.
+local now = now_ms()
+local s = load(SID, now, true, FIELD_NAMES_AT, #ARGV)
+if not s then return nil end
+if redis.call('EXISTS', NEW_SESSION) == 1 then
+  return redis.error_reply('ERR effect-redisess: session id already exists')
+end
+redis.call('RENAME', SESSION, NEW_SESSION)
+for _, key in ipairs({R, A, X, P .. USER_KEY .. s[1]}) do
+  local score = redis.call('ZSCORE', key, SID)
+  if score then
+    redis.call('ZREM', key, SID)
+    redis.call('ZADD', key, score, NEW_SID)
+  end
+end
+return {now, s}

@@ -1,0 +1,454 @@
+/**
+ * The Redis store's scripts, each one typed contract: its keys, its arguments (with their types)
+ * and a Schema of its reply. The Lua lives in `lua/` (one file per script, and one per shared
+ * function in `lua/lib/`), read once when this module loads. A script's source is made of:
+ * - locals named after its contract: `local A, X, U, R, SESSION = KEYS[1], ...` and
+ *   `local P, OFFSET, GRACE, REG, SID, TOUCH = ARGV[1], tonumber(ARGV[2]), ...` (numbers come as
+ *   numbers, flags as booleans), and for variable arguments the index they start at (`FIELDS_AT`);
+ * - the storage format's constants it uses (`format.ts`, `keys.ts`);
+ * - the functions of `lua/lib` it calls, with those they call, each before its first use: Redis
+ *   runs a script's whole source on every call, so a definition it does not use would be a cost on
+ *   every call;
+ * - its file.
+ *
+ * Every script of a shard (`shard: true`) takes the shard's index keys first, `A X U R` (activity,
+ * expiries, users, regular; `keys.ts`), and first the arguments `P` (the shard's key prefix),
+ * `OFFSET` (ms added to the server's clock; 0 outside tests), `GRACE` (how far past its logical
+ * expiry a key's native TTL may reach, ms; -1: no native TTLs) and `REG` (the namespace's regular
+ * ttl, ms; 0: none).
+ *
+ * Keys in KEYS are all the keys a caller can name: the shard's indexes and the session or user the
+ * call is about. Scripts also touch keys that only Redis knows when the script runs: the sessions
+ * and users named by index entries (a sweep, a user's sessions) or by a session's hash (its user's
+ * index). These are built from `P` and carry the shard's hash tag, so they are always in the slot
+ * of the declared keys (Redis Cluster routes by those, and allows keys of the same slot). While a
+ * slot migrates, such a key may already have moved: scripts read before they write, so the read
+ * fails the script before it has changed anything, and the caller retries.
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { createHash } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
+import * as Format from "./format.js"
+import * as Keys from "./keys.js"
+
+/** How an argument travels: text, a number (`tonumber` in Lua) or a flag (`'1'` / `'0'`, a boolean in Lua). */
+export type ArgType = "string" | "number" | "flag"
+
+/** The TypeScript value of an argument of type `T`. */
+export type ArgValue<T extends ArgType> = T extends "number" ? number : T extends "flag" ? boolean : string
+
+/** The keys every shard script takes first. */
+export const shardKeys = ["A", "X", "U", "R"] as const
+
+/** The arguments every shard script takes first. */
+export const shardArgs = { P: "string", OFFSET: "number", GRACE: "number", REG: "number" } as const
+
+/** Any script, whatever its contract (what the driver call needs). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyScript<R> = Script<any, any, any, R>
+
+/** A reply's schema: decodes to `R`, from whatever a reply of that shape is. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ReplySchema<R> = Schema.Schema<R, any>
+
+/** A script: its contract, its source and the SHA1 Redis knows it by. */
+export interface Script<K extends string, O extends string, A extends Record<string, ArgType>, R> {
+  readonly name: string
+  /** Takes the shard's keys and arguments first. */
+  readonly shard: boolean
+  /** Its own keys, in order (after the shard's); `optionalKey` may be left out (then it is nil in Lua). */
+  readonly keys: ReadonlyArray<K | O>
+  readonly optionalKey: O | undefined
+  /** Its own arguments, in order (after the shard's), with their types. */
+  readonly args: A
+  /** `args` as a list, in order. */
+  readonly argList: ReadonlyArray<readonly [name: keyof A & string, type: ArgType]>
+  /** The name of its variable arguments, which follow the others (`<REST>_AT` in Lua). */
+  readonly rest: string | undefined
+  /** The reply's schema: a reply it rejects is an error, never a silent misreading. */
+  readonly reply: ReplySchema<R>
+  /** The fast path of `decode`, if any: `undefined` leaves a reply to the schema. */
+  readonly fast: ((reply: unknown) => R | undefined) | undefined
+  /** The reply decoded, or what is wrong with it. */
+  readonly decode: (reply: unknown) => Either.Either<R, string>
+  readonly source: string
+  readonly sha: string
+}
+
+const luaDir = new URL("./lua/", import.meta.url)
+const read = (file: string) => readFileSync(new URL(file, luaDir), "utf8").trim()
+
+/** The shared functions of `lua/lib`, by name (each file defines the function it is named after). */
+const library: ReadonlyMap<string, string> = new Map(
+  readdirSync(new URL("lib/", luaDir)).filter((file) => file.endsWith(".lua")).map((file) => {
+    const name = file.slice(0, -".lua".length)
+    const source = read(`lib/${file}`)
+    if (!source.includes(`local function ${name}(`)) throw new Error(`lua/lib/${file} must define ${name}`)
+    return [name, source] as const
+  })
+)
+
+const calls = (source: string, name: string) => new RegExp(`\\b${name}\\(`).test(source)
+const mentions = (source: string, name: string) => new RegExp(`\\b${name}\\b`).test(source)
+
+/** The library functions `body` calls, with those they call, each after what it calls. */
+const functionsFor = (body: string): Array<string> => {
+  const ordered: Array<string> = []
+  const seen = new Set<string>()
+  const visit = (source: string) => {
+    for (const [name, definition] of library) {
+      if (!seen.has(name) && calls(source, name)) {
+        seen.add(name)
+        visit(definition)
+        ordered.push(name)
+      }
+    }
+  }
+  visit(body)
+  return ordered
+}
+
+const constants = [...Format.luaConstants, ...Keys.luaConstants]
+
+const luaArg = (type: ArgType, i: number) =>
+  type === "number" ? `tonumber(ARGV[${i}])` : type === "flag" ? `ARGV[${i}] == '1'` : `ARGV[${i}]`
+
+const locals = (names: ReadonlyArray<string>, values: ReadonlyArray<string>) =>
+  names.length === 0 ? [] : [`local ${names.join(", ")} = ${values.join(", ")}`]
+
+/** The full source of a script: locals of its contract, the constants and functions it uses, its file. */
+const sourceOf = (
+  file: string,
+  keys: ReadonlyArray<string>,
+  args: ReadonlyArray<readonly [string, ArgType]>,
+  rest: string | undefined
+): string => {
+  const body = read(file)
+  const functions = functionsFor(body).map((name) => library.get(name)!)
+  const used = [body, ...functions].join("\n")
+  const consts = constants.filter(([name]) => mentions(used, name))
+  return [
+    ...locals(keys, keys.map((_, i) => `KEYS[${i + 1}]`)),
+    ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, i + 1))),
+    ...(rest === undefined ? [] : [`local ${rest}_AT = ${args.length + 1}`]),
+    ...locals(consts.map(([name]) => name), consts.map(([, value]) => value)),
+    ...functions,
+    body
+  ].join("\n")
+}
+
+/**
+ * Declares a script. `fast` may decode the common well-formed replies without the schema (this is
+ * on every call's path); it must agree with the schema wherever it answers (see the tests) and
+ * returns `undefined` to leave a reply to the schema.
+ */
+const define = <
+  const K extends string,
+  const A extends Record<string, ArgType>,
+  R,
+  const O extends string = never
+>(contract: {
+  readonly name: string
+  readonly shard?: boolean
+  readonly keys: ReadonlyArray<K>
+  readonly optionalKey?: O
+  readonly args: A
+  readonly rest?: string
+  readonly reply: ReplySchema<R>
+  readonly fast?: (reply: unknown) => R | undefined
+}): Script<Exclude<K, O>, O, A, R> => {
+  const shard = contract.shard ?? true
+  if (contract.optionalKey !== undefined && contract.keys.at(-1) !== (contract.optionalKey as string)) {
+    throw new Error(`${contract.name}: only the last key may be optional`)
+  }
+  const keys = shard ? [...shardKeys, ...contract.keys] : contract.keys
+  const args = Object.entries(shard ? { ...shardArgs, ...contract.args } : contract.args)
+  const source = sourceOf(`${contract.name}.lua`, keys, args, contract.rest)
+  const decodeSchema = Schema.decodeUnknownEither(contract.reply)
+  const fast = contract.fast
+  return {
+    name: contract.name,
+    shard,
+    keys: contract.keys as ReadonlyArray<Exclude<K, O> | O>,
+    optionalKey: contract.optionalKey,
+    args: contract.args,
+    argList: Object.entries(contract.args) as Array<[keyof A & string, ArgType]>,
+    rest: contract.rest,
+    reply: contract.reply,
+    fast,
+    decode: (reply) => {
+      const decoded = fast?.(reply)
+      return decoded !== undefined
+        ? Either.right(decoded)
+        : Either.mapLeft(decodeSchema(reply), (error) => ParseResult.TreeFormatter.formatErrorSync(error))
+    },
+    source,
+    sha: createHash("sha1").update(source).digest("hex")
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
+const isMillis = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+
+/** Milliseconds as a script computes them (an integer reply). */
+const Millis = Schema.Int.pipe(Schema.nonNegative())
+
+/** Milliseconds as a session's hash stores them (a decimal string). */
+const StoredMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+
+const storedMillis = (value: unknown): number | undefined =>
+  typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : undefined
+
+/**
+ * A live session as `lua/lib/load.lua` returns it: user id, creation time, idle ttl, deadline (null:
+ * none), last access, expiry (0: never), and the values of the additional fields asked for (null
+ * where it has none).
+ */
+export const SessionValues = Schema.Tuple(
+  Schema.String,
+  StoredMillis,
+  StoredMillis,
+  Schema.NullOr(StoredMillis),
+  Millis,
+  Millis,
+  Schema.Array(Schema.NullOr(Schema.String))
+)
+
+/** The decoded {@link SessionValues}. */
+export type SessionValues = typeof SessionValues.Type
+
+const fastSession = (reply: unknown): SessionValues | undefined => {
+  if (!isArray(reply) || reply.length !== 7) return undefined
+  const [userId, c, t, l, lastAccess, expires, fields] = reply
+  const createdAt = storedMillis(c)
+  const ttl = storedMillis(t)
+  const deadline = l === null ? null : storedMillis(l)
+  if (
+    typeof userId !== "string" || createdAt === undefined || ttl === undefined || deadline === undefined ||
+    !isMillis(lastAccess) || !isMillis(expires) || !isArray(fields)
+  ) return undefined
+  for (const value of fields) if (value !== null && typeof value !== "string") return undefined
+  return [userId, createdAt, ttl, deadline, lastAccess, expires, fields as ReadonlyArray<string | null>]
+}
+
+/** A read: the store's time and the session, or null when it is not live. */
+const Read = Schema.NullOr(Schema.Tuple(Millis, SessionValues))
+
+const fastRead = (reply: unknown): typeof Read.Type | undefined => {
+  if (reply === null) return null
+  if (!isArray(reply) || reply.length !== 2 || !isMillis(reply[0])) return undefined
+  const session = fastSession(reply[1])
+  return session === undefined ? undefined : [reply[0], session]
+}
+
+const Bit = Schema.Literal(0, 1)
+const fastBit = (reply: unknown) => reply === 0 || reply === 1 ? reply : undefined
+
+const Count = Schema.Int.pipe(Schema.greaterThanOrEqualTo(-1))
+
+/** A batch step: live sessions removed, and 1 while there may be more. */
+const Batch = Schema.Tuple(Schema.NonNegativeInt, Bit)
+
+// ---------------------------------------------------------------------------------------------
+// Scripts
+
+/** Stores a new session. */
+export const create = define({
+  name: "create",
+  keys: ["SESSION"],
+  args: { SID: "string", UID: "string", TTL: "number", LIFETIME: "number", LIMIT: "number", REFUSE: "flag" },
+  rest: "FIELDS",
+  reply: Schema.Union(Schema.Tuple(Schema.Literal(0)), Schema.Tuple(Schema.Literal(1), Millis, Millis, Millis)),
+  fast: (reply) =>
+    isArray(reply) && reply.length === 4 && reply[0] === 1 && isMillis(reply[1]) && isMillis(reply[2]) &&
+      isMillis(reply[3])
+      ? [1, reply[1], reply[2], reply[3]] as const
+      : undefined
+})
+
+/** Reads a session, touching it or not. */
+export const get = define({
+  name: "get",
+  keys: ["SESSION"],
+  args: { SID: "string", TOUCH: "flag" },
+  rest: "FIELD_NAMES",
+  reply: Read,
+  fast: fastRead
+})
+
+/** Whether a session is live. */
+export const exists = define({
+  name: "exists",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  reply: Bit,
+  fast: fastBit
+})
+
+/** Writes additional fields of a live session and reads it back. */
+export const update = define({
+  name: "update",
+  keys: ["SESSION"],
+  args: { SID: "string", NAMES: "number" },
+  rest: "FIELDS",
+  reply: Read
+})
+
+/** Removes a session. */
+export const kill = define({
+  name: "kill",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  reply: Bit,
+  fast: fastBit
+})
+
+/** Removes a batch of a user's sessions. */
+export const killUser = define({
+  name: "killUser",
+  keys: ["USER"],
+  args: { UID: "string", LIMIT: "number" },
+  reply: Batch
+})
+
+/** Removes a batch of the shard's sessions, then of its leftover user indexes. */
+export const killAll = define({ name: "killAll", keys: [], args: { LIMIT: "number" }, reply: Batch })
+
+/** Removes a batch of expired sessions. */
+export const wipe = define({ name: "wipe", keys: [], args: { LIMIT: "number" }, reply: Schema.NonNegativeInt })
+
+/** Counts sessions (of a user, with USER) within a window, after a sweep. */
+export const count = define({
+  name: "count",
+  keys: ["USER"],
+  optionalKey: "USER",
+  args: { LIMIT: "number", WINDOW: "number" },
+  reply: Count
+})
+
+/** One page of an index, after a sweep. */
+export const list = define({
+  name: "list",
+  keys: ["USER"],
+  optionalKey: "USER",
+  args: { LIMIT: "number", WINDOW: "number", INDEX: "string", SIZE: "number", SCORES: "flag" },
+  rest: "OFFSETS",
+  reply: Schema.Union(
+    Schema.Tuple(Schema.Literal(-1)),
+    Schema.Tuple([Schema.Literal(1), Schema.Array(Schema.Union(Schema.String, Schema.Number))], Schema.NonNegativeInt)
+  )
+})
+
+/** A user's least recently accessed session, after a sweep. */
+export const oldest = define({
+  name: "oldest",
+  keys: ["USER"],
+  args: { LIMIT: "number", UID: "string", TOUCH: "flag" },
+  rest: "FIELD_NAMES",
+  reply: Schema.Union(
+    Schema.Tuple(Schema.Literal(-1)),
+    Schema.Tuple(Schema.Literal(0)),
+    Schema.Tuple(Schema.Literal(1), Millis, Schema.String, SessionValues)
+  )
+})
+
+/** Moves a session to a new id. */
+export const rotate = define({
+  name: "rotate",
+  keys: ["SESSION", "NEW_SESSION"],
+  args: { SID: "string", NEW_SID: "string" },
+  rest: "FIELD_NAMES",
+  reply: Read
+})
+
+/** Removes every other session of a session's user. */
+export const killOthers = define({
+  name: "killOthers",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  reply: Count
+})
+
+/** Writes data entries within a size limit. */
+export const dataSet = define({
+  name: "dataSet",
+  keys: ["SESSION"],
+  args: { SID: "string", MAX: "number" },
+  rest: "ENTRIES",
+  reply: Schema.NullOr(Schema.Tuple(Bit, Schema.NonNegativeInt)),
+  fast: (reply) =>
+    reply === null
+      ? null
+      : isArray(reply) && reply.length === 2 && (reply[0] === 0 || reply[0] === 1) && isMillis(reply[1])
+      ? [reply[0], reply[1]] as const
+      : undefined
+})
+
+/** Reads data entries. */
+export const dataGet = define({
+  name: "dataGet",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  rest: "KEYS",
+  reply: Schema.NullOr(Schema.Tuple(Schema.Array(Schema.NullOr(Schema.String)))),
+  fast: (reply) => {
+    if (reply === null) return null
+    if (!isArray(reply) || reply.length !== 1 || !isArray(reply[0])) return undefined
+    for (const value of reply[0]) if (value !== null && typeof value !== "string") return undefined
+    return [reply[0] as ReadonlyArray<string | null>] as const
+  }
+})
+
+/** Reads every data entry. */
+export const dataGetAll = define({
+  name: "dataGetAll",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  reply: Schema.NullOr(Schema.Tuple(Schema.Array(Schema.String)))
+})
+
+/** Removes data entries. */
+export const dataRemove = define({
+  name: "dataRemove",
+  keys: ["SESSION"],
+  args: { SID: "string" },
+  rest: "KEYS",
+  reply: Count
+})
+
+/** Records a namespace's layout, or reads the recorded one. */
+export const layout = define({
+  name: "layout",
+  shard: false,
+  keys: ["META"],
+  args: { SHARDS: "number", REGULAR_TTL: "number" },
+  reply: Schema.Tuple(Schema.Int.pipe(Schema.positive()), Schema.NonNegativeInt)
+})
+
+/** Every script, by name. */
+export const all = {
+  create,
+  get,
+  exists,
+  update,
+  kill,
+  killUser,
+  killAll,
+  wipe,
+  count,
+  list,
+  oldest,
+  rotate,
+  killOthers,
+  dataSet,
+  dataGet,
+  dataGetAll,
+  dataRemove,
+  layout
+} as const

@@ -1,0 +1,463 @@
+/**
+ * The Redis implementation of the store port: every operation is one script (`scripts.ts`) on the
+ * shard of the session or user it is about, sent as EVALSHA and falling back to EVAL when the
+ * server's script cache does not have it (after a restart, a failover or SCRIPT FLUSH), so NOSCRIPT
+ * never reaches callers. Namespace-wide operations run on every shard.
+ *
+ * A namespace records its layout on first use (`keys.ts`'s `meta`): its shard count, and its
+ * regular ttl, the manager's default ttl then. A session is regular when it expires exactly the
+ * regular ttl after its last access: the common case. A regular session is indexed by its last
+ * access in `R` only, since its expiry follows from it; every other session is in `A` by last
+ * access and, when it expires, in `X` by expiry. That saves a sorted-set entry and a write per touch
+ * for most sessions. A session moves between the two when its expiry stops or starts following its
+ * last access (a lifetime deadline drawing near).
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type { Cluster, Redis } from "ioredis"
+import { RedisError } from "../../Errors.js"
+import type {
+  ListQuery,
+  RedisClientService,
+  SessionRead,
+  SessionStore,
+  StoreConfig,
+  StoredSession
+} from "../../SessionStore.js"
+import { shardsMismatch } from "../../SessionStore.js"
+import { newSessionId } from "../ids.js"
+import { byScoreThenMember } from "../sortedSetOrder.js"
+import * as Deadlines from "./deadlines.js"
+import { keyspace, sessionShard, userShard } from "./keys.js"
+import type { Keyspace } from "./keys.js"
+import * as Scripts from "./scripts.js"
+import type { AnyScript, ArgType, ArgValue, Script, SessionValues } from "./scripts.js"
+
+/**
+ * Tuning of the Redis store.
+ *
+ * @since 0.1.0
+ */
+export interface StoreOptions {
+  /**
+   * How long one Redis call may take before the operation fails with a `RedisError` whose
+   * `timeout` is true. Bulk operations (wipe, killUser, killAll, listings) are several calls, each
+   * bounded by it. Default 2 seconds.
+   */
+  readonly timeout?: Duration.DurationInput
+  /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 200. */
+  readonly batchSize?: number
+  /** Ids returned per script call when listing. Default 1000. */
+  readonly pageSize?: number
+  /**
+   * Whether session and index keys get native Redis TTLs: the safety net that frees a session's
+   * storage when no wipe runs. Default `true`. With `false`, keys never expire by themselves (as in
+   * redisess): expired sessions are still never returned, and the wipe frees them. That saves about
+   * 40 bytes per key (see the README's Benchmarks); TTLs left by the default are removed as
+   * sessions are touched.
+   */
+  readonly nativeTtl?: boolean
+  /** How far past its logical expiry a key's native Redis TTL may reach, with `nativeTtl`. Default 10 minutes. */
+  readonly nativeTtlGrace?: Duration.DurationInput
+  /**
+   * Milliseconds added to the Redis server's clock, read on every operation. For tests that move
+   * time without sleeping; leave it out in production.
+   */
+  readonly clockOffset?: Effect.Effect<number>
+}
+
+const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
+
+/** The session `values` (as a script read them) of session `sessionId`, with the fields `names` names. */
+const storedSession = (
+  sessionId: string,
+  names: ReadonlyArray<string>,
+  values: SessionValues
+): StoredSession => {
+  const [userId, createdAt, ttl, deadline, lastAccess, expires, fieldValues] = values
+  const fields: Record<string, string> = {}
+  for (let i = 0; i < names.length; i++) {
+    const value = fieldValues[i]
+    if (value !== null && value !== undefined) fields[names[i]!] = value
+  }
+  return { sessionId, userId, createdAt, lastAccess, ttl, expires, deadline: deadline ?? 0, fields }
+}
+
+/** The read a script returned for `sessionId`, if any. */
+const sessionRead = (
+  sessionId: string,
+  names: ReadonlyArray<string>,
+  reply: readonly [number, SessionValues] | null
+): Option.Option<SessionRead> =>
+  reply === null ? Option.none() : Option.some({ now: reply[0], session: storedSession(sessionId, names, reply[1]) })
+
+/** A listing of one shard's index, oldest first: ids, and their scores when asked for. */
+interface Listing {
+  readonly ids: Array<string>
+  readonly scores: Array<number>
+}
+
+/** Makes the `RedisClient` service on an ioredis client. */
+export const make = (client: Redis | Cluster, options: StoreOptions): RedisClientService => {
+  const batchSize = options.batchSize ?? 200
+  const pageSize = options.pageSize ?? 1000
+  const grace = options.nativeTtl === false
+    ? -1
+    : Duration.toMillis(Duration.decode(options.nativeTtlGrace ?? Duration.minutes(10)))
+  const clockOffset = options.clockOffset
+  const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(2)))
+  const deadlines = Deadlines.make(timeoutMillis)
+
+  /**
+   * Runs one driver call, bounded by the operation timeout. Not `Effect.timeout`: this is on every
+   * operation's path, and one timer serves all calls (`deadlines.ts`). The call itself may still
+   * complete later; its result is then dropped.
+   */
+  const call = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, RedisError> =>
+    Effect.async<A, RedisError>((resume) => {
+      const pending = deadlines.start(() =>
+        resume(Effect.fail(
+          new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
+        ))
+      )
+      run().then(
+        (value) => {
+          if (deadlines.settle(pending)) resume(Effect.succeed(value))
+        },
+        (cause: unknown) => {
+          if (deadlines.settle(pending)) {
+            resume(Effect.fail(
+              new RedisError({
+                message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+                cause
+              })
+            ))
+          }
+        }
+      )
+    })
+
+  /** EVALSHA of a script (EVAL when Redis does not have it yet), its reply decoded by its contract. */
+  const evalScript = <R>(
+    script: AnyScript<R>,
+    numKeys: number,
+    argv: ReadonlyArray<string>
+  ): Effect.Effect<R, RedisError> =>
+    Effect.flatMap(
+      call(
+        script.name,
+        () =>
+          client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
+            isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
+          )
+      ),
+      (reply) =>
+        Either.match(script.decode(reply), {
+          onLeft: (why) =>
+            Effect.fail(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
+          onRight: Effect.succeed
+        })
+    )
+
+  const argText = (type: ArgType, value: unknown): string =>
+    type === "flag" ? (value ? "1" : "0") : type === "number" ? String(value) : value as string
+
+  /** The store of one shard, plus its listing with or without scores (scores merge shards). */
+  const shardStore = (
+    ks: Keyspace,
+    regularTtl: number,
+    fieldNames: ReadonlyArray<string>,
+    newId: () => string
+  ): SessionStore & {
+    readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
+  } => {
+    /** The shard's keys every shard script takes first; copied per call with `slice` (see `deadlines.ts`). */
+    const commonKeys = [ks.activity, ks.expiries, ks.users, ks.regular]
+    const graceText = String(grace)
+    const regularText = String(regularTtl)
+    /** Runs a shard script with its keys and arguments by name, then its variable arguments. */
+    const run = <K extends string, O extends string, A extends Record<string, ArgType>, R>(
+      script: Script<K, O, A, R>,
+      keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
+      args: { readonly [k in keyof A]: ArgValue<A[k]> },
+      rest: ReadonlyArray<string> = []
+    ): Effect.Effect<R, RedisError> => {
+      const send = (offset: number) => {
+        const argv = commonKeys.slice()
+        for (const name of script.keys) {
+          const key = (keys as Record<string, string | undefined>)[name]
+          if (key !== undefined) argv.push(key)
+        }
+        const numKeys = argv.length
+        argv.push(ks.prefix, offset === 0 ? "0" : String(offset), graceText, regularText)
+        for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
+        for (const arg of rest) argv.push(arg)
+        return evalScript(script, numKeys, argv)
+      }
+      // without a test clock offset, no Effect to read it on every call
+      return clockOffset === undefined ? send(0) : Effect.flatMap(clockOffset, (ms) => send(Math.round(ms)))
+    }
+
+    /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
+    const drain = (step: Effect.Effect<readonly [removed: number, more: 0 | 1], RedisError>) =>
+      Effect.iterate({ total: 0, more: true }, {
+        while: (state) => state.more,
+        body: (state) => Effect.map(step, ([removed, more]) => ({ total: state.total + removed, more: more === 1 }))
+      }).pipe(Effect.map((state) => state.total))
+
+    /** Repeats a query that answers `None` (more expired sessions to sweep first) until it answers. */
+    const swept = <A>(query: Effect.Effect<Option.Option<A>, RedisError>): Effect.Effect<A, RedisError> =>
+      Effect.flatMap(query, Option.match({ onNone: () => swept(query), onSome: Effect.succeed }))
+
+    const flat = (pairs: ReadonlyArray<readonly [string, string]>) => pairs.flatMap(([name, value]) => [name, value])
+    const session = (sessionId: string) => ({ SESSION: ks.session(sessionId) })
+
+    /**
+     * Lists an index, oldest first, page by page: ids, and their scores when `withScores` (to merge
+     * shards). The sessions index is two sorted sets (regular sessions in `R`, the others in `A`),
+     * merged by the script from an offset in each.
+     */
+    const listIndex = (query: ListQuery, withScores: boolean): Effect.Effect<Listing, RedisError> => {
+      const index = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
+      const step = withScores ? 2 : 1
+      const page = (offsets: ReadonlyArray<number>) =>
+        swept(Effect.map(
+          run(
+            Scripts.list,
+            { USER: query.index === "userSessions" ? ks.user(query.userId) : undefined },
+            { LIMIT: batchSize, WINDOW: query.windowMs, INDEX: index, SIZE: pageSize, SCORES: withScores },
+            offsets.map(String)
+          ),
+          (reply) => reply[0] === -1 ? Option.none() : Option.some(reply)
+        ))
+      // pages by rank; an entry that moved between pages (or between R and A) is kept once
+      const loop = (
+        offsets: ReadonlyArray<number>,
+        listing: Listing,
+        seen: Set<string>
+      ): Effect.Effect<Listing, RedisError> =>
+        Effect.flatMap(page(offsets), ([, entries, ...taken]) => {
+          for (let i = 0; i < entries.length; i += step) {
+            const id = String(entries[i])
+            if (!seen.has(id)) {
+              seen.add(id)
+              listing.ids.push(id)
+              if (withScores) listing.scores.push(Number(entries[i + 1]))
+            }
+          }
+          return entries.length / step === pageSize
+            ? loop(offsets.map((offset, i) => offset + (taken[i] ?? 0)), listing, seen)
+            : Effect.succeed(listing)
+        })
+      return Effect.suspend(() => loop(index === "s" ? [0, 0] : [0], { ids: [], scores: [] }, new Set()))
+    }
+
+    return {
+      now: Effect.flatMap(
+        call("TIME", () => client.time()),
+        ([seconds, micros]) => {
+          const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+          return clockOffset === undefined ? Effect.succeed(ms) : Effect.map(clockOffset, (off) => ms + Math.round(off))
+        }
+      ),
+      create: (input) =>
+        Effect.suspend(() => {
+          const sessionId = newId()
+          return Effect.map(
+            run(Scripts.create, session(sessionId), {
+              SID: sessionId,
+              UID: input.userId,
+              TTL: input.ttl,
+              LIFETIME: input.lifetime,
+              LIMIT: input.limit?.max ?? 0,
+              REFUSE: input.limit?.policy === "refuse"
+            }, flat(input.fields)),
+            (reply) => {
+              if (reply[0] === 0) return { _tag: "LimitReached" } as const
+              const [, now, expires, deadline] = reply
+              const fields: Record<string, string> = {}
+              for (const [name, value] of input.fields) fields[name] = value
+              return {
+                _tag: "Created",
+                read: {
+                  now,
+                  session: {
+                    sessionId,
+                    userId: input.userId,
+                    createdAt: now,
+                    lastAccess: now,
+                    ttl: input.ttl,
+                    expires,
+                    deadline,
+                    fields
+                  }
+                }
+              } as const
+            }
+          )
+        }),
+      get: (sessionId, touch) =>
+        Effect.map(
+          run(Scripts.get, session(sessionId), { SID: sessionId, TOUCH: touch }, fieldNames),
+          (reply) => sessionRead(sessionId, fieldNames, reply)
+        ),
+      exists: (sessionId) =>
+        Effect.map(run(Scripts.exists, session(sessionId), { SID: sessionId }), (reply) => reply === 1),
+      update: (sessionId, fields) =>
+        Effect.map(
+          run(Scripts.update, session(sessionId), { SID: sessionId, NAMES: fieldNames.length }, [
+            ...fieldNames,
+            ...flat(fields)
+          ]),
+          (reply) => sessionRead(sessionId, fieldNames, reply)
+        ),
+      rotate: (sessionId) =>
+        Effect.suspend(() => {
+          const newSessionId = newId()
+          return Effect.map(
+            run(
+              Scripts.rotate,
+              { SESSION: ks.session(sessionId), NEW_SESSION: ks.session(newSessionId) },
+              { SID: sessionId, NEW_SID: newSessionId },
+              fieldNames
+            ),
+            (reply) => sessionRead(newSessionId, fieldNames, reply)
+          )
+        }),
+      killOthers: (sessionId) =>
+        Effect.map(
+          run(Scripts.killOthers, session(sessionId), { SID: sessionId }),
+          (n) => n < 0 ? Option.none() : Option.some(n)
+        ),
+      dataSet: (sessionId, entries, maxBytes) =>
+        Effect.map(
+          run(Scripts.dataSet, session(sessionId), { SID: sessionId, MAX: maxBytes }, flat(entries)),
+          (reply) =>
+            reply === null
+              ? Option.none()
+              : Option.some(
+                reply[0] === 1
+                  ? { _tag: "Written", written: reply[1] } as const
+                  : { _tag: "TooLarge", size: reply[1] } as const
+              )
+        ),
+      dataGet: (sessionId, keys) =>
+        Effect.map(
+          run(Scripts.dataGet, session(sessionId), { SID: sessionId }, keys),
+          (reply) => reply === null ? Option.none() : Option.some(reply[0].map((value) => value ?? undefined))
+        ),
+      dataGetAll: (sessionId) =>
+        Effect.map(run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }), (reply) => {
+          if (reply === null) return Option.none()
+          const entries: Array<readonly [string, string]> = []
+          const pairs = reply[0]
+          for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!])
+          return Option.some(entries)
+        }),
+      dataRemove: (sessionId, keys) =>
+        Effect.map(
+          run(Scripts.dataRemove, session(sessionId), { SID: sessionId }, keys),
+          (n) => n < 0 ? Option.none() : Option.some(n)
+        ),
+      kill: (sessionId) => Effect.map(run(Scripts.kill, session(sessionId), { SID: sessionId }), (n) => n === 1),
+      killUser: (userId) => drain(run(Scripts.killUser, { USER: ks.user(userId) }, { UID: userId, LIMIT: batchSize })),
+      killAll: drain(run(Scripts.killAll, {}, { LIMIT: batchSize })),
+      wipe: drain(
+        Effect.map(run(Scripts.wipe, {}, { LIMIT: batchSize }), (n) => [n, n === batchSize ? 1 : 0] as const)
+      ),
+      count: (query) =>
+        swept(Effect.map(
+          run(
+            Scripts.count,
+            { USER: query.userId === undefined ? undefined : ks.user(query.userId) },
+            { LIMIT: batchSize, WINDOW: query.windowMs }
+          ),
+          (n) => n === -1 ? Option.none() : Option.some(n)
+        )),
+      list: (query) => Effect.map(listIndex(query, false), (listing) => listing.ids),
+      listIndex,
+      oldest: (userId, touch) =>
+        swept(Effect.map(
+          run(Scripts.oldest, { USER: ks.user(userId) }, { LIMIT: batchSize, UID: userId, TOUCH: touch }, fieldNames),
+          (reply) =>
+            reply[0] === -1
+              ? Option.none()
+              : Option.some(
+                reply[0] === 0
+                  ? Option.none()
+                  : sessionRead(reply[2], fieldNames, [reply[1], reply[3]])
+              )
+        ))
+    }
+  }
+
+  /** Records the namespace's layout (under `{namespace}`, whatever its shards) or reads the recorded one. */
+  const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
+    evalScript(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)])
+
+  const open = ({ defaultTtl, fieldNames, namespace, shards }: StoreConfig) =>
+    Effect.flatMap(recordLayout(namespace, shards, defaultTtl), ([recordedShards, regularTtl]) => {
+      if (recordedShards !== shards) return Effect.fail(shardsMismatch(namespace, recordedShards, shards))
+      if (shards === 1) {
+        return Effect.succeed(shardStore(keyspace(namespace), regularTtl, fieldNames, () => newSessionId(0, 1)))
+      }
+      const all = Array.from(
+        { length: shards },
+        (_, shard) =>
+          shardStore(keyspace(namespace, shard, shards), regularTtl, fieldNames, () => newSessionId(shard, shards))
+      )
+      return Effect.succeed(sharded(all, shards))
+    })
+
+  return { open }
+}
+
+/** One store over the stores of every shard: a session or user goes to its shard, the rest to all. */
+const sharded = (
+  all: ReadonlyArray<
+    SessionStore & {
+      readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
+    }
+  >,
+  shards: number
+): SessionStore => {
+  const ofSession = (sessionId: string) => all[sessionShard(sessionId)] ?? all[0]!
+  const ofUser = (userId: string) => all[userShard(userId, shards)]!
+  const sum = (effects: ReadonlyArray<Effect.Effect<number, RedisError>>) =>
+    Effect.map(Effect.all(effects, { concurrency: "unbounded" }), (counts) => counts.reduce((a, b) => a + b, 0))
+  /** A listing of every shard, merged in sorted-set order. */
+  const merged = (query: ListQuery) =>
+    Effect.map(
+      Effect.all(all.map((shard) => shard.listIndex(query, true)), { concurrency: "unbounded" }),
+      (listings) => {
+        const entries: Array<readonly [string, number]> = []
+        for (const { ids, scores } of listings) ids.forEach((id, i) => entries.push([id, scores[i]!]))
+        return entries.sort(byScoreThenMember).map(([id]) => id)
+      }
+    )
+  return {
+    now: all[0]!.now,
+    create: (input) => ofUser(input.userId).create(input),
+    get: (sessionId, touch) => ofSession(sessionId).get(sessionId, touch),
+    exists: (sessionId) => ofSession(sessionId).exists(sessionId),
+    update: (sessionId, fields) => ofSession(sessionId).update(sessionId, fields),
+    rotate: (sessionId) => ofSession(sessionId).rotate(sessionId),
+    killOthers: (sessionId) => ofSession(sessionId).killOthers(sessionId),
+    dataSet: (sessionId, entries, maxBytes) => ofSession(sessionId).dataSet(sessionId, entries, maxBytes),
+    dataGet: (sessionId, keys) => ofSession(sessionId).dataGet(sessionId, keys),
+    dataGetAll: (sessionId) => ofSession(sessionId).dataGetAll(sessionId),
+    dataRemove: (sessionId, keys) => ofSession(sessionId).dataRemove(sessionId, keys),
+    kill: (sessionId) => ofSession(sessionId).kill(sessionId),
+    killUser: (userId) => ofUser(userId).killUser(userId),
+    killAll: sum(all.map((shard) => shard.killAll)),
+    wipe: sum(all.map((shard) => shard.wipe)),
+    count: (query) =>
+      query.userId === undefined
+        ? sum(all.map((shard) => shard.count(query)))
+        : ofUser(query.userId).count(query),
+    list: (query) => query.index === "userSessions" ? ofUser(query.userId).list(query) : merged(query),
+    oldest: (userId, touch) => ofUser(userId).oldest(userId, touch)
+  }
+}

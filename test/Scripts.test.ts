@@ -1,0 +1,111 @@
+/**
+ * The Redis store's script contracts: every Lua file has one, each script carries only the shared
+ * functions it calls (Redis runs a script's whole source on every call), each fast reply decoder
+ * agrees with its schema, and a reply of the wrong shape is a `RedisError`, never a misreading.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type { Redis } from "ioredis"
+import { readdirSync } from "node:fs"
+import { inject } from "vitest"
+import * as Scripts from "../src/internal/redis/scripts.js"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { rawClient } from "./utils/redisClient.js"
+
+const scripts = Object.values(Scripts.all)
+const defined = (source: string) => [...source.matchAll(/^local function (\w+)\(/gm)].map((m) => m[1]!)
+
+describe("Redis scripts", () => {
+  it("every Lua file has a contract, and every contract its Lua file", () => {
+    const files = readdirSync(new URL("../src/internal/redis/lua/", import.meta.url))
+      .filter((file) => file.endsWith(".lua"))
+      .map((file) => file.slice(0, -".lua".length))
+      .sort()
+    assert.deepStrictEqual(files, scripts.map((script) => script.name).sort())
+  })
+
+  for (const script of scripts) {
+    it(`${script.name}: defines only the shared functions it calls, each before its first call`, () => {
+      for (const name of defined(script.source)) {
+        const definition = script.source.indexOf(`local function ${name}(`)
+        const calls = [...script.source.matchAll(new RegExp(`\\b${name}\\(`, "g"))].map((m) => m.index)
+        assert.isTrue(
+          calls.some((at) => at !== definition + "local function ".length),
+          `${script.name} defines ${name} without calling it`
+        )
+        assert.isTrue(calls.every((at) => at >= definition), `${script.name} calls ${name} before defining it`)
+      }
+    })
+  }
+
+  it("a small script leaves out what it does not use, and names its keys and arguments", () => {
+    assert.deepStrictEqual(defined(Scripts.exists.source), ["now_ms", "expiry", "times", "state", "unexpired"])
+    assert.includeMembers(defined(Scripts.get.source), ["load", "index", "remove"])
+    assert.notInclude(defined(Scripts.get.source), "sweep")
+    assert.include(Scripts.get.source, "local A, X, U, R, SESSION = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]")
+    assert.include(Scripts.get.source, "ARGV[5], ARGV[6] == '1'")
+    assert.include(Scripts.get.source, "local FIELD_NAMES_AT = 7")
+  })
+
+  it.scoped("every script compiles on Redis", () =>
+    Effect.gen(function*() {
+      const client = yield* rawClient(inject("redisUrl"))
+      for (const script of scripts) {
+        assert.strictEqual(yield* Effect.promise(() => client.script("LOAD", script.source)), script.sha)
+      }
+    }))
+
+  for (const script of scripts.filter((script) => script.fast !== undefined)) {
+    const fast = script.fast!
+    const schema = Schema.decodeUnknownEither(script.reply as Schema.Schema<unknown, unknown>)
+    // well-formed replies (from the schema's encoded side), and anything else
+    const replies = FastCheck.oneof(
+      Arbitrary.make(Schema.encodedSchema(script.reply as Schema.Schema<unknown, unknown>)),
+      FastCheck.anything(),
+      FastCheck.array(FastCheck.oneof(FastCheck.integer(), FastCheck.string(), FastCheck.constant(null)))
+    )
+    it.prop(
+      `${script.name}: the fast decoder agrees with the reply's schema wherever it answers`,
+      [replies],
+      ([reply]) => {
+        const decoded = fast(reply)
+        if (decoded === undefined) return
+        const expected = schema(reply)
+        assert.isTrue(Either.isRight(expected), `the schema refuses ${JSON.stringify(reply)}`)
+        if (Either.isRight(expected)) assert.deepStrictEqual(decoded, expected.right)
+      },
+      { fastCheck: { numRuns: 300 } }
+    )
+  }
+
+  it.scoped("a reply of the wrong shape fails the operation with a RedisError naming the script", () =>
+    Effect.gen(function*() {
+      const replies: Record<string, unknown> = {
+        [Scripts.layout.sha]: [1, 0],
+        [Scripts.get.sha]: [1, ["alice", "not a time", "0", null, 1, 0, []]],
+        [Scripts.exists.sha]: 2,
+        [Scripts.count.sha]: "3"
+      }
+      const fake = { evalsha: (sha: string) => Promise.resolve(replies[sha]) }
+      const manager = yield* SessionManager.make({ namespace: "wrong-replies", wipeInterval: 0 }).pipe(
+        Effect.provide(Layer.succeed(RedisLayer.RedisClient, RedisLayer.make(fake as unknown as Redis)))
+      )
+      for (
+        const [operation, script] of [
+          [manager.get("AAAAAAAAAAAAAAAAAAAAAA"), "get"],
+          [manager.exists("AAAAAAAAAAAAAAAAAAAAAA"), "exists"],
+          [manager.count(), "count"]
+        ] as const
+      ) {
+        const error = yield* Effect.flip(operation as Effect.Effect<unknown, { _tag: string; message: string }>)
+        assert.strictEqual(error._tag, "RedisError")
+        assert.include(error.message, `Unexpected reply from script ${script}`)
+      }
+    }))
+})
