@@ -6,6 +6,8 @@
  */
 import type { Redis } from "ioredis"
 import { performance } from "node:perf_hooks"
+import { fieldPrefix, sessionField } from "../src/internal/redis/format.js"
+import { keyspace } from "../src/internal/redis/keys.js"
 import type { PingStats, ServerStall } from "./harness.js"
 import { runConcurrent, slowlog, usedMemory, withPingLoop } from "./harness.js"
 import type { BenchFields, LibSessions, Sessions } from "./targets.js"
@@ -153,14 +155,14 @@ export const measureMemory = (
   shape: Shape
 ): Promise<MemoryResult> => measure(admin, target, namespace, shape, async () => (await load(sessions, shape)).seconds)
 
-/** The additional fields as the library stores them (`f:<name>`, JSON). */
-const storedFields = Object.entries(fields).flatMap(([name, value]) => [`f:${name}`, JSON.stringify(value)])
+/** The additional fields as the library stores them (JSON, under the format's field prefix). */
+const storedFields = Object.entries(fields).flatMap(([name, value]) => [`${fieldPrefix}${name}`, JSON.stringify(value)])
 
 /** Writes a shape's {@link Floor} in the library's key names, 1,000 sessions to a pipeline, and measures it. */
 export const measureFloor = (admin: Redis, floor: Floor, namespace: string, shape: Shape): Promise<MemoryResult> =>
   measure(admin, floor, namespace, shape, async () => {
     const started = performance.now()
-    const p = `{${namespace}}:`
+    const ks = keyspace(namespace)
     const ttlMs = 3_600_000
     const sessions = shape.users * shape.perUser
     const now = Date.now()
@@ -170,13 +172,13 @@ export const measureFloor = (admin: Redis, floor: Floor, namespace: string, shap
         const sessionId = newSessionId()
         const userId = `user-${i % shape.users}`
         const at = now + i
-        batch.hset(`${p}s:${sessionId}`, "u", userId, ...(shape.withFields ? storedFields : []))
-        batch.zadd(`${p}u:${userId}`, at, sessionId)
-        batch.zadd(`${p}r`, at, sessionId)
-        if (floor !== "floor without U") batch.zadd(`${p}U`, at, userId)
+        batch.hset(ks.session(sessionId), sessionField.userId, userId, ...(shape.withFields ? storedFields : []))
+        batch.zadd(ks.user(userId), at, sessionId)
+        batch.zadd(ks.regular, at, sessionId)
+        if (floor !== "floor without U") batch.zadd(ks.users, at, userId)
         if (floor === "floor, native TTLs") {
-          batch.pexpire(`${p}s:${sessionId}`, ttlMs)
-          batch.pexpire(`${p}u:${userId}`, ttlMs)
+          batch.pexpire(ks.session(sessionId), ttlMs)
+          batch.pexpire(ks.user(userId), ttlMs)
         }
       }
       await batch.exec()

@@ -396,7 +396,11 @@ export const make = <F extends FieldSchemas = NoFields>(
       json: ReadonlyArray<readonly [string, string]>
     ): Effect.Effect<Session<A>, SessionLimitReached | RedisError> =>
       Effect.flatMap(
-        store.create({ userId: user, ttl, lifetime, fields: json, ...(limit === undefined ? {} : { limit }) }),
+        store.create(
+          limit === undefined
+            ? { userId: user, ttl, lifetime, fields: json }
+            : { userId: user, ttl, lifetime, fields: json, limit }
+        ),
         (created) =>
           created._tag === "LimitReached"
             ? Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))

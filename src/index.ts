@@ -12,21 +12,28 @@
 export * as Errors from "./Errors.js"
 
 /**
- * The `RedisClient` service and its layers (Redis, caller's client, in-memory).
+ * The store port: the `RedisClient` service, the `SessionStore` interface it opens, their types.
+ *
+ * @since 0.2.0
+ */
+export * as SessionStore from "./SessionStore.js"
+
+/**
+ * The layers of the `RedisClient` service (Redis, caller's client, in-memory).
  *
  * @since 0.1.0
  */
 export * as RedisLayer from "./RedisLayer.js"
 
 /**
- * Schemas: ids, ttl, options, the stored session codec.
+ * Schemas: ids, ttl, options.
  *
  * @since 0.1.0
  */
 export * as Schema from "./Schema.js"
 
 /**
- * The `Session` value, its derived values and operations.
+ * The `Session` value and its derived values.
  *
  * @since 0.1.0
  */

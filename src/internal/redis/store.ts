@@ -15,6 +15,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Cluster, Redis } from "ioredis"
 import { RedisError } from "../../Errors.js"
@@ -111,12 +112,17 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const deadlines = Deadlines.make(timeoutMillis)
 
   /**
-   * Runs one driver call, bounded by the operation timeout. Not `Effect.timeout`: this is on every
-   * operation's path, and one timer serves all calls (`deadlines.ts`). The call itself may still
-   * complete later; its result is then dropped.
+   * Runs one driver call, bounded by the operation timeout, and turns its result into the
+   * operation's (`then`, in the same step). Not `Effect.timeout`: this is on every operation's path,
+   * and one timer serves all calls (`deadlines.ts`). The call itself may still complete later; its
+   * result is then dropped.
    */
-  const call = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, RedisError> =>
-    Effect.async<A, RedisError>((resume) => {
+  const call = <A, B>(
+    what: string,
+    run: () => Promise<A>,
+    then: (value: A) => Effect.Effect<B, RedisError>
+  ): Effect.Effect<B, RedisError> =>
+    Effect.async<B, RedisError>((resume) => {
       const pending = deadlines.start(() =>
         resume(Effect.fail(
           new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
@@ -124,7 +130,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
       run().then(
         (value) => {
-          if (deadlines.settle(pending)) resume(Effect.succeed(value))
+          if (deadlines.settle(pending)) resume(then(value))
         },
         (cause: unknown) => {
           if (deadlines.settle(pending)) {
@@ -139,26 +145,31 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
     })
 
-  /** EVALSHA of a script (EVAL when Redis does not have it yet), its reply decoded by its contract. */
-  const evalScript = <R>(
+  /**
+   * EVALSHA of a script (EVAL when Redis does not have it yet); its reply decoded by the script's
+   * contract, then turned into the operation's result by `map`.
+   */
+  const evalScript = <R, B>(
     script: AnyScript<R>,
     numKeys: number,
-    argv: ReadonlyArray<string>
-  ): Effect.Effect<R, RedisError> =>
-    Effect.flatMap(
-      call(
-        script.name,
-        () =>
-          client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
-            isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
-          )
-      ),
-      (reply) =>
-        Either.match(script.decode(reply), {
+    argv: ReadonlyArray<string>,
+    map: (reply: R) => B
+  ): Effect.Effect<B, RedisError> =>
+    call(
+      script.name,
+      () =>
+        client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
+          isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
+        ),
+      (reply) => {
+        const fast = script.fast?.(reply)
+        if (fast !== undefined) return Effect.succeed(map(fast))
+        return Either.match(script.decode(reply), {
           onLeft: (why) =>
             Effect.fail(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
-          onRight: Effect.succeed
+          onRight: (decoded) => Effect.succeed(map(decoded))
         })
+      }
     )
 
   const argText = (type: ArgType, value: unknown): string =>
@@ -178,12 +189,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const graceText = String(grace)
     const regularText = String(regularTtl)
     /** Runs a shard script with its keys and arguments by name, then its variable arguments. */
-    const run = <K extends string, O extends string, A extends Record<string, ArgType>, R>(
+    const run = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
       script: Script<K, O, A, R>,
       keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
       args: { readonly [k in keyof A]: ArgValue<A[k]> },
-      rest: ReadonlyArray<string> = []
-    ): Effect.Effect<R, RedisError> => {
+      rest: ReadonlyArray<string>,
+      map: (reply: R) => B
+    ): Effect.Effect<B, RedisError> => {
       const send = (offset: number) => {
         const argv = commonKeys.slice()
         for (const name of script.keys) {
@@ -194,7 +206,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         argv.push(ks.prefix, offset === 0 ? "0" : String(offset), graceText, regularText)
         for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
         for (const arg of rest) argv.push(arg)
-        return evalScript(script, numKeys, argv)
+        return evalScript(script, numKeys, argv, map)
       }
       // without a test clock offset, no Effect to read it on every call
       return clockOffset === undefined ? send(0) : Effect.flatMap(clockOffset, (ms) => send(Math.round(ms)))
@@ -211,7 +223,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     const swept = <A>(query: Effect.Effect<Option.Option<A>, RedisError>): Effect.Effect<A, RedisError> =>
       Effect.flatMap(query, Option.match({ onNone: () => swept(query), onSome: Effect.succeed }))
 
-    const flat = (pairs: ReadonlyArray<readonly [string, string]>) => pairs.flatMap(([name, value]) => [name, value])
+    const flat = (pairs: ReadonlyArray<readonly [string, string]>): ReadonlyArray<string> => {
+      const out: Array<string> = []
+      for (const [name, value] of pairs) out.push(name, value)
+      return out
+    }
     const session = (sessionId: string) => ({ SESSION: ks.session(sessionId) })
 
     /**
@@ -223,13 +239,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       const index = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
       const step = withScores ? 2 : 1
       const page = (offsets: ReadonlyArray<number>) =>
-        swept(Effect.map(
-          run(
-            Scripts.list,
-            { USER: query.index === "userSessions" ? ks.user(query.userId) : undefined },
-            { LIMIT: batchSize, WINDOW: query.windowMs, INDEX: index, SIZE: pageSize, SCORES: withScores },
-            offsets.map(String)
-          ),
+        swept(run(
+          Scripts.list,
+          { USER: query.index === "userSessions" ? ks.user(query.userId) : undefined },
+          { LIMIT: batchSize, WINDOW: query.windowMs, INDEX: index, SIZE: pageSize, SCORES: withScores },
+          offsets.map(String),
           (reply) => reply[0] === -1 ? Option.none() : Option.some(reply)
         ))
       // pages by rank; an entry that moved between pages (or between R and A) is kept once
@@ -255,25 +269,25 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
 
     return {
-      now: Effect.flatMap(
-        call("TIME", () => client.time()),
-        ([seconds, micros]) => {
-          const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
-          return clockOffset === undefined ? Effect.succeed(ms) : Effect.map(clockOffset, (off) => ms + Math.round(off))
-        }
-      ),
+      now: call("TIME", () => client.time(), ([seconds, micros]) => {
+        const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+        return clockOffset === undefined ? Effect.succeed(ms) : Effect.map(clockOffset, (off) => ms + Math.round(off))
+      }),
       create: (input) =>
         Effect.suspend(() => {
           const sessionId = newId()
-          return Effect.map(
-            run(Scripts.create, session(sessionId), {
+          return run(
+            Scripts.create,
+            session(sessionId),
+            {
               SID: sessionId,
               UID: input.userId,
               TTL: input.ttl,
               LIFETIME: input.lifetime,
               LIMIT: input.limit?.max ?? 0,
               REFUSE: input.limit?.policy === "refuse"
-            }, flat(input.fields)),
+            },
+            flat(input.fields),
             (reply) => {
               if (reply[0] === 0) return { _tag: "LimitReached" } as const
               const [, now, expires, deadline] = reply
@@ -299,41 +313,47 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           )
         }),
       get: (sessionId, touch) =>
-        Effect.map(
-          run(Scripts.get, session(sessionId), { SID: sessionId, TOUCH: touch }, fieldNames),
+        run(
+          Scripts.get,
+          session(sessionId),
+          { SID: sessionId, TOUCH: touch },
+          fieldNames,
           (reply) => sessionRead(sessionId, fieldNames, reply)
         ),
-      exists: (sessionId) =>
-        Effect.map(run(Scripts.exists, session(sessionId), { SID: sessionId }), (reply) => reply === 1),
+      exists: (sessionId) => run(Scripts.exists, session(sessionId), { SID: sessionId }, [], (reply) => reply === 1),
       update: (sessionId, fields) =>
-        Effect.map(
-          run(Scripts.update, session(sessionId), { SID: sessionId, NAMES: fieldNames.length }, [
-            ...fieldNames,
-            ...flat(fields)
-          ]),
+        run(
+          Scripts.update,
+          session(sessionId),
+          { SID: sessionId, NAMES: fieldNames.length },
+          [...fieldNames, ...flat(fields)],
           (reply) => sessionRead(sessionId, fieldNames, reply)
         ),
       rotate: (sessionId) =>
         Effect.suspend(() => {
           const newSessionId = newId()
-          return Effect.map(
-            run(
-              Scripts.rotate,
-              { SESSION: ks.session(sessionId), NEW_SESSION: ks.session(newSessionId) },
-              { SID: sessionId, NEW_SID: newSessionId },
-              fieldNames
-            ),
+          return run(
+            Scripts.rotate,
+            { SESSION: ks.session(sessionId), NEW_SESSION: ks.session(newSessionId) },
+            { SID: sessionId, NEW_SID: newSessionId },
+            fieldNames,
             (reply) => sessionRead(newSessionId, fieldNames, reply)
           )
         }),
       killOthers: (sessionId) =>
-        Effect.map(
-          run(Scripts.killOthers, session(sessionId), { SID: sessionId }),
+        run(
+          Scripts.killOthers,
+          session(sessionId),
+          { SID: sessionId },
+          [],
           (n) => n < 0 ? Option.none() : Option.some(n)
         ),
       dataSet: (sessionId, entries, maxBytes) =>
-        Effect.map(
-          run(Scripts.dataSet, session(sessionId), { SID: sessionId, MAX: maxBytes }, flat(entries)),
+        run(
+          Scripts.dataSet,
+          session(sessionId),
+          { SID: sessionId, MAX: maxBytes },
+          flat(entries),
           (reply) =>
             reply === null
               ? Option.none()
@@ -344,12 +364,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               )
         ),
       dataGet: (sessionId, keys) =>
-        Effect.map(
-          run(Scripts.dataGet, session(sessionId), { SID: sessionId }, keys),
+        run(
+          Scripts.dataGet,
+          session(sessionId),
+          { SID: sessionId },
+          keys,
           (reply) => reply === null ? Option.none() : Option.some(reply[0].map((value) => value ?? undefined))
         ),
       dataGetAll: (sessionId) =>
-        Effect.map(run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }), (reply) => {
+        run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }, [], (reply) => {
           if (reply === null) return Option.none()
           const entries: Array<readonly [string, string]> = []
           const pairs = reply[0]
@@ -357,30 +380,36 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           return Option.some(entries)
         }),
       dataRemove: (sessionId, keys) =>
-        Effect.map(
-          run(Scripts.dataRemove, session(sessionId), { SID: sessionId }, keys),
+        run(
+          Scripts.dataRemove,
+          session(sessionId),
+          { SID: sessionId },
+          keys,
           (n) => n < 0 ? Option.none() : Option.some(n)
         ),
-      kill: (sessionId) => Effect.map(run(Scripts.kill, session(sessionId), { SID: sessionId }), (n) => n === 1),
-      killUser: (userId) => drain(run(Scripts.killUser, { USER: ks.user(userId) }, { UID: userId, LIMIT: batchSize })),
-      killAll: drain(run(Scripts.killAll, {}, { LIMIT: batchSize })),
+      kill: (sessionId) => run(Scripts.kill, session(sessionId), { SID: sessionId }, [], (n) => n === 1),
+      killUser: (userId) =>
+        drain(run(Scripts.killUser, { USER: ks.user(userId) }, { UID: userId, LIMIT: batchSize }, [], identity)),
+      killAll: drain(run(Scripts.killAll, {}, { LIMIT: batchSize }, [], identity)),
       wipe: drain(
-        Effect.map(run(Scripts.wipe, {}, { LIMIT: batchSize }), (n) => [n, n === batchSize ? 1 : 0] as const)
+        run(Scripts.wipe, {}, { LIMIT: batchSize }, [], (n) => [n, n === batchSize ? 1 : 0] as const)
       ),
       count: (query) =>
-        swept(Effect.map(
-          run(
-            Scripts.count,
-            { USER: query.userId === undefined ? undefined : ks.user(query.userId) },
-            { LIMIT: batchSize, WINDOW: query.windowMs }
-          ),
+        swept(run(
+          Scripts.count,
+          { USER: query.userId === undefined ? undefined : ks.user(query.userId) },
+          { LIMIT: batchSize, WINDOW: query.windowMs },
+          [],
           (n) => n === -1 ? Option.none() : Option.some(n)
         )),
       list: (query) => Effect.map(listIndex(query, false), (listing) => listing.ids),
       listIndex,
       oldest: (userId, touch) =>
-        swept(Effect.map(
-          run(Scripts.oldest, { USER: ks.user(userId) }, { LIMIT: batchSize, UID: userId, TOUCH: touch }, fieldNames),
+        swept(run(
+          Scripts.oldest,
+          { USER: ks.user(userId) },
+          { LIMIT: batchSize, UID: userId, TOUCH: touch },
+          fieldNames,
           (reply) =>
             reply[0] === -1
               ? Option.none()
@@ -395,7 +424,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 
   /** Records the namespace's layout (under `{namespace}`, whatever its shards) or reads the recorded one. */
   const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
-    evalScript(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)])
+    evalScript(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)], (layout) => layout)
 
   const open = ({ defaultTtl, fieldNames, namespace, shards }: StoreConfig) =>
     Effect.flatMap(recordLayout(namespace, shards, defaultTtl), ([recordedShards, regularTtl]) => {
