@@ -104,8 +104,8 @@ const nodeSide = async (): Promise<NodeResult> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run the node side with --expose-gc")
   const now = Date.now()
-  // a read's values: user, created, ttl, deadline (none), last access, expiry, additional fields
-  const session = ["user-1", `${now}`, "1800000", null, now, now + 1_800_000, []]
+  // a read's values: user, created, ttl, deadline (none), last access, expiry
+  const session = ["user-1", `${now}`, "1800000", null, now, now + 1_800_000]
   const replies = new Map<string, unknown>([
     [Scripts.layout.sha, [1, 1_800_000]],
     [Scripts.get.sha, [now, session]],

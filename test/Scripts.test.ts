@@ -88,7 +88,7 @@ describe("Redis scripts", () => {
     Effect.gen(function*() {
       const replies: Record<string, unknown> = {
         [Scripts.layout.sha]: [1, 0],
-        [Scripts.get.sha]: [1, ["alice", "not a time", "0", null, 1, 0, []]],
+        [Scripts.get.sha]: [1, ["alice", "not a time", "0", null, 1, 0]],
         [Scripts.exists.sha]: 2,
         [Scripts.count.sha]: "3"
       }

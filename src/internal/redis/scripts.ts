@@ -207,34 +207,40 @@ const storedMillis = (value: unknown): number | undefined =>
 
 /**
  * A live session as `lua/lib/load.lua` returns it: user id, creation time, idle ttl, deadline (null:
- * none), last access, expiry (0: never), and the values of the additional fields asked for (null
- * where it has none).
+ * none), the values of the additional fields asked for (null where it has none), then last access
+ * and expiry (0: never).
  */
 export const SessionValues = Schema.Tuple(
-  Schema.String,
-  StoredMillis,
-  StoredMillis,
-  Schema.NullOr(StoredMillis),
+  [Schema.String, StoredMillis, StoredMillis, Schema.NullOr(StoredMillis)],
+  Schema.NullOr(Schema.String),
   Millis,
-  Millis,
-  Schema.Array(Schema.NullOr(Schema.String))
+  Millis
 )
 
 /** The decoded {@link SessionValues}. */
 export type SessionValues = typeof SessionValues.Type
 
 const fastSession = (reply: unknown): SessionValues | undefined => {
-  if (!isArray(reply) || reply.length !== 7) return undefined
-  const [userId, c, t, l, lastAccess, expires, fields] = reply
-  const createdAt = storedMillis(c)
-  const ttl = storedMillis(t)
-  const deadline = l === null ? null : storedMillis(l)
+  if (!isArray(reply) || reply.length < 6) return undefined
+  const n = reply.length
+  const userId = reply[0]
+  const createdAt = storedMillis(reply[1])
+  const ttl = storedMillis(reply[2])
+  const deadline = reply[3] === null ? null : storedMillis(reply[3])
+  const lastAccess = reply[n - 2]
+  const expires = reply[n - 1]
   if (
     typeof userId !== "string" || createdAt === undefined || ttl === undefined || deadline === undefined ||
-    !isMillis(lastAccess) || !isMillis(expires) || !isArray(fields)
+    !isMillis(lastAccess) || !isMillis(expires)
   ) return undefined
-  for (const value of fields) if (value !== null && typeof value !== "string") return undefined
-  return [userId, createdAt, ttl, deadline, lastAccess, expires, fields as ReadonlyArray<string | null>]
+  const values: Array<string | number | null> = [userId, createdAt, ttl, deadline]
+  for (let i = 4; i < n - 2; i++) {
+    const value = reply[i]
+    if (value !== null && typeof value !== "string") return undefined
+    values.push(value)
+  }
+  values.push(lastAccess, expires)
+  return values as unknown as SessionValues
 }
 
 /** A read: the store's time and the session, or null when it is not live. */

@@ -77,11 +77,14 @@ const storedSession = (
   names: ReadonlyArray<string>,
   values: SessionValues
 ): StoredSession => {
-  const [userId, createdAt, ttl, deadline, lastAccess, expires, fieldValues] = values
+  const [userId, createdAt, ttl, deadline] = values
+  const n = values.length
+  const lastAccess = values[n - 2] as number
+  const expires = values[n - 1] as number
   const fields: Record<string, string> = {}
   for (let i = 0; i < names.length; i++) {
-    const value = fieldValues[i]
-    if (value !== null && value !== undefined) fields[names[i]!] = value
+    const value = values[4 + i]
+    if (typeof value === "string") fields[names[i]!] = value
   }
   return { sessionId, userId, createdAt, lastAccess, ttl, expires, deadline: deadline ?? 0, fields }
 }

@@ -1,8 +1,8 @@
--- A live session as {user, createdAt, ttl, deadline, lastAccess, expires, {fields}}, or nil when
--- it is absent or expired. createdAt, ttl and deadline are the hash's strings (deadline false when
--- there is none); last access and expiry are numbers (integer replies, which a client reads faster
--- than strings); the fields are the values of the additional fields ARGV[first..last] names (false
--- where the hash has none). Reads only those fields, whatever data the session holds. With touch,
+-- A live session as {user, createdAt, ttl, deadline, field..., lastAccess, expires}, or nil when
+-- it is absent or expired: the HMGET of its hash (strings; deadline false when there is none), the
+-- values of the additional fields ARGV[first..last] names (false where the hash has none), then
+-- last access and expiry as numbers (integer replies, which a client reads faster than strings).
+-- The reply is the HMGET's own table, extended: no table is made per call. Reads only those fields, whatever data the session holds. With touch,
 -- its last access becomes now (the values show the new ones); an expired one is removed.
 local function load(sid, now, touch, first, last)
   local sk = P .. SESSION_KEY .. sid
@@ -32,7 +32,7 @@ local function load(sid, now, touch, first, last)
     if full then keep(sk, b, n) end
     at, exp = now, nexp
   end
-  local fields = {}
-  for i = 5, #v do fields[#fields + 1] = v[i] end
-  return {uid, v[2], v[3], v[4], at, exp, fields}
+  v[#v + 1] = at
+  v[#v + 1] = exp
+  return v
 end
