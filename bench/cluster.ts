@@ -28,7 +28,7 @@ const drive = async (redis: Layer.Layer<RedisLayer.RedisClient, unknown>, shardC
   )
   const sm = await runtime.runPromise(SessionManager.SessionManager)
   const ids = await Promise.all(
-    Array.from({ length: users }, (_, i) => runtime.runPromise(sm.create(`user${i}`)).then((s) => s.sessionId))
+    Array.from({ length: users }, (_, i) => runtime.runPromise(sm.create(`user${i}`)).then((s) => s.token))
   )
   let next = 0
   const start = performance.now()

@@ -4,8 +4,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { Redis } from "ioredis"
 import { performance } from "node:perf_hooks"
+import type { SessionToken } from "../src/Schema.js"
+import { idOf } from "../src/Session.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
 import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch } from "./harness.js"
@@ -100,14 +103,15 @@ export const runPointOps = async (
       })
       await timeFibers("create", (sm, i) =>
         Effect.map(sm.create(user(i)), (session) => {
-          fiberIds[i] = session.sessionId
+          fiberIds[i] = Redacted.value(session.token)
         }))
       await time("create", "redisess", async (i) => {
         rsIds[i] = await redisess.create(user(i))
       })
       await time("create", "libScript", (i) => raw.libScript.create(scriptIds[i]!, user(i)))
-      await time("hgetall", "raw", (i) => raw.hgetall(libIds[i]!), "HGETALL")
-      await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libIds[i]!)), "HGETALL")
+      const libSessionIds = libIds.map((token) => idOf(token as SessionToken))
+      await time("hgetall", "raw", (i) => raw.hgetall(libSessionIds[i]!), "HGETALL")
+      await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libSessionIds[i]!)), "HGETALL")
       for (const noUpdate of [false, true]) {
         const op = noUpdate ? "get (noUpdate)" : "get (update)"
         await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
@@ -148,7 +152,7 @@ export const runPointOps = async (
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
       await time("kill", "lib", (i) => lib.kill(libIds[i]!))
-      await timeFibers("kill", (sm, i) => sm.kill(fiberIds[i]!))
+      await timeFibers("kill", (sm, i) => sm.kill(idOf(fiberIds[i]! as SessionToken)))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
 
@@ -263,6 +267,7 @@ export const runInterleavedLatency = async (
   const { lib, raw } = targets
   const sessions = 1000
   const libIds = await Promise.all(Array.from({ length: sessions }, (_, i) => lib.create(`il${i}`)))
+  const libSessionIds = libIds.map((token) => idOf(token as SessionToken))
   const scriptIds = Array.from({ length: sessions }, newSessionId)
   await runConcurrent(sessions, 64, (i) => raw.libScript.create(scriptIds[i]!, `il${i}`))
   const rawIds = Array.from({ length: sessions }, newSessionId)
@@ -280,8 +285,8 @@ export const runInterleavedLatency = async (
   const calls: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
     ["EVALSHA touch, raw", (i) => raw.touch(at(rawIds, i), user(i))],
     ["EVALSHA touch via the edge", (i) => lib.edge(() => raw.touch(at(rawIds, i), user(i)))],
-    ["HGETALL, raw", (i) => raw.hgetall(at(libIds, i))],
-    ["HGETALL via the edge", (i) => lib.edge(() => raw.hgetall(at(libIds, i)))],
+    ["HGETALL, raw", (i) => raw.hgetall(at(libSessionIds, i))],
+    ["HGETALL via the edge", (i) => lib.edge(() => raw.hgetall(at(libSessionIds, i)))],
     ["create: lib script, raw", (i) => raw.libScript.create(newSessionId(), user(i))],
     ["create: effect-redisess", (i) => lib.create(user(i))],
     ["get (update): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), true)],

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
@@ -13,6 +14,8 @@ import { SessionManager as Redisess } from "redisess"
 import { dataPrefix } from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as RedisLayer from "../src/RedisLayer.js"
+import type { SessionToken } from "../src/Schema.js"
+import { idOf } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
 
 /** The two additional fields of the "with fields" shape. */
@@ -110,10 +113,13 @@ export const lib = async (
       )
     },
     create: (userId, fields) =>
-      runtime.runPromise(sm.create(userId, fields === undefined ? {} : { fields })).then((s) => s.sessionId),
+      runtime.runPromise(sm.create(userId, fields === undefined ? {} : { fields })).then((s) =>
+        Redacted.value(s.token)
+      ),
     get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
     exists: (sessionId) => runtime.runPromise(sm.exists(sessionId)),
-    kill: (sessionId) => runtime.runPromise(sm.kill(sessionId)),
+    // an app ends its own session by id; the benchmark keeps tokens, the handles its clients hold
+    kill: (token) => runtime.runPromise(sm.kill(idOf(token as SessionToken))),
     killUser: (userId) => runtime.runPromise(sm.killUser(userId)).then(() => undefined),
     count: (secs) => runtime.runPromise(sm.count(secs)),
     getAllSessions: (secs) => runtime.runPromise(sm.getAllSessions(secs)),
@@ -214,14 +220,18 @@ const captureLibScripts = async (url: string, namespace: string, client: Redis) 
     return (sid, uid) => client.evalsha(sha, numKeys, ...args.map((arg) => arg(sid, uid)))
   }
   let id = ""
-  const create = await record(sm.create(captureUser), (session) => (id = session.sessionId))
+  let token = ""
+  const create = await record(sm.create(captureUser), (session) => {
+    token = Redacted.value(session.token)
+    return (id = session.sessionId)
+  })
   const replays = {
     create,
-    get: await record(sm.get(id), () => id),
-    getNoUpdate: await record(sm.get(id, { noUpdate: true }), () => id),
-    exists: await record(sm.exists(id), () => id),
-    dataSet: await record(sm.setData(id, benchData.key, benchData.value), () => id),
-    dataGet: await record(sm.getData(id, benchData.key), () => id),
+    get: await record(sm.get(token), () => id),
+    getNoUpdate: await record(sm.get(token, { noUpdate: true }), () => id),
+    exists: await record(sm.exists(token), () => id),
+    dataSet: await record(sm.setData(token, benchData.key, benchData.value), () => id),
+    dataGet: await record(sm.getData(token, benchData.key), () => id),
     kill: await record(sm.kill(id), () => id)
   }
   await runtime.runPromise(sm.killUser(captureUser))

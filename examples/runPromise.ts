@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import * as RedisLayer from "../src/RedisLayer.js"
@@ -25,7 +26,8 @@ const login = (userName: string) =>
     const sm = yield* SessionManager.SessionManager
     // ...login application logic here
     const session = yield* sm.create(userName, { ttl: 240, fields: { groupId: 111 } })
-    return `Your session id is ${session.sessionId}`
+    // the token is the client's secret (send it as a cookie); the id is the public handle for admin pages
+    return `Your session id is ${session.sessionId}; your token is ${Redacted.value(session.token)}`
   })
 
 const killSession = (sessionId: string) =>

@@ -51,23 +51,29 @@ export class SessionLimitReached extends Schema.TaggedError<SessionLimitReached>
 }
 
 /**
- * Session data would pass a size limit: one encoded value over `maxDataValueBytes`
- * (`scope: "value"`, `key` names it) or the session's data over `maxDataBytes`
- * (`scope: "session"`). Nothing was written.
+ * Stored data would pass a size limit: one encoded data value over `maxDataValueBytes`
+ * (`scope: "value"`, `key` names it), the session's data over `maxDataBytes` (`scope: "session"`),
+ * or one additional field's JSON over `maxFieldBytes` (`scope: "field"`, `key` names it). Nothing
+ * was written. `sessionId` is the session's public id, when there is one yet.
  *
  * @since 0.1.0
  */
 export class DataTooLarge extends Schema.TaggedError<DataTooLarge>("effect-redisess/DataTooLarge")("DataTooLarge", {
-  sessionId: Schema.String,
-  scope: Schema.Literal("value", "session"),
+  sessionId: Schema.optional(Schema.String),
+  scope: Schema.Literal("value", "session", "field"),
   key: Schema.optional(Schema.String),
   size: Schema.Number,
   limit: Schema.Number
 }) {
   override get message(): string {
-    return this.scope === "value"
-      ? `Data value ${this.key} is ${this.size} bytes encoded, over the limit of ${this.limit}`
-      : `Session ${this.sessionId} would hold ${this.size} bytes of data, over the limit of ${this.limit}`
+    switch (this.scope) {
+      case "value":
+        return `Data value ${this.key} is ${this.size} bytes encoded, over the limit of ${this.limit}`
+      case "field":
+        return `Field ${this.key} is ${this.size} bytes encoded, over the limit of ${this.limit}`
+      case "session":
+        return `Session ${this.sessionId} would hold ${this.size} bytes of data, over the limit of ${this.limit}`
+    }
   }
 }
 

@@ -42,8 +42,9 @@ import * as Schema from "effect/Schema"
 import type { DecodeError, RedisError } from "./Errors.js"
 import { ValidationError } from "./Errors.js"
 import * as Token from "./internal/httpToken.js"
-import type { SessionId } from "./Schema.js"
-import type { Session } from "./Session.js"
+import type { SessionToken } from "./Schema.js"
+import type { NewSession, Session } from "./Session.js"
+import { idOf } from "./Session.js"
 import { SessionManager } from "./SessionManager.js"
 import type { AnyFields, CreateOptions, SessionManagerService } from "./SessionManager.js"
 
@@ -197,7 +198,7 @@ export const layer = (options: CookieOptions = {}): Layer.Layer<SessionCookie, V
  * @since 0.1.0
  */
 export const requestToken: Effect.Effect<
-  Option.Option<Redacted.Redacted<SessionId>>,
+  Option.Option<Redacted.Redacted<SessionToken>>,
   never,
   HttpServerRequest.HttpServerRequest | SessionCookie
 > = Effect.map(
@@ -221,7 +222,7 @@ export const loadSession = (
   Option.match(Option.flatMap(token, (t) => Token.parse(Redacted.value(t))), {
     onNone: () => Effect.succeedNone,
     onSome: (token) =>
-      Effect.flatMap(SessionManager, (sm) => sm.get(Redacted.value(token))).pipe(
+      Effect.flatMap(SessionManager, (sm) => sm.get(token)).pipe(
         Effect.asSome,
         Effect.catchTags({
           SessionNotFound: () => Effect.succeedNone,
@@ -322,8 +323,8 @@ export const clearSessionCookie: Effect.Effect<void, never, SessionCookie> = Eff
 type CreateError = Effect.Effect.Error<ReturnType<SessionManagerService["create"]>>
 
 /**
- * Logs a user in: creates a session and sets its cookie on the response. A session the request
- * already carried is killed first, so a browser never keeps a session id from before login.
+ * Logs a user in: creates a session and sets its token as the cookie on the response. A session the
+ * request already carried is killed first, so a browser never keeps a token from before login.
  *
  * @example
  * import { Effect } from "effect"
@@ -336,7 +337,7 @@ export const login = (
   userId: string,
   options?: CreateOptions<AnyFields>
 ): Effect.Effect<
-  Session,
+  NewSession,
   CreateError,
   SessionManager | SessionCookie | HttpServerRequest.HttpServerRequest
 > =>
@@ -344,10 +345,10 @@ export const login = (
     const sm = yield* SessionManager
     const previous = yield* requestToken
     if (Option.isSome(previous)) {
-      yield* sm.kill(Redacted.value(previous.value)).pipe(Effect.catchTag("ValidationError", () => Effect.void))
+      yield* sm.kill(idOf(Redacted.value(previous.value))).pipe(Effect.catchTag("ValidationError", () => Effect.void))
     }
     const session = yield* sm.create(userId, options)
-    yield* setSessionCookie(session.sessionId)
+    yield* setSessionCookie(session.token)
     return session
   })
 
@@ -368,26 +369,29 @@ export const logout: Effect.Effect<void, RedisError, SessionManager | SessionCoo
 )
 
 /**
- * Gives the current session a new id and sets the new cookie (call it on privilege change, e.g.
- * after re-authentication or a role change). The old id is dead at once. Returns the session under
- * its new id (`CurrentSession` still holds the old value for the rest of the request).
+ * Gives the current session a new token and id and sets the new cookie (call it on privilege
+ * change, e.g. after re-authentication or a role change). The old token is dead at once. Returns
+ * the session under its new id (`CurrentSession` still holds the old value for the rest of the
+ * request).
  *
  * @since 0.1.0
  */
 export const rotate: Effect.Effect<
-  Session,
+  NewSession,
   Unauthorized | RedisError | DecodeError,
-  SessionManager | SessionCookie | CurrentSession
+  SessionManager | SessionCookie | CurrentSession | HttpServerRequest.HttpServerRequest
 > = Effect.gen(function*() {
-  const current = yield* requireSession
+  yield* requireSession
+  const token = yield* requestToken
+  if (Option.isNone(token)) return yield* Effect.fail(new Unauthorized())
   const sm = yield* SessionManager
-  const rotated = yield* sm.rotate(current.sessionId).pipe(
+  const rotated = yield* sm.rotate(token.value).pipe(
     Effect.catchTags({
       SessionNotFound: () => Effect.fail(new Unauthorized()),
       ValidationError: () => Effect.fail(new Unauthorized())
     })
   )
-  yield* setSessionCookie(rotated.sessionId)
+  yield* setSessionCookie(rotated.token)
   return rotated
 })
 

@@ -9,8 +9,25 @@ import * as Schema from "effect/Schema"
 import * as Ids from "./internal/ids.js"
 
 /**
- * A session id: 22 URL-safe base64 characters (128 random bits from the platform's cryptographic
- * generator), preceded by its shard and a dot (`3.…`) in a namespace spread over several shards.
+ * A session token: the secret a client presents (192 random bits from the platform's cryptographic
+ * generator, 32 URL-safe base64 characters), after its shard and a dot in a namespace spread over
+ * several shards. The library hands tokens out `Redacted` and never stores, logs or lists them.
+ *
+ * @since 0.2.0
+ */
+export const SessionToken = Schema.String.pipe(
+  Schema.pattern(Ids.tokenPattern, {
+    message: () => "a session token is 32 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
+  }),
+  Schema.brand("SessionToken")
+)
+
+/** @since 0.2.0 */
+export type SessionToken = typeof SessionToken.Type
+
+/**
+ * A session id: the public handle of a session, safe to log, list and show (22 URL-safe base64
+ * characters of its token's SHA-256, after the token's shard prefix). It never authenticates.
  * Anything else is rejected before a key is built from it.
  *
  * @example

@@ -8,7 +8,9 @@
  *
  * @since 0.1.0
  */
-import type { SessionId, UserId } from "./Schema.js"
+import type * as Redacted from "effect/Redacted"
+import * as Ids from "./internal/ids.js"
+import type { SessionId, SessionToken, UserId } from "./Schema.js"
 
 /**
  * The type of additional fields when they are not declared with schemas.
@@ -18,11 +20,13 @@ import type { SessionId, UserId } from "./Schema.js"
 export type AnyFields = { readonly [name: string]: unknown }
 
 /**
- * One session as it was when read.
+ * One session as it was when read. It holds the session's public id, never its token: safe to log,
+ * list and show.
  *
  * @since 0.1.0
  */
 export interface Session<A = AnyFields> {
+  /** The public id: safe to show; it never authenticates (see `SessionManager.inspect`, `kill`). */
   readonly sessionId: SessionId
   readonly userId: UserId
   /** Idle time-to-live in seconds; 0 = never expires. */
@@ -68,3 +72,30 @@ export const idle = (session: Session<unknown>, now: number = session.readAt): n
  * @since 0.1.0
  */
 export const valid = (session: Session<unknown>, now: number = session.readAt): boolean => expiresIn(session, now) > 0
+
+/**
+ * A session just created or rotated, with its token: the secret to hand to the client, this once.
+ * `Redacted`, so logging, printing or serialising the value shows `<redacted>`; take it out with
+ * `Redacted.value` only to send it (a cookie, a response body).
+ *
+ * @since 0.2.0
+ */
+export interface NewSession<A = AnyFields> extends Session<A> {
+  readonly token: Redacted.Redacted<SessionToken>
+}
+
+/**
+ * A token as the operations that authenticate take it: `Redacted` (as the library hands it out) or
+ * its plain text (from a cookie or header).
+ *
+ * @since 0.2.0
+ */
+export type TokenInput = Redacted.Redacted<string> | string
+
+/**
+ * The public id of the session a (well-formed) token belongs to: its shard prefix, then 22
+ * characters of the token's SHA-256. What the store keeps instead of the token.
+ *
+ * @since 0.2.0
+ */
+export const idOf = (token: SessionToken): SessionId => Ids.idOf(token) as SessionId

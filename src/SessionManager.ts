@@ -26,18 +26,20 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { RedisError } from "./Errors.js"
-import { DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
+import { DataTooLarge, DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import * as DataOps from "./internal/dataOps.js"
-import type { DataOps as DataOpsShape, DataReadError, DataWriteError, TypedData } from "./internal/dataOps.js"
+import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
 import * as Ids from "./internal/ids.js"
 import * as Validate from "./internal/validate.js"
 import * as S from "./Schema.js"
-import type { AnyFields, Session } from "./Session.js"
+import type { AnyFields, NewSession, Session, TokenInput } from "./Session.js"
 import * as SessionData from "./SessionData.js"
 import { RedisClient } from "./SessionStore.js"
+import type * as Store from "./SessionStore.js"
 import type { SessionRead } from "./SessionStore.js"
 
 /**
@@ -107,6 +109,11 @@ export interface Options<F extends FieldSchemas = NoFields> {
   /** The most session data (encoded keys and values) one session may hold, bytes. Default 1 MiB. */
   readonly maxDataBytes?: number
   /**
+   * The largest encoded (JSON) value of one additional field, bytes. Default 4 KiB: fields are read
+   * on every `get`. A larger value is refused with `DataTooLarge` (`scope: "field"`), nothing written.
+   */
+  readonly maxFieldBytes?: number
+  /**
    * Additional fields stored with each session, declared with schemas so that they are validated on
    * the way in and come back typed, e.g. `{ groupId: Schema.Number, peerIp: Schema.optional(Schema.String) }`.
    */
@@ -150,45 +157,54 @@ export interface SessionManagerService<A = AnyFields> extends DataOpsShape {
   /** The store's time (the Redis server's clock), unix seconds. */
   readonly now: Effect.Effect<number, RedisError>
   /**
-   * Creates a session for a user. With `maxSessionsPerUser`, the limit is enforced in the same
-   * atomic step (evicting the least recently active, or failing with `SessionLimitReached`).
+   * Creates a session for a user and hands out its token, this once (`Redacted`: it prints as
+   * `<redacted>`; give its value to the client). With `maxSessionsPerUser`, the limit is enforced
+   * in the same step (evicting the least recently active, or failing with `SessionLimitReached`).
    */
   readonly create: (
     userId: string,
     options?: CreateOptions<A>
-  ) => Effect.Effect<Session<A>, ValidationError | SessionLimitReached | RedisError>
-  /** Reads a live session, updating its last access unless `noUpdate`. */
+  ) => Effect.Effect<NewSession<A>, ValidationError | SessionLimitReached | RedisError | DataTooLarge>
+  /** Authenticates: the live session of a token, its last access updated unless `noUpdate`. */
   readonly get: (
-    sessionId: string,
+    token: TokenInput,
     options?: GetOptions
   ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
-  /** Updates the last access of a live session without reading it back. */
-  readonly touch: (sessionId: string) => Effect.Effect<void, SessionNotFound | ValidationError | RedisError>
+  /** Updates the last access of the live session of a token without reading it back. */
+  readonly touch: (token: TokenInput) => Effect.Effect<void, SessionNotFound | ValidationError | RedisError>
+  /** Whether a token belongs to a live session. */
+  readonly exists: (token: TokenInput) => Effect.Effect<boolean, ValidationError | RedisError>
   /**
-   * Gives a live session a new id (session fixation defence: call it on login and privilege
-   * change). User, fields, data, creation time and index entries move with it; the old id is dead
-   * in the same atomic step. Returns the session under its new id, touched.
+   * Gives the session of a token a new token and id (session fixation defence: call it on login
+   * and privilege change). User, fields, data, creation time and index entries move with it; the
+   * old token is dead in the same step, and a `kill` of the old id racing it still ends the
+   * session. Returns the session under its new id, touched, with its new token.
    */
   readonly rotate: (
+    token: TokenInput
+  ) => Effect.Effect<NewSession<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
+  /** Administers: a live session by id, without touching it (an id never authenticates). */
+  readonly inspect: (
     sessionId: string
   ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
-  /** Kills every other session of this session's user ("log out other devices"), atomically; returns how many. */
+  /**
+   * Kills every other session of this session's user ("log out other devices"); returns how many.
+   * Works in bounded batches however many sessions the user has.
+   */
   readonly killOtherSessions: (
     sessionId: string
   ) => Effect.Effect<number, SessionNotFound | ValidationError | RedisError>
-  /** Whether a live session has this id. */
-  readonly exists: (sessionId: string) => Effect.Effect<boolean, ValidationError | RedisError>
   /** The user's least recently accessed live session, updated unless `noUpdate`. */
   readonly getOldestUserSession: (
     userId: string,
     options?: GetOptions
   ) => Effect.Effect<Option.Option<Session<A>>, ValidationError | RedisError | DecodeError>
-  /** Writes the given additional fields of a live session (its last access is unchanged). */
+  /** Writes the given additional fields of a live session, by id (its last access is unchanged). */
   readonly write: (
     sessionId: string,
     fields: Partial<A>
-  ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError>
-  /** Kills one session; succeeds when it is already gone. */
+  ) => Effect.Effect<Session<A>, SessionNotFound | ValidationError | RedisError | DecodeError | DataTooLarge>
+  /** Kills one session by id; succeeds when it is already gone. */
   readonly kill: (sessionId: string) => Effect.Effect<void, ValidationError | RedisError>
   /** Kills every session of a user; returns how many live sessions it ended. */
   readonly killUser: (userId: string) => Effect.Effect<number, ValidationError | RedisError>
@@ -213,8 +229,8 @@ export interface SessionManagerService<A = AnyFields> extends DataOpsShape {
    *
    * @example
    * const cart = sm.data({ items: Schema.Array(Schema.String), theme: Schema.Literal("dark", "light") })
-   * yield* cart.set(sessionId, { theme: "dark" })
-   * const theme = yield* cart.get(sessionId, "theme") // Option<"dark" | "light">
+   * yield* cart.set(token, { theme: "dark" })
+   * const theme = yield* cart.get(token, "theme") // Option<"dark" | "light">
    */
   readonly data: <F extends FieldSchemas>(
     fields: F & (Schema.Struct.Context<F> extends never ? unknown : "data schemas must need no services")
@@ -304,6 +320,7 @@ export const make = <F extends FieldSchemas = NoFields>(
       maxSessionBytes: yield* validBytes(options.maxDataBytes ?? SessionData.defaultLimits.maxSessionBytes)
     }
 
+    const maxFieldBytes = yield* validBytes(options.maxFieldBytes ?? 4096)
     const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
     const client = yield* RedisClient
     const fieldNames = Object.keys(fieldSchemas)
@@ -316,7 +333,7 @@ export const make = <F extends FieldSchemas = NoFields>(
       input: unknown
     ): Effect.Effect<
       { readonly encoded: Record<string, unknown>; readonly json: Array<readonly [string, string]> },
-      ValidationError
+      ValidationError | DataTooLarge
     > =>
       Either.match(encode(input), {
         onLeft: (error) => Effect.fail(ValidationError.fromParseError("additional fields", error)),
@@ -326,6 +343,10 @@ export const make = <F extends FieldSchemas = NoFields>(
             if (value === undefined) continue
             const text = toJson(name, value)
             if (Either.isLeft(text)) return Effect.fail(text.left)
+            const size = Buffer.byteLength(text.right)
+            if (size > maxFieldBytes) {
+              return Effect.fail(new DataTooLarge({ scope: "field", key: name, size, limit: maxFieldBytes }))
+            }
             json.push([name, text.right])
           }
           return Effect.succeed({ encoded, json })
@@ -387,14 +408,20 @@ export const make = <F extends FieldSchemas = NoFields>(
       (read: Option.Option<SessionRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
         Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(read.value)
 
-    /** Creates a session of valid inputs; the store makes its id when the effect runs, anew on every run. */
+    /** The session a store just made, with its token. */
+    const newSession = ({ read, token }: Store.NewSession, fields: A): NewSession<A> => ({
+      ...sessionOf(read, fields),
+      token: Redacted.make(token as S.SessionToken)
+    })
+
+    /** Creates a session of valid inputs; the store makes its token when the effect runs, anew on every run. */
     const createSession = (
       user: S.UserId,
       ttl: number,
       lifetime: number,
       fields: A,
       json: ReadonlyArray<readonly [string, string]>
-    ): Effect.Effect<Session<A>, SessionLimitReached | RedisError> =>
+    ): Effect.Effect<NewSession<A>, SessionLimitReached | RedisError> =>
       Effect.flatMap(
         store.create(
           limit === undefined
@@ -404,7 +431,7 @@ export const make = <F extends FieldSchemas = NoFields>(
         (created) =>
           created._tag === "LimitReached"
             ? Effect.fail(new SessionLimitReached({ userId: user, limit: limit?.max ?? 0 }))
-            : Effect.succeed(sessionOf(created.read, fields))
+            : Effect.succeed(newSession(created.created, fields))
       )
 
     const service: SessionManagerService<A> = {
@@ -436,13 +463,25 @@ export const make = <F extends FieldSchemas = NoFields>(
               )
             return yield* createSession(user, ttl, lifetime, fields, json)
           }),
-      touch: (sessionId) =>
-        Validate.withSessionId(sessionId, (id) =>
+      get: (token, getOptions) =>
+        Validate.withToken(token, (id) => Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
+      touch: (token) =>
+        Validate.withToken(token, (id) =>
           Effect.flatMap(
             store.get(id, true),
             (read) => Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId: id })) : Effect.void
           )),
-      rotate: (sessionId) => Validate.withSessionId(sessionId, (id) => Effect.flatMap(store.rotate(id), found(id))),
+      exists: (token) => Validate.withToken(token, store.exists),
+      rotate: (token) =>
+        Validate.withToken(token, (id) =>
+          Effect.flatMap(store.rotate(id), (rotated): Effect.Effect<NewSession<A>, SessionNotFound | DecodeError> =>
+            Option.isNone(rotated)
+              ? Effect.fail(new SessionNotFound({ sessionId: id }))
+              : Effect.map(toSession(rotated.value.read), (session) =>
+                newSession(rotated.value, session.fields)))),
+      inspect: (sessionId) =>
+        Validate.withSessionId(sessionId, (id) =>
+          Effect.flatMap(store.get(id, false), found(id))),
       killOtherSessions: (sessionId) =>
         Validate.withSessionId(sessionId, (id) =>
           Effect.flatMap(
@@ -452,11 +491,6 @@ export const make = <F extends FieldSchemas = NoFields>(
               onSome: Effect.succeed
             })
           )),
-      get: (sessionId, getOptions) =>
-        Validate.withSessionId(sessionId, (id) =>
-          Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
-      exists: (sessionId) =>
-        Validate.withSessionId(sessionId, store.exists),
       getOldestUserSession: (userId, getOptions = {}) =>
         Effect.flatMap(Validate.userId(userId), (user) =>
           Effect.flatMap(store.oldest(user, getOptions.noUpdate !== true), (read) =>
@@ -560,7 +594,7 @@ export const layer = <F extends FieldSchemas = NoFields>(
 export const read = (
   session: Session<unknown>
 ): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.get(session.sessionId, { noUpdate: true }))
+  Effect.flatMap(SessionManager, (manager) => manager.inspect(session.sessionId))
 
 /**
  * Kills the session (the seed's `session.kill()`); succeeds when it is already gone.
@@ -579,28 +613,8 @@ export const kill = (session: Session<unknown>): Effect.Effect<void, ValidationE
 export const write = (
   session: Session<unknown>,
   fields: Partial<AnyFields>
-): Effect.Effect<Session, SessionNotFound | ValidationError | RedisError | DecodeError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.write(session.sessionId, fields))
-
-/**
- * Reads one data entry of the session (the seed's `session.get(key)`); `None` when never set.
- *
- * @since 0.2.0
- */
-export const getData = (
-  session: Session<unknown>,
-  key: string
-): Effect.Effect<Option.Option<SessionData.DataValue>, DataReadError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.getData(session.sessionId, key))
-
-/**
- * Writes data entries of the session in one step (the seed's `session.set(...)`); returns how many
- * were written.
- *
- * @since 0.2.0
- */
-export const setData = (
-  session: Session<unknown>,
-  values: Readonly<Record<string, SessionData.DataValue>>
-): Effect.Effect<number, DataWriteError, SessionManager> =>
-  Effect.flatMap(SessionManager, (manager) => manager.setData(session.sessionId, values))
+): Effect.Effect<
+  Session,
+  SessionNotFound | ValidationError | RedisError | DecodeError | DataTooLarge,
+  SessionManager
+> => Effect.flatMap(SessionManager, (manager) => manager.write(session.sessionId, fields))

@@ -17,7 +17,8 @@ import type { RedisError } from "./Errors.js"
 import { ValidationError } from "./Errors.js"
 
 /**
- * One session as stored. Additional fields are the manager's encoded values (JSON text) by name.
+ * One session as stored, under its id (never its token). Additional fields are the manager's
+ * encoded values (JSON text) by name.
  *
  * @since 0.2.0
  */
@@ -49,13 +50,24 @@ export interface SessionRead {
 }
 
 /**
+ * A session just made (by `create` or `rotate`): its token, handed out this once (the store keeps
+ * only the id derived from it), and the session.
+ *
+ * @since 0.2.0
+ */
+export interface NewSession {
+  readonly token: string
+  readonly read: SessionRead
+}
+
+/**
  * The result of `SessionStore.create`: the new session, or refused because its user is at the
  * session limit and the policy is to refuse.
  *
  * @since 0.2.0
  */
 export type CreateResult =
-  | { readonly _tag: "Created"; readonly read: SessionRead }
+  | { readonly _tag: "Created"; readonly created: NewSession }
   | { readonly _tag: "LimitReached" }
 
 /**
@@ -88,9 +100,10 @@ export interface SessionStore {
   /** The store's time, unix ms. */
   readonly now: Effect.Effect<number, RedisError>
   /**
-   * Stores a new session under a new id the store makes, with its additional fields (name, encoded
-   * value). With `limit`, first makes the user's live sessions fewer than `limit.max` by evicting
-   * the least recently accessed ones, or refuses (per policy).
+   * Stores a new session under a new token the store makes (the session's id is derived from it),
+   * with its additional fields (name, encoded value). With `limit`, first makes the user's live
+   * sessions fewer than `limit.max` by evicting the least recently accessed ones, or refuses (per
+   * policy), in bounded steps however many sessions the user has.
    */
   readonly create: (input: {
     readonly userId: string
@@ -111,11 +124,15 @@ export interface SessionStore {
     fields: ReadonlyArray<readonly [name: string, value: string]>
   ) => Effect.Effect<Option.Option<SessionRead>, RedisError>
   /**
-   * Moves a live session to a new id the store makes (touching it), with its data, creation time
-   * and index entries; the old id is dead in the same step. `None` when the session is not live.
+   * Moves a live session to a new token the store makes (touching it), with its data, creation
+   * time and index entries; the old token and id are dead in the same step, and a `kill` of the
+   * old id that races it kills the session under its new id. `None` when the session is not live.
    */
-  readonly rotate: (sessionId: string) => Effect.Effect<Option.Option<SessionRead>, RedisError>
-  /** Kills every other session of the session's user; `None` when the session is not live. */
+  readonly rotate: (sessionId: string) => Effect.Effect<Option.Option<NewSession>, RedisError>
+  /**
+   * Kills every other session of the session's user, in bounded batches (sessions the user creates
+   * meanwhile may survive); `None` when the session is not live.
+   */
   readonly killOthers: (sessionId: string) => Effect.Effect<Option.Option<number>, RedisError>
   /**
    * Writes data entries (key, encoded value) of a live session, keeping its data size (bytes of
@@ -140,7 +157,10 @@ export interface SessionStore {
     sessionId: string,
     keys: ReadonlyArray<string>
   ) => Effect.Effect<Option.Option<number>, RedisError>
-  /** Removes a session and its index entries; true when it was live. */
+  /**
+   * Removes a session and its index entries; true when it was live. An id the session had before
+   * a recent `rotate` reaches it under its new id.
+   */
   readonly kill: (sessionId: string) => Effect.Effect<boolean, RedisError>
   /** Removes every session of a user; returns how many live ones were removed. */
   readonly killUser: (userId: string) => Effect.Effect<number, RedisError>
@@ -188,6 +208,14 @@ export interface RedisClientService {
  * @since 0.1.0
  */
 export class RedisClient extends Context.Tag("effect-redisess/RedisClient")<RedisClient, RedisClientService>() {}
+
+/**
+ * How long after a `rotate` a `kill` of the session's old id still reaches it (ms): any kill that
+ * raced the rotation, or was issued from a listing read just before it.
+ *
+ * @since 0.2.0
+ */
+export const rotatedIdReach = 10 * 60 * 1000
 
 /**
  * The error of opening a namespace with another shard count than the one it holds data in.

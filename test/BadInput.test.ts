@@ -77,7 +77,7 @@ describe.each(backends)("bad input on %s", (_name, backend) => {
               assert.oneOf(exit.cause.error._tag, ["ValidationError", "SessionNotFound"])
             }
           }
-          assert.isTrue(yield* sm.exists(mine.sessionId))
+          assert.isTrue(yield* sm.exists(mine.token))
           yield* sm.kill(mine.sessionId)
         }),
       { fastCheck: { numRuns: 60 } }
@@ -110,9 +110,9 @@ describe.each(backends)("bad input on %s", (_name, backend) => {
         const s = yield* sm.create("values", { fields: { groupId: 1 } })
         const written = yield* settled(sm.write(s.sessionId, { groupId: value as number }))
         if (Exit.isSuccess(written)) assert.strictEqual(written.value.fields.groupId, value)
-        else assert.strictEqual((yield* sm.get(s.sessionId)).fields.groupId, 1)
-        const stored = yield* settled(sm.setData(s.sessionId, { v: value as never }))
-        if (Exit.isFailure(stored)) assert.deepStrictEqual(yield* sm.getAllData(s.sessionId), {})
+        else assert.strictEqual((yield* sm.get(s.token)).fields.groupId, 1)
+        const stored = yield* settled(sm.setData(s.token, { v: value as never }))
+        if (Exit.isFailure(stored)) assert.deepStrictEqual(yield* sm.getAllData(s.token), {})
         yield* sm.kill(s.sessionId)
       }), { fastCheck: { numRuns: 80 } })
   })

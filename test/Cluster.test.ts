@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { Cluster } from "ioredis"
 import { execFile } from "node:child_process"
@@ -56,7 +57,7 @@ describe("Redis Cluster", () => {
             Effect.provide(RedisLayer.layerFromClient(client))
           )
           const sessions = yield* Effect.all(Array.from({ length: 48 }, (_, i) => sm.create(`user${i}`)))
-          for (const s of sessions) assert.strictEqual((yield* sm.get(s.sessionId)).userId, s.userId)
+          for (const s of sessions) assert.strictEqual((yield* sm.get(s.token)).userId, s.userId)
           return yield* sm.count()
         }))
         assert.strictEqual(count, 48)
@@ -89,7 +90,9 @@ describe("Redis Cluster", () => {
           Effect.either(sm.create(`load${acknowledged.length % 50}`)).pipe(
             Effect.tap((result) =>
               Effect.sync(() =>
-                result._tag === "Right" ? acknowledged.push(result.right.sessionId) : errors.push(result.left._tag)
+                result._tag === "Right"
+                  ? acknowledged.push(Redacted.value(result.right.token))
+                  : errors.push(result.left._tag)
               )
             ),
             Effect.zipRight(Effect.sleep(Duration.millis(5)))
@@ -107,7 +110,7 @@ describe("Redis Cluster", () => {
         // recovery: a read of every replicated session, through the window
         const windowErrors: Array<string> = []
         for (const session of replicated) {
-          assert.isTrue(yield* throughWindow(sm.exists(session.sessionId), windowErrors), session.sessionId)
+          assert.isTrue(yield* throughWindow(sm.exists(session.token), windowErrors), session.sessionId)
         }
         const recoveredAfter = Date.now() - killedAt
         yield* Effect.sleep(Duration.millis(300))
@@ -154,9 +157,9 @@ describe("Redis Cluster", () => {
           Effect.gen(function*() {
             step++
             const s = yield* throughWindow(sm.create(`user${step % 100}`), errors)
-            acknowledged.push(s.sessionId)
-            yield* throughWindow(sm.get(before[step % before.length]!.sessionId), errors)
-            yield* throughWindow(sm.setData(s.sessionId, { step }), errors)
+            acknowledged.push(Redacted.value(s.token))
+            yield* throughWindow(sm.get(before[step % before.length]!.token), errors)
+            yield* throughWindow(sm.setData(s.token, { step }), errors)
             if (step % 5 === 0) yield* throughWindow(sm.count(), errors)
           })
         )
@@ -188,7 +191,7 @@ describe("Redis Cluster", () => {
         yield* Fiber.interrupt(loading)
 
         assert.isAbove(acknowledged.length, 0)
-        for (const session of [...before.map((s) => s.sessionId), ...acknowledged]) {
+        for (const session of [...before.map((s) => Redacted.value(s.token)), ...acknowledged]) {
           assert.isTrue(yield* throughWindow(sm.exists(session), errors), session)
         }
         assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(raw, namespace)), [])

@@ -25,7 +25,7 @@ describe.each(scenarios)("npm start %s", (name, env) => {
       const login = yield* request(`${server.url}/login?userName=${user}`)
       assert.strictEqual(login.status, 200)
       const setCookie = login.headers.get("set-cookie") ?? ""
-      assert.match(setCookie, /^session=[A-Za-z0-9_-]{22}; Path=\/; HttpOnly; SameSite=Lax$/)
+      assert.match(setCookie, /^session=[A-Za-z0-9_-]{32}; Path=\/; HttpOnly; SameSite=Lax$/)
       assert.strictEqual(login.headers.get("cache-control"), "no-store")
       const cookie = setCookie.split(";")[0]!
 

@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -35,11 +36,11 @@ describe("stalls", () => {
       const sm = yield* managerAt(server.url)
       const session = yield* sm.create("alice")
       yield* Effect.promise(() => raw.call("CLIENT", "PAUSE", "1500", "WRITE"))
-      const error = yield* Effect.flip(sm.get(session.sessionId))
+      const error = yield* Effect.flip(sm.get(session.token))
       assert.strictEqual(error._tag, "RedisError")
       if (error._tag === "RedisError") assert.isTrue(error.timeout)
       yield* Effect.promise(() => raw.call("CLIENT", "UNPAUSE"))
-      assert.strictEqual((yield* sm.get(session.sessionId)).userId, "alice")
+      assert.strictEqual((yield* sm.get(session.token)).userId, "alice")
     }).pipe(Effect.scoped))
 
   it.live("DEBUG SLEEP makes operations fail with a timeout RedisError, then they work again", () =>
@@ -49,11 +50,11 @@ describe("stalls", () => {
       const sm = yield* managerAt(server.url)
       const session = yield* sm.create("bob")
       const sleeping = raw.call("DEBUG", "SLEEP", "1")
-      const error = yield* Effect.flip(sm.exists(session.sessionId))
+      const error = yield* Effect.flip(sm.exists(session.token))
       assert.strictEqual(error._tag, "RedisError")
       if (error._tag === "RedisError") assert.isTrue(error.timeout)
       yield* Effect.promise(() => sleeping)
-      assert.isTrue(yield* sm.exists(session.sessionId))
+      assert.isTrue(yield* sm.exists(session.token))
     }).pipe(Effect.scoped))
 })
 
@@ -75,7 +76,7 @@ describe("crash and restart", () => {
           (i) =>
             Effect.either(sm.create(`user${i % 20}`)).pipe(
               Effect.tap((result) => {
-                if (result._tag === "Right") acknowledged.add(result.right.sessionId)
+                if (result._tag === "Right") acknowledged.add(Redacted.value(result.right.token))
               })
             ),
           { concurrency: 16, discard: true }
@@ -101,7 +102,7 @@ describe("crash and restart", () => {
           Effect.retry({ schedule: Schedule.spaced(Duration.millis(100)), times: 100 })
         )
         assert.isAtLeast(count, acknowledged.size)
-        for (const id of acknowledged) assert.isTrue(yield* sm.exists(id), id)
+        for (const token of acknowledged) assert.isTrue(yield* sm.exists(token))
         const raw = yield* rawClient(second.url)
         assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(raw, namespace)), [])
         yield* sm.create("after-restart")
@@ -174,7 +175,7 @@ describe("wipe under load", () => {
         const load = Effect.gen(function*() {
           const start = performance.now()
           const s = yield* wiping.create("busy")
-          yield* wiping.get(s.sessionId)
+          yield* wiping.get(s.token)
           yield* wiping.kill(s.sessionId)
           latencies.push(performance.now() - start)
         })
@@ -188,7 +189,7 @@ describe("wipe under load", () => {
         const stats = yield* Effect.promise(() => raw.info("commandstats"))
         const evalshaCalls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0)
         assert.isAtLeast(evalshaCalls, wipeLoadSessions / 500) // at most 500 sessions a call
-        assert.isTrue(yield* wiping.exists(keeper.sessionId))
+        assert.isTrue(yield* wiping.exists(keeper.token))
         assert.isAbove(latencies.length, 0)
         assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(raw, namespace)), [])
         const slowlog = (yield* Effect.promise(() => raw.call("SLOWLOG", "GET", "100000"))) as Array<Array<unknown>>

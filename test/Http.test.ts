@@ -8,8 +8,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Http from "../src/Http.js"
+import type { SessionToken } from "../src/Schema.js"
+import * as Session from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, uniqueNamespace } from "./utils/backends.js"
 import { browser, serverLayer, setCookie, withAuthorization, withCookie } from "./utils/httpApp.js"
@@ -43,7 +46,7 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         assert.strictEqual(response.status, 200)
         assert.strictEqual(response.headers["cache-control"], "no-store")
         const cookie = setCookie(response, "session")
-        assert.match(cookie.value, /^[A-Za-z0-9_-]{22}$/)
+        assert.match(cookie.value, /^[A-Za-z0-9_-]{32}$/)
         assert.deepStrictEqual({ ...cookie.options }, { httpOnly: true, secure: true, sameSite: "lax", path: "/" })
         const sm = yield* SessionManager.SessionManager
         assert.strictEqual((yield* sm.get(cookie.value, { noUpdate: true })).userId, "alice")
@@ -84,15 +87,17 @@ describe.each(backends)("Http on %s", (_name, backend) => {
       Effect.gen(function*() {
         const { token } = yield* loggedIn("dave")
         const other = yield* SessionManager.make({ namespace: uniqueNamespace("other") })
-        const foreign = (yield* other.create("dave")).sessionId
+        const foreignSession = yield* other.create("dave")
+        const foreign = Redacted.value(foreignSession.token)
         const bad = [
           "",
           token + "A",
           token.repeat(500),
-          "!".repeat(22),
-          token.slice(0, 21) + "=",
-          token.slice(0, 21) + "é",
-          "AAAAAAAAAAAAAAAAAAAAAA",
+          "!".repeat(32),
+          token.slice(0, 31) + "=",
+          token.slice(0, 31) + "é",
+          "A".repeat(32),
+          Session.idOf(token as SessionToken), // the session's id never authenticates
           foreign
         ]
         for (const value of bad) {
@@ -130,7 +135,7 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         const one = yield* loggedIn("frank")
         const two = yield* loggedIn("grace")
         const three = yield* loggedIn("heidi")
-        yield* sm.kill(one.token)
+        yield* sm.kill(Session.idOf(one.token as SessionToken))
         yield* sm.killUser("grace")
         assert.strictEqual((yield* one.client.get("/me")).status, 401)
         assert.strictEqual((yield* two.client.get("/me")).status, 401)

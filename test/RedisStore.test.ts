@@ -14,6 +14,7 @@ import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
+import type { TokenInput } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { keyspaceViolations, namespaceKeys } from "./utils/keyspace.js"
@@ -58,12 +59,13 @@ describe("Redis store", () => {
   it.scoped("each single-session operation and each query is one round trip", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
-      const operations = (id: string) =>
+      const operations = ({ sessionId, token }: { readonly sessionId: string; readonly token: TokenInput }) =>
         [
-          manager.get(id),
-          manager.get(id, { noUpdate: true }),
-          manager.exists(id),
-          manager.write(id, {}),
+          manager.get(token),
+          manager.get(token, { noUpdate: true }),
+          manager.exists(token),
+          manager.inspect(sessionId),
+          manager.write(sessionId, {}),
           manager.count(),
           manager.count(60),
           manager.countForUser("alice", 60),
@@ -71,19 +73,23 @@ describe("Redis store", () => {
           manager.getAllUsers(),
           manager.getUserSessions("alice"),
           manager.getOldestUserSession("alice"),
-          manager.setData(id, { a: 1, b: [2] }),
-          manager.getData(id, ["a", "b"]),
-          manager.getAllData(id),
-          manager.removeData(id, "a"),
-          manager.kill(id)
+          manager.setData(token, { a: 1, b: [2] }),
+          manager.getData(token, ["a", "b"]),
+          manager.getAllData(token),
+          manager.removeData(token, "a"),
+          manager.killOtherSessions(sessionId),
+          manager.kill(sessionId)
         ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
       // the first run of each script on a server loads it (EVALSHA answered NOSCRIPT, then EVAL)
-      for (const operation of operations((yield* manager.create("alice")).sessionId)) yield* operation
+      for (const operation of operations(yield* manager.create("alice"))) yield* operation
       const created = yield* commandsOf(manager.create("alice"))
       assert.deepStrictEqual(created.commands, ["evalsha"])
-      for (const operation of operations(created.result.sessionId)) {
+      for (const operation of operations(created.result)) {
         assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["evalsha"])
       }
+      yield* manager.rotate((yield* manager.create("alice")).token)
+      const rotated = yield* commandsOf(manager.rotate((yield* manager.create("alice")).token))
+      assert.deepStrictEqual(rotated.commands, ["evalsha"])
     }))
 
   it.scoped("killUser, killAll and wipe work in bounded batches and never use KEYS or SCAN", () =>
@@ -132,7 +138,7 @@ describe("Redis store", () => {
       // 200 entries of 100 characters: a real hash table, big enough for Redis to free it in the background
       const entries: Record<string, string> = {}
       for (let i = 0; i < 200; i++) entries[`k${i}`] = `${i}`.padEnd(100, "x")
-      yield* manager.setData(session.sessionId, entries)
+      yield* manager.setData(session.token, entries)
       const before = yield* lazyfreed
       yield* manager.kill(session.sessionId)
       // counted once the background thread has freed it (real time: the suite's clock is a TestClock)
@@ -153,24 +159,24 @@ describe("Redis store", () => {
       const session = yield* manager.create("reader", { fields: { role: "admin", visits: 1 } })
       const entries: Record<string, string> = {}
       for (let i = 0; i < 200; i++) entries[`k${i}`] = `${i}`.padEnd(100, "x")
-      yield* manager.setData(session.sessionId, entries)
+      yield* manager.setData(session.token, entries)
       const calls = (command: string) =>
         Effect.promise(async () =>
           Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await client.info("commandstats"))?.[1] ?? 0)
         )
       yield* Effect.promise(() => client.config("RESETSTAT"))
-      const read = yield* manager.get(session.sessionId)
-      yield* manager.get(session.sessionId, { noUpdate: true })
+      const read = yield* manager.get(session.token)
+      yield* manager.get(session.token, { noUpdate: true })
       const written = yield* manager.write(session.sessionId, { visits: 2 })
       const oldest = yield* manager.getOldestUserSession("reader")
-      const rotated = yield* manager.rotate(session.sessionId)
+      const rotated = yield* manager.rotate(session.token)
       assert.strictEqual(yield* calls("hgetall"), 0)
       assert.isAtLeast(yield* calls("hmget"), 5)
       assert.deepStrictEqual(read.fields, { role: "admin", visits: 1 })
       assert.deepStrictEqual(written.fields, { role: "admin", visits: 2 })
       assert.deepStrictEqual(Option.getOrThrow(oldest).fields, { role: "admin", visits: 2 })
       assert.deepStrictEqual(rotated.fields, { role: "admin", visits: 2 })
-      assert.deepStrictEqual(yield* manager.getData(rotated.sessionId, "k199"), Option.some("199".padEnd(100, "x")))
+      assert.deepStrictEqual(yield* manager.getData(rotated.token, "k199"), Option.some("199".padEnd(100, "x")))
     }))
 
   it.scoped("a flushed script cache (NOSCRIPT) never reaches callers", () =>
@@ -179,11 +185,11 @@ describe("Redis store", () => {
       const { client, commandsOf, manager } = yield* managerOn(server.url)
       const session = yield* manager.create("bob")
       yield* Effect.promise(() => client.script("FLUSH"))
-      const read = yield* commandsOf(manager.get(session.sessionId))
+      const read = yield* commandsOf(manager.get(session.token))
       assert.strictEqual(read.result.userId, "bob")
       assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
       // the EVAL loaded it again
-      assert.deepStrictEqual((yield* commandsOf(manager.get(session.sessionId))).commands, ["evalsha"])
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
     }))
 
   it.scoped("every key gets a native TTL a little past the logical expiry; ttl 0 keys persist", () =>
@@ -201,7 +207,7 @@ describe("Redis store", () => {
         assert.isAbove(pttl, 59_000, key)
         assert.isAtMost(pttl, 60_000 + grace, key)
       }
-      yield* manager.get(session.sessionId)
+      yield* manager.get(session.token)
       assert.isAbove(yield* Effect.promise(() => client.pttl(`{${namespace}}:s:${session.sessionId}`)), 59_000)
 
       const forever = yield* managerOn(inject("redisUrl"), { ttl: 0 })
@@ -222,15 +228,15 @@ describe("Redis store", () => {
       })
       const regular = yield* manager.create("erin")
       const longer = yield* manager.create("erin", { ttl: 600 })
-      yield* manager.setData(regular.sessionId, "k", "v")
+      yield* manager.setData(regular.token, "k", "v")
       yield* advance(30)
-      yield* manager.get(longer.sessionId)
+      yield* manager.get(longer.token)
       const keys = yield* pttls
       assert.strictEqual(keys.length, 7) // 2 sessions, the user's index, r, a, x and U
       for (const [key, pttl] of keys) assert.strictEqual(pttl, -1, key)
       yield* advance(31)
-      assert.isFalse(yield* manager.exists(regular.sessionId))
-      assert.isTrue(yield* manager.exists(longer.sessionId))
+      assert.isFalse(yield* manager.exists(regular.token))
+      assert.isTrue(yield* manager.exists(longer.token))
       assert.strictEqual(yield* manager.wipe, 1)
       assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
 
@@ -240,7 +246,7 @@ describe("Redis store", () => {
       const without = yield* SessionManager.make({ namespace: withTtls.namespace, wipeInterval: 0, ttl: 60 }).pipe(
         Effect.provide(RedisLayer.layerFromClient(withTtls.client, { nativeTtl: false }))
       )
-      yield* without.get(session.sessionId)
+      yield* without.get(session.token)
       const after = yield* Effect.promise(() => namespaceKeys(withTtls.client, withTtls.namespace))
       assert.strictEqual(after.length, 4)
       for (const key of after) assert.strictEqual(yield* Effect.promise(() => withTtls.client.pttl(key)), -1, key)
@@ -255,13 +261,13 @@ describe("Redis store", () => {
         Effect.promise(async () => Object.keys(await client.hgetall(`{${namespace}}:s:${sessionId}`)).sort())
       assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"])
       yield* advance(5)
-      const read = yield* manager.get(plain.sessionId)
+      const read = yield* manager.get(plain.token)
       assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"]) // a touch writes no hash field
       assert.isAtLeast(ms(read.lastAccess), ms(read.createdAt) + 5_000) // the server's clock runs on too
       assert.strictEqual(ms(read.expires), ms(read.lastAccess) + 60_000)
       const score = yield* Effect.promise(() => client.zscore(`{${namespace}}:u:gus`, plain.sessionId))
       assert.strictEqual(Number(score), ms(read.lastAccess))
-      const cappedRead = yield* manager.get(capped.sessionId, { noUpdate: true })
+      const cappedRead = yield* manager.get(capped.token, { noUpdate: true })
       assert.strictEqual(ms(cappedRead.expires), ms(cappedRead.lastAccess) + 600_000)
       assert.strictEqual(cappedRead.lastAccess, capped.createdAt)
 
@@ -341,7 +347,7 @@ describe("Redis store", () => {
       assert.isAbove(new Set(sessions.map((s) => shardOf(s.sessionId))).size, 1)
       const more = yield* Effect.all([manager.create("user0"), manager.create("user0")])
       assert.strictEqual(new Set([sessions[0]!, ...more].map((s) => shardOf(s.sessionId))).size, 1)
-      const rotated = yield* manager.rotate(more[0].sessionId)
+      const rotated = yield* manager.rotate(more[0].token)
       assert.strictEqual(shardOf(rotated.sessionId), shardOf(more[0].sessionId))
     }))
 
@@ -351,7 +357,7 @@ describe("Redis store", () => {
       const { client, manager, namespace } = yield* managerOn(server.url)
       for (const userId of ["}", "{", "x}:s:y", "{other}:a", "*", "a b\nc", "😀"]) {
         const session = yield* manager.create(userId)
-        yield* manager.get(session.sessionId)
+        yield* manager.get(session.token)
       }
       const all = yield* Effect.promise(() => client.keys("*"))
       assert.isAbove(all.length, 7)
@@ -409,13 +415,13 @@ describe("Redis store", () => {
       for (let round = 0; round < 100; round++) {
         const session = yield* a.manager.create(`racer${round % 3}`)
         yield* Effect.all([
-          Effect.either(b.get(session.sessionId)),
+          Effect.either(b.get(session.token)),
           Effect.either(b.write(session.sessionId, {})),
           a.manager.kill(session.sessionId),
-          Effect.either(b.get(session.sessionId)),
+          Effect.either(b.get(session.token)),
           Effect.either(b.getOldestUserSession(`racer${round % 3}`))
         ], { concurrency: "unbounded" })
-        assert.isFalse(yield* b.exists(session.sessionId))
+        assert.isFalse(yield* b.exists(session.token))
       }
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(a.client, a.namespace)), [])
     }))
@@ -430,10 +436,10 @@ describe("Redis store: data writes racing kills", () => {
       for (let round = 0; round < 100; round++) {
         const session = yield* a.manager.create(`writer${round % 3}`)
         const results = yield* Effect.all([
-          Effect.either(b.setData(session.sessionId, { cart: [round], note: "x" })),
+          Effect.either(b.setData(session.token, { cart: [round], note: "x" })),
           a.manager.kill(session.sessionId),
-          Effect.either(b.setData(session.sessionId, "late", true)),
-          Effect.either(b.removeData(session.sessionId, "note"))
+          Effect.either(b.setData(session.token, "late", true)),
+          Effect.either(b.removeData(session.token, "note"))
         ], { concurrency: "unbounded" })
         for (const result of [results[0], results[2], results[3]]) {
           if (result._tag === "Left") assert.strictEqual(result.left._tag, "SessionNotFound")
@@ -457,16 +463,17 @@ describe("Redis store: policies across connections", () => {
       assert.strictEqual(yield* b.countForUser("capped1"), 3)
       assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(a.client, a.namespace)), [])
       const live = [...(yield* a.manager.getUserSessions("capped0")), ...(yield* b.getUserSessions("capped1"))]
+      const tokenOf = new Map(created.map((s) => [s.sessionId as string, s.token]))
       yield* Effect.all(
         [
-          ...live.map((id, i) => Effect.either((i % 2 === 0 ? a.manager : b).rotate(id))),
-          ...created.slice(0, 10).map((s) => Effect.either(b.get(s.sessionId))),
+          ...live.map((id, i) => Effect.either((i % 2 === 0 ? a.manager : b).rotate(tokenOf.get(id)!))),
+          ...created.slice(0, 10).map((s) => Effect.either(b.get(s.token))),
           Effect.either(a.manager.killOtherSessions(live[0]!))
         ],
         { concurrency: "unbounded" }
       )
       assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(a.client, a.namespace)), [])
-      for (const id of live) assert.isFalse(yield* a.manager.exists(id))
+      for (const id of live) assert.isFalse(yield* a.manager.exists(tokenOf.get(id)!))
     }))
 })
 

@@ -52,7 +52,7 @@ describe("regular sessions (Redis layout)", () => {
       // touched, they stay where they are; counted together, and listed together by last access
       for (const s of [longer, regular, forever]) {
         yield* advance(1)
-        yield* sessions.get(s.sessionId)
+        yield* sessions.get(s.token)
       }
       assert.strictEqual(yield* placeOf(regular.sessionId), "r")
       assert.strictEqual(yield* sessions.count(), 3)
@@ -69,16 +69,16 @@ describe("regular sessions (Redis layout)", () => {
       const session = yield* sessions.create("bea")
       assert.strictEqual(yield* placeOf(session.sessionId), "r")
       yield* advance(30)
-      yield* sessions.get(session.sessionId) // expires at 90 s: still idle ttl after access
+      yield* sessions.get(session.token) // expires at 90 s: still idle ttl after access
       assert.strictEqual(yield* placeOf(session.sessionId), "r")
       yield* advance(30)
-      const read = yield* sessions.get(session.sessionId) // at 60 s: 60 + 60 > 100, the deadline rules
+      const read = yield* sessions.get(session.token) // at 60 s: 60 + 60 > 100, the deadline rules
       assert.strictEqual(read.expires - read.createdAt, 100)
       assert.strictEqual(yield* placeOf(session.sessionId), "a+x")
       assert.deepStrictEqual(yield* violations, [])
       yield* advance(39)
       assert.strictEqual(yield* sessions.wipe, 0)
-      assert.isTrue(yield* sessions.exists(session.sessionId))
+      assert.isTrue(yield* sessions.exists(session.token))
       yield* advance(2)
       assert.strictEqual(yield* sessions.wipe, 1)
       assert.strictEqual(yield* placeOf(session.sessionId), "")
@@ -95,14 +95,14 @@ describe("regular sessions (Redis layout)", () => {
       assert.strictEqual(yield* placeOf(short.sessionId), "r")
       assert.strictEqual(yield* placeOf(long.sessionId), "a+x")
       // a touch through the other manager keeps each where it belongs
-      yield* second.get(short.sessionId)
-      yield* first.get(long.sessionId)
+      yield* second.get(short.token)
+      yield* first.get(long.token)
       assert.strictEqual(yield* placeOf(short.sessionId), "r")
       assert.strictEqual(yield* placeOf(long.sessionId), "a+x")
       yield* advance(90)
       assert.strictEqual(yield* second.wipe, 1)
-      assert.isFalse(yield* first.exists(short.sessionId))
-      assert.isTrue(yield* first.exists(long.sessionId))
+      assert.isFalse(yield* first.exists(short.token))
+      assert.isTrue(yield* first.exists(long.token))
       assert.strictEqual(yield* first.count(), 1)
       yield* advance(40)
       assert.strictEqual(yield* first.wipe, 1)
@@ -121,12 +121,12 @@ describe("regular sessions (Redis layout)", () => {
       yield* advance(40)
       assert.strictEqual(yield* after.wipe, 1) // one session handled: moved, not removed
       assert.strictEqual(yield* placeOf(session.sessionId), "a+x")
-      assert.isTrue(yield* after.exists(session.sessionId))
-      assert.strictEqual((yield* after.get(session.sessionId)).userId, "dan")
+      assert.isTrue(yield* after.exists(session.token))
+      assert.strictEqual((yield* after.get(session.token)).userId, "dan")
       assert.deepStrictEqual(yield* violations, [])
       yield* advance(61)
       yield* after.wipe
-      assert.isFalse(yield* after.exists(session.sessionId))
+      assert.isFalse(yield* after.exists(session.token))
       assert.strictEqual(yield* placeOf(session.sessionId), "")
     }))
 })

@@ -98,8 +98,8 @@ describe("Redis scripts", () => {
       )
       for (
         const [operation, script] of [
-          [manager.get("AAAAAAAAAAAAAAAAAAAAAA"), "get"],
-          [manager.exists("AAAAAAAAAAAAAAAAAAAAAA"), "exists"],
+          [manager.get("A".repeat(32)), "get"],
+          [manager.exists("A".repeat(32)), "exists"],
           [manager.count(), "count"]
         ] as const
       ) {

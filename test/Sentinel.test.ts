@@ -89,9 +89,9 @@ describe("Sentinel", () => {
         )
         assert.strictEqual(firstAfter.userId, "after-failover")
 
-        for (const session of replicated) assert.isTrue(yield* sm.exists(session.sessionId), session.sessionId)
+        for (const session of replicated) assert.isTrue(yield* sm.exists(session.token), session.sessionId)
         let survivors = 0
-        for (const session of unreplicated) if (yield* sm.exists(session.sessionId)) survivors++
+        for (const session of unreplicated) if (yield* sm.exists(session.token)) survivors++
         // honest accounting: unreplicated sessions may be lost; the indexes stay exact either way
         assert.isAtMost(survivors, unreplicated.length)
         const promoted = replicaClient

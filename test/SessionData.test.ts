@@ -7,7 +7,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { DataValue } from "../src/SessionData.js"
-import * as SessionManager from "../src/SessionManager.js"
+import type * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
@@ -64,14 +64,14 @@ describe.each(backends)("session data on %s", (_name, backend) => {
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("alice")
-        assert.strictEqual(yield* m.setData(s.sessionId, everyType), Object.keys(everyType).length)
+        assert.strictEqual(yield* m.setData(s.token, everyType), Object.keys(everyType).length)
         for (const [key, value] of Object.entries(everyType)) {
-          assert.deepStrictEqual(yield* m.getData(s.sessionId, key), Option.some(value), key)
+          assert.deepStrictEqual(yield* m.getData(s.token, key), Option.some(value), key)
         }
-        const all = yield* m.getAllData(s.sessionId)
+        const all = yield* m.getAllData(s.token)
         assert.deepStrictEqual(all, everyType)
-        assert.isTrue(Object.is((yield* m.getData(s.sessionId, "negativeZero")).pipe(Option.getOrThrow), -0))
-        assert.instanceOf(Option.getOrThrow(yield* m.getData(s.sessionId, "date")), Date)
+        assert.isTrue(Object.is((yield* m.getData(s.token, "negativeZero")).pipe(Option.getOrThrow), -0))
+        assert.instanceOf(Option.getOrThrow(yield* m.getData(s.token, "date")), Date)
         assert.isUndefined(({} as Record<string, unknown>).polluted)
       }))
 
@@ -79,9 +79,9 @@ describe.each(backends)("session data on %s", (_name, backend) => {
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("bob")
-        yield* m.setData(s.sessionId, "buffer", Buffer.from("bytes"))
+        yield* m.setData(s.token, "buffer", Buffer.from("bytes"))
         assert.deepStrictEqual(
-          yield* m.getData(s.sessionId, "buffer"),
+          yield* m.getData(s.token, "buffer"),
           Option.some(new Uint8Array(Buffer.from("bytes")))
         )
       }))
@@ -90,20 +90,20 @@ describe.each(backends)("session data on %s", (_name, backend) => {
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("carol")
-        assert.strictEqual(yield* m.setData(s.sessionId, "a", 1), 1)
-        assert.strictEqual(yield* m.setData(s.sessionId, { b: "two", c: [3] }), 2)
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, "missing"), Option.none())
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, ["c", "missing", "a"]), [
+        assert.strictEqual(yield* m.setData(s.token, "a", 1), 1)
+        assert.strictEqual(yield* m.setData(s.token, { b: "two", c: [3] }), 2)
+        assert.deepStrictEqual(yield* m.getData(s.token, "missing"), Option.none())
+        assert.deepStrictEqual(yield* m.getData(s.token, ["c", "missing", "a"]), [
           Option.some([3]),
           Option.none(),
           Option.some(1)
         ])
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, { a: true, b: true, zzz: true }), {
+        assert.deepStrictEqual(yield* m.getData(s.token, { a: true, b: true, zzz: true }), {
           a: Option.some(1),
           b: Option.some("two"),
           zzz: Option.none()
         })
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, []), [])
+        assert.deepStrictEqual(yield* m.getData(s.token, []), [])
       }))
 
     it.scoped("a write or read is described, not done, until it runs: values and keys are read each time it runs", () =>
@@ -111,9 +111,9 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         const m = yield* manager()
         const s = yield* m.create("erin")
         const values: Record<string, string> = { theme: "dark" }
-        const write = m.setData(s.sessionId, values)
+        const write = m.setData(s.token, values)
         const keys = ["theme"]
-        const read = m.getData(s.sessionId, keys)
+        const read = m.getData(s.token, keys)
         values.theme = "light"
         values.lang = "en"
         assert.strictEqual(yield* write, 2)
@@ -121,43 +121,43 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         assert.deepStrictEqual(yield* read, [Option.some("light"), Option.some("en")])
         values.theme = "blue"
         assert.strictEqual(yield* write, 2) // the same effect again writes what the values are now
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, "theme"), Option.some("blue"))
+        assert.deepStrictEqual(yield* m.getData(s.token, "theme"), Option.some("blue"))
 
         const record: Record<string, true> = { theme: true }
-        const readRecord = m.getData(s.sessionId, record)
+        const readRecord = m.getData(s.token, record)
         record.lang = true
         assert.deepStrictEqual(yield* readRecord, { theme: Option.some("blue"), lang: Option.some("en") })
 
         const typed = m.data({ theme: Schema.String })
         const typedValues = { theme: "sepia" }
-        const typedWrite = typed.set(s.sessionId, typedValues)
+        const typedWrite = typed.set(s.token, typedValues)
         typedValues.theme = "mauve"
         yield* typedWrite
-        assert.deepStrictEqual(yield* typed.get(s.sessionId, "theme"), Option.some("mauve"))
+        assert.deepStrictEqual(yield* typed.get(s.token, "theme"), Option.some("mauve"))
       }))
 
     it.scoped("remove keys and read everything; writes replace", () =>
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("dave")
-        yield* m.setData(s.sessionId, { a: 1, b: 2, c: 3 })
-        yield* m.setData(s.sessionId, "a", "replaced")
-        assert.strictEqual(yield* m.removeData(s.sessionId, ["b", "nope"]), 1)
-        assert.strictEqual(yield* m.removeData(s.sessionId, "c"), 1)
-        assert.deepStrictEqual(yield* m.getAllData(s.sessionId), { a: "replaced" })
+        yield* m.setData(s.token, { a: 1, b: 2, c: 3 })
+        yield* m.setData(s.token, "a", "replaced")
+        assert.strictEqual(yield* m.removeData(s.token, ["b", "nope"]), 1)
+        assert.strictEqual(yield* m.removeData(s.token, "c"), 1)
+        assert.deepStrictEqual(yield* m.getAllData(s.token), { a: "replaced" })
       }))
 
     it.scoped("data keys never collide with the session's own or additional fields", () =>
       Effect.gen(function*() {
         const m = yield* manager({ additionalFields: { groupId: Schema.Number } })
         const s = yield* m.create("erin", { fields: { groupId: 7 } })
-        yield* m.setData(s.sessionId, { u: "mallory", x: 1, a: 2, "f:groupId": "hacked", groupId: 8, D: 0, "d:x": 1 })
-        const read = yield* m.get(s.sessionId)
+        yield* m.setData(s.token, { u: "mallory", x: 1, a: 2, "f:groupId": "hacked", groupId: 8, D: 0, "d:x": 1 })
+        const read = yield* m.get(s.token)
         assert.strictEqual(read.userId, "erin")
         assert.strictEqual(read.fields.groupId, 7)
         assert.isAbove(read.expires, 1)
-        assert.deepStrictEqual(Option.getOrThrow(yield* m.getData(s.sessionId, "u")), "mallory")
-        assert.strictEqual(Object.keys(yield* m.getAllData(s.sessionId)).length, 7)
+        assert.deepStrictEqual(Option.getOrThrow(yield* m.getData(s.token, "u")), "mallory")
+        assert.strictEqual(Object.keys(yield* m.getAllData(s.token)).length, 7)
       }))
 
     it.scoped("values that cannot be stored are refused and nothing is written", () =>
@@ -180,17 +180,17 @@ describe.each(backends)("session data on %s", (_name, backend) => {
           ]
         ) {
           const error = yield* Effect.flip(
-            m.setData(s.sessionId, { ok: 1, bad } as unknown as Record<string, DataValue>)
+            m.setData(s.token, { ok: 1, bad } as unknown as Record<string, DataValue>)
           )
           assert.strictEqual(error._tag, "ValidationError")
           assert.include(error.message, "bad")
         }
         for (const badKey of ["", "k".repeat(257), "\uDC00"]) {
-          assert.strictEqual((yield* Effect.flip(m.setData(s.sessionId, badKey, 1)))._tag, "ValidationError")
-          assert.strictEqual((yield* Effect.flip(m.getData(s.sessionId, badKey)))._tag, "ValidationError")
+          assert.strictEqual((yield* Effect.flip(m.setData(s.token, badKey, 1)))._tag, "ValidationError")
+          assert.strictEqual((yield* Effect.flip(m.getData(s.token, badKey)))._tag, "ValidationError")
         }
         assert.strictEqual((yield* Effect.flip(m.setData("not-an-id", "k", 1)))._tag, "ValidationError")
-        assert.deepStrictEqual(yield* m.getAllData(s.sessionId), {})
+        assert.deepStrictEqual(yield* m.getAllData(s.token), {})
       }))
 
     it.scoped("writing data to a killed or expired session fails and creates nothing", () =>
@@ -200,15 +200,15 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         yield* m.kill(killed.sessionId)
         const expired = yield* m.create("gina")
         yield* advance(11)
-        for (const id of [killed.sessionId, expired.sessionId]) {
+        for (const id of [killed.token, expired.token]) {
           assert.strictEqual((yield* Effect.flip(m.setData(id, "k", 1)))._tag, "SessionNotFound")
           assert.strictEqual((yield* Effect.flip(m.getData(id, "k")))._tag, "SessionNotFound")
           assert.strictEqual((yield* Effect.flip(m.getAllData(id)))._tag, "SessionNotFound")
           assert.strictEqual((yield* Effect.flip(m.removeData(id, "k")))._tag, "SessionNotFound")
         }
         assert.strictEqual(yield* m.wipe, 1)
-        assert.isFalse(yield* m.exists(killed.sessionId))
-        assert.isFalse(yield* m.exists(expired.sessionId))
+        assert.isFalse(yield* m.exists(killed.token))
+        assert.isFalse(yield* m.exists(expired.token))
         assert.strictEqual(yield* m.count(), 0)
       }))
 
@@ -216,9 +216,9 @@ describe.each(backends)("session data on %s", (_name, backend) => {
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("hank")
-        yield* m.setData(s.sessionId, { cart: ["apple"] })
-        const rotated = yield* m.rotate(s.sessionId)
-        assert.deepStrictEqual(yield* m.getAllData(rotated.sessionId), { cart: ["apple"] })
+        yield* m.setData(s.token, { cart: ["apple"] })
+        const rotated = yield* m.rotate(s.token)
+        assert.deepStrictEqual(yield* m.getAllData(rotated.token), { cart: ["apple"] })
         assert.deepStrictEqual(rotated.fields, {})
       }))
 
@@ -226,7 +226,7 @@ describe.each(backends)("session data on %s", (_name, backend) => {
       Effect.gen(function*() {
         const m = yield* manager({ maxDataValueBytes: 100, maxDataBytes: 250 })
         const s = yield* m.create("ivy")
-        const tooBig = yield* Effect.flip(m.setData(s.sessionId, "big", "x".repeat(100)))
+        const tooBig = yield* Effect.flip(m.setData(s.token, "big", "x".repeat(100)))
         assert.strictEqual(tooBig._tag, "DataTooLarge")
         if (tooBig._tag === "DataTooLarge") {
           assert.strictEqual(tooBig.scope, "value")
@@ -234,23 +234,23 @@ describe.each(backends)("session data on %s", (_name, backend) => {
           assert.strictEqual(tooBig.size, 101) // the type letter counts
         }
         // multi-byte characters count as their UTF-8 bytes
-        assert.strictEqual((yield* Effect.flip(m.setData(s.sessionId, "emoji", "😀".repeat(25))))._tag, "DataTooLarge")
-        yield* m.setData(s.sessionId, { a: "x".repeat(98), b: "x".repeat(98) }) // 2 * (1 + 99) = 200 bytes
-        yield* m.setData(s.sessionId, "a", "x".repeat(98)) // replacing does not grow it
-        const full = yield* Effect.flip(m.setData(s.sessionId, "c", "x".repeat(60)))
+        assert.strictEqual((yield* Effect.flip(m.setData(s.token, "emoji", "😀".repeat(25))))._tag, "DataTooLarge")
+        yield* m.setData(s.token, { a: "x".repeat(98), b: "x".repeat(98) }) // 2 * (1 + 99) = 200 bytes
+        yield* m.setData(s.token, "a", "x".repeat(98)) // replacing does not grow it
+        const full = yield* Effect.flip(m.setData(s.token, "c", "x".repeat(60)))
         assert.strictEqual(full._tag, "DataTooLarge")
         if (full._tag === "DataTooLarge") assert.strictEqual(full.scope, "session")
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, "c"), Option.none())
-        yield* m.removeData(s.sessionId, "b")
-        yield* m.setData(s.sessionId, "c", "x".repeat(60))
-        assert.deepStrictEqual(Object.keys(yield* m.getAllData(s.sessionId)).sort(), ["a", "c"])
+        assert.deepStrictEqual(yield* m.getData(s.token, "c"), Option.none())
+        yield* m.removeData(s.token, "b")
+        yield* m.setData(s.token, "c", "x".repeat(60))
+        assert.deepStrictEqual(Object.keys(yield* m.getAllData(s.token)).sort(), ["a", "c"])
       }))
 
     it.scoped("the default limits are finite", () =>
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("jack")
-        const error = yield* Effect.flip(m.setData(s.sessionId, "huge", "x".repeat(300 * 1024)))
+        const error = yield* Effect.flip(m.setData(s.token, "huge", "x".repeat(300 * 1024)))
         assert.strictEqual(error._tag, "DataTooLarge")
       }))
 
@@ -265,54 +265,42 @@ describe.each(backends)("session data on %s", (_name, backend) => {
           cart: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Number }))
         })
         const since = new Date("2025-01-01T00:00:00.000Z")
-        assert.strictEqual(yield* prefs.set(s.sessionId, { theme: "dark", visits: 3, since }), 3)
-        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "theme"), Option.some("dark" as const))
-        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "since"), Option.some(since))
-        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "cart"), Option.none())
-        const bad = yield* Effect.flip(prefs.set(s.sessionId, { theme: "blue" as "dark", visits: 4 }))
+        assert.strictEqual(yield* prefs.set(s.token, { theme: "dark", visits: 3, since }), 3)
+        assert.deepStrictEqual(yield* prefs.get(s.token, "theme"), Option.some("dark" as const))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "since"), Option.some(since))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "cart"), Option.none())
+        const bad = yield* Effect.flip(prefs.set(s.token, { theme: "blue" as "dark", visits: 4 }))
         assert.strictEqual(bad._tag, "ValidationError")
         assert.include(bad.message, "theme")
-        assert.deepStrictEqual(yield* prefs.get(s.sessionId, "visits"), Option.some(3))
-        const undeclared = yield* Effect.flip(prefs.set(s.sessionId, { other: 1 } as unknown as { visits: number }))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "visits"), Option.some(3))
+        const undeclared = yield* Effect.flip(prefs.set(s.token, { other: 1 } as unknown as { visits: number }))
         assert.strictEqual(undeclared._tag, "ValidationError")
-        assert.deepStrictEqual(yield* prefs.getAll(s.sessionId), { theme: "dark", visits: 3, since })
-        assert.strictEqual(yield* prefs.remove(s.sessionId, ["visits"]), 1)
-        assert.deepStrictEqual(yield* prefs.getAll(s.sessionId), { theme: "dark", since })
+        assert.deepStrictEqual(yield* prefs.getAll(s.token), { theme: "dark", visits: 3, since })
+        assert.strictEqual(yield* prefs.remove(s.token, ["visits"]), 1)
+        assert.deepStrictEqual(yield* prefs.getAll(s.token), { theme: "dark", since })
       }))
 
     it.scoped("typed data that no longer decodes fails with a DecodeError naming the key", () =>
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("liam")
-        yield* m.data({ theme: Schema.String }).set(s.sessionId, { theme: "sepia" })
+        yield* m.data({ theme: Schema.String }).set(s.token, { theme: "sepia" })
         const after = m.data({ theme: Schema.Literal("dark", "light") })
-        const error = yield* Effect.flip(after.get(s.sessionId, "theme"))
+        const error = yield* Effect.flip(after.get(s.token, "theme"))
         assert.strictEqual(error._tag, "DecodeError")
         if (error._tag === "DecodeError") {
           assert.strictEqual(error.source, "data")
           assert.strictEqual(error.key, "theme")
         }
-        assert.strictEqual((yield* Effect.flip(after.getAll(s.sessionId)))._tag, "DecodeError")
-      }))
-
-    it.scoped("SessionManager.getData / setData of a session, through the SessionManager tag", () =>
-      Effect.gen(function*() {
-        const m = yield* manager()
-        const s = yield* m.create("mia")
-        const provide = Effect.provideService(
-          SessionManager.SessionManager,
-          m as unknown as SessionManager.SessionManagerService
-        )
-        assert.strictEqual(yield* provide(SessionManager.setData(s, { k: "v" })), 1)
-        assert.deepStrictEqual(yield* provide(SessionManager.getData(s, "k")), Option.some("v"))
+        assert.strictEqual((yield* Effect.flip(after.getAll(s.token)))._tag, "DecodeError")
       }))
 
     it.scoped.prop("any data value round-trips", [dataValue], ([value]) =>
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("prop")
-        yield* m.setData(s.sessionId, "v", value)
-        assert.deepStrictEqual(yield* m.getData(s.sessionId, "v"), Option.some(value))
+        yield* m.setData(s.token, "v", value)
+        assert.deepStrictEqual(yield* m.getData(s.token, "v"), Option.some(value))
       }), { fastCheck: { numRuns: 100 } })
   })
 })

@@ -5,6 +5,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Session from "../src/Session.js"
@@ -29,9 +30,38 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(created.ttl, 120)
           assert.strictEqual(created.lastAccess, created.createdAt)
           assert.closeTo(created.expires - created.lastAccess, 120, 1e-6)
-          const read = yield* m.get(created.sessionId, { noUpdate: true })
-          assert.deepStrictEqual<unknown>({ ...read, readAt: 0 }, { ...created, readAt: 0 })
-          assert.isTrue(yield* m.exists(created.sessionId))
+          const read = yield* m.get(created.token, { noUpdate: true })
+          const { token: _token, ...session } = created
+          assert.deepStrictEqual<unknown>({ ...read, readAt: 0 }, { ...session, readAt: 0 })
+          assert.isTrue(yield* m.exists(created.token))
+        }))
+
+      it.scoped("a token authenticates and an id administers: neither works as the other", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const created = yield* m.create("alice")
+          const token = Redacted.value(created.token)
+          assert.match(token, /^(?:\d+\.)?[A-Za-z0-9_-]{32}$/)
+          assert.strictEqual(created.sessionId, Session.idOf(created.token.pipe(Redacted.value)))
+          assert.notInclude(token, created.sessionId)
+          // the id never authenticates, the token is no id
+          for (const op of [m.get(created.sessionId), m.exists(created.sessionId), m.touch(created.sessionId)]) {
+            const error = yield* Effect.flip(op as Effect.Effect<unknown, { _tag: string; message: string }>)
+            assert.strictEqual(error._tag, "ValidationError")
+            assert.notInclude(error.message, created.sessionId)
+          }
+          for (const op of [m.kill(token), m.inspect(token), m.killOtherSessions(token)]) {
+            const error = yield* Effect.flip(op as Effect.Effect<unknown, { _tag: string; message: string }>)
+            assert.strictEqual(error._tag, "ValidationError")
+          }
+          // plain text and Redacted tokens both authenticate; inspect by id does not touch
+          assert.strictEqual((yield* m.get(token)).sessionId, created.sessionId)
+          assert.strictEqual((yield* m.get(created.token)).sessionId, created.sessionId)
+          yield* advance(5)
+          const inspected = yield* m.inspect(created.sessionId)
+          assert.isBelow(inspected.lastAccess, inspected.readAt)
+          yield* m.kill(created.sessionId)
+          assert.isFalse(yield* m.exists(created.token))
         }))
 
       it.scoped("session ids are unique and 128-bit URL-safe", () =>
@@ -59,14 +89,14 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const m = yield* manager({ ttl: 60 })
           const created = yield* m.create("carol")
           yield* advance(10)
-          const peeked = yield* m.get(created.sessionId, { noUpdate: true })
+          const peeked = yield* m.get(created.token, { noUpdate: true })
           assert.strictEqual(peeked.lastAccess, created.lastAccess)
           assert.closeTo(Session.idle(peeked), 10, 0.5)
-          const touched = yield* m.get(created.sessionId)
+          const touched = yield* m.get(created.token)
           assert.closeTo(touched.lastAccess - created.lastAccess, 10, 0.5)
           assert.closeTo(touched.expires - touched.lastAccess, 60, 1e-6)
           assert.strictEqual(touched.createdAt, created.createdAt)
-          const again = yield* m.get(created.sessionId, { noUpdate: true })
+          const again = yield* m.get(created.token, { noUpdate: true })
           assert.strictEqual(again.lastAccess, touched.lastAccess)
         }))
 
@@ -78,8 +108,8 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(short.ttl, 5)
           assert.strictEqual(long.ttl, 600)
           yield* advance(6)
-          assert.isFalse(yield* m.exists(short.sessionId))
-          assert.isTrue(yield* m.exists(long.sessionId))
+          assert.isFalse(yield* m.exists(short.token))
+          assert.isTrue(yield* m.exists(long.token))
         }))
 
       it.scoped("now() is the store's clock in seconds and moves with it", () =>
@@ -101,10 +131,10 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const gone = yield* m.create("frank")
           const kept = yield* m.create("grace", { ttl: 1000 })
           yield* advance(11)
-          const error = yield* Effect.flip(m.get(gone.sessionId))
+          const error = yield* Effect.flip(m.get(gone.token))
           assert.strictEqual(error._tag, "SessionNotFound")
-          assert.strictEqual((yield* Effect.flip(m.get(gone.sessionId, { noUpdate: true })))._tag, "SessionNotFound")
-          assert.isFalse(yield* m.exists(gone.sessionId))
+          assert.strictEqual((yield* Effect.flip(m.get(gone.token, { noUpdate: true })))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(gone.token))
           assert.strictEqual(yield* m.count(), 1)
           assert.strictEqual(yield* m.countForUser("frank"), 0)
           assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), [kept.sessionId])
@@ -119,11 +149,11 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const s = yield* m.create("heidi")
           for (let i = 0; i < 5; i++) {
             yield* advance(6)
-            yield* m.get(s.sessionId)
+            yield* m.get(s.token)
           }
-          assert.isTrue(yield* m.exists(s.sessionId))
+          assert.isTrue(yield* m.exists(s.token))
           yield* advance(11)
-          assert.isFalse(yield* m.exists(s.sessionId))
+          assert.isFalse(yield* m.exists(s.token))
         }))
 
       it.scoped("ttl 0 never expires", () =>
@@ -133,7 +163,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(s.expires, 0)
           assert.strictEqual(Session.expiresIn(s), Infinity)
           yield* advance(10 * 365 * 24 * 3600)
-          const read = yield* m.get(s.sessionId)
+          const read = yield* m.get(s.token)
           assert.strictEqual(read.expires, 0)
           assert.isTrue(Session.valid(read))
           assert.strictEqual(yield* m.wipe, 0)
@@ -159,7 +189,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const error = yield* Effect.flip(m.write(s.sessionId, { groupId: 2 }))
           assert.strictEqual(error._tag, "SessionNotFound")
           assert.strictEqual(yield* m.wipe, 1)
-          assert.isFalse(yield* m.exists(s.sessionId))
+          assert.isFalse(yield* m.exists(s.token))
           assert.strictEqual(yield* m.count(), 0)
         }))
     })
@@ -243,7 +273,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const b = yield* m.create("mallory")
           yield* m.create("niaj")
           yield* m.kill(a.sessionId)
-          assert.isFalse(yield* m.exists(a.sessionId))
+          assert.isFalse(yield* m.exists(a.token))
           assert.deepStrictEqual<unknown>(yield* m.getUserSessions("mallory"), [b.sessionId])
           assert.deepStrictEqual<unknown>(sorted(yield* m.getAllUsers()), ["mallory", "niaj"])
           yield* m.kill(b.sessionId)
@@ -291,7 +321,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const m = yield* manager({ additionalFields: fields })
           const since = new Date("2024-01-02T03:04:05.678Z")
           const s = yield* m.create("quentin", { fields: { groupId: 111, peerIp: "10.0.0.1", since } })
-          const read = yield* m.get(s.sessionId)
+          const read = yield* m.get(s.token)
           assert.deepStrictEqual<unknown>(read.fields, { groupId: 111, peerIp: "10.0.0.1", since })
           assert.instanceOf(read.fields.since, Date)
           const written = yield* m.write(s.sessionId, { peerIp: "10.0.0.2" })
@@ -313,7 +343,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const s = yield* m.create("rupert", { fields: { groupId: 1 } })
           const badWrite = yield* Effect.flip(m.write(s.sessionId, { groupId: "y" as unknown as number }))
           assert.strictEqual(badWrite._tag, "ValidationError")
-          assert.strictEqual((yield* m.get(s.sessionId)).fields.groupId, 1)
+          assert.strictEqual((yield* m.get(s.token)).fields.groupId, 1)
         }))
 
       it.scoped("stored values that no longer decode fail with a DecodeError naming the field", () =>
@@ -322,7 +352,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const before = yield* makeManager({ namespace, additionalFields: { groupId: Schema.String } })
           const after = yield* makeManager({ namespace, additionalFields: { groupId: Schema.Number } })
           const s = yield* before.create("sybil", { fields: { groupId: "admins" } })
-          const error = yield* Effect.flip(after.get(s.sessionId))
+          const error = yield* Effect.flip(after.get(s.token))
           assert.strictEqual(error._tag, "DecodeError")
           if (error._tag === "DecodeError") {
             assert.strictEqual(error.source, "field")
@@ -334,7 +364,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
         Effect.gen(function*() {
           const m = yield* manager({ additionalFields: { u: Schema.String, a: Schema.Number, x: Schema.Number } })
           const s = yield* m.create("trent", { fields: { u: "someone-else", a: 1, x: 2 } })
-          const read = yield* m.get(s.sessionId)
+          const read = yield* m.get(s.token)
           assert.strictEqual(read.userId, "trent")
           assert.deepStrictEqual<unknown>(read.fields, { u: "someone-else", a: 1, x: 2 })
           assert.isAbove(read.expires, 2)
@@ -419,9 +449,9 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const mine = yield* manager()
           const theirs = yield* manager()
           const s = yield* mine.create("walter")
-          assert.strictEqual((yield* Effect.flip(theirs.get(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(theirs.get(s.token)))._tag, "SessionNotFound")
           yield* theirs.kill(s.sessionId)
-          assert.isTrue(yield* mine.exists(s.sessionId))
+          assert.isTrue(yield* mine.exists(s.token))
         }))
     })
 
@@ -443,7 +473,7 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
         Effect.gen(function*() {
           const m = yield* makeManager({ namespace: uniqueNamespace(), shards: 8 })
           const sessions = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `user${i}`), (u) => m.create(u))
-          for (const s of sessions) assert.strictEqual((yield* m.get(s.sessionId)).userId, s.userId)
+          for (const s of sessions) assert.strictEqual((yield* m.get(s.token)).userId, s.userId)
           yield* Effect.all([m.create("user0"), m.create("user0")])
           assert.strictEqual(yield* m.count(), 42)
           assert.strictEqual((yield* m.getAllUsers()).length, 40)
@@ -497,13 +527,13 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.closeTo(s.expires - s.createdAt, 10, 1e-6)
           for (let second = 1; second <= 29; second++) {
             yield* advance(1)
-            const read = yield* m.get(s.sessionId)
+            const read = yield* m.get(s.token)
             assert.isAtMost(read.expires, read.endsAt)
           }
-          const last = yield* m.get(s.sessionId, { noUpdate: true })
+          const last = yield* m.get(s.token, { noUpdate: true })
           assert.closeTo(last.expires, last.endsAt, 1e-6) // the deadline now comes before the idle expiry
           yield* advance(2)
-          assert.strictEqual((yield* Effect.flip(m.get(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.get(s.token)))._tag, "SessionNotFound")
           assert.strictEqual(yield* m.countForUser("ada"), 0)
         }))
 
@@ -516,8 +546,8 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.strictEqual(unlimited.endsAt, 0)
           assert.strictEqual(unlimited.expires, 0)
           yield* advance(6)
-          assert.isFalse(yield* m.exists(short.sessionId))
-          assert.isTrue(yield* m.exists(unlimited.sessionId))
+          assert.isFalse(yield* m.exists(short.token))
+          assert.isTrue(yield* m.exists(unlimited.token))
           assert.strictEqual((yield* Effect.flip(m.create("bea", { maxLifetime: -1 })))._tag, "ValidationError")
         }))
 
@@ -530,12 +560,12 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           yield* advance(1)
           const c = yield* m.create("cid")
           yield* advance(1)
-          yield* m.get(a.sessionId) // a is now the most recently active
+          yield* m.get(a.token) // a is now the most recently active
           yield* advance(1)
           const d = yield* m.create("cid")
           const other = yield* m.create("dee")
           assert.deepStrictEqual<unknown>(yield* m.getUserSessions("cid"), [c.sessionId, a.sessionId, d.sessionId])
-          assert.isFalse(yield* m.exists(b.sessionId))
+          assert.isFalse(yield* m.exists(b.token))
           assert.strictEqual(yield* m.count(), 4)
           assert.deepStrictEqual<unknown>(
             sorted(yield* m.getAllSessions()),
@@ -584,18 +614,18 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const m = yield* manager({ additionalFields: { role: Schema.String } })
           const s = yield* m.create("gus", { fields: { role: "user" } })
           yield* advance(5)
-          const rotated = yield* m.rotate(s.sessionId)
+          const rotated = yield* m.rotate(s.token)
           assert.notStrictEqual(rotated.sessionId, s.sessionId)
           assert.match(rotated.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
           assert.strictEqual(rotated.userId, "gus")
           assert.strictEqual(rotated.createdAt, s.createdAt)
           assert.deepStrictEqual(rotated.fields, { role: "user" })
           assert.closeTo(rotated.lastAccess - s.lastAccess, 5, 0.5)
-          assert.strictEqual((yield* Effect.flip(m.get(s.sessionId)))._tag, "SessionNotFound")
-          assert.isFalse(yield* m.exists(s.sessionId))
+          assert.strictEqual((yield* Effect.flip(m.get(s.token)))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(s.token))
           assert.deepStrictEqual<unknown>(yield* m.getUserSessions("gus"), [rotated.sessionId])
           assert.deepStrictEqual<unknown>(yield* m.getAllSessions(), [rotated.sessionId])
-          assert.strictEqual((yield* Effect.flip(m.rotate(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.rotate(s.token)))._tag, "SessionNotFound")
           yield* m.kill(rotated.sessionId)
           assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), [])
         }))
@@ -610,17 +640,17 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
               let violations = 0
               for (let i = 0; i < 20; i++) {
                 const startedAfterRotate = yield* Ref.get(rotated)
-                const result = yield* Effect.either(m.get(s.sessionId))
+                const result = yield* Effect.either(m.get(s.token))
                 if (startedAfterRotate && result._tag === "Right") violations++
               }
               return violations
             })
             const [violations] = yield* Effect.all([
               Effect.map(Effect.all([reader, reader, reader], { concurrency: "unbounded" }), (v) => v[0] + v[1] + v[2]),
-              Effect.zipRight(m.rotate(s.sessionId), Ref.set(rotated, true))
+              Effect.zipRight(m.rotate(s.token), Ref.set(rotated, true))
             ], { concurrency: "unbounded" })
             assert.strictEqual(violations, 0)
-            assert.isFalse(yield* m.exists(s.sessionId))
+            assert.isFalse(yield* m.exists(s.token))
             assert.strictEqual(yield* m.countForUser("hal"), 1)
             yield* m.killUser("hal")
           }
@@ -645,12 +675,12 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const m = yield* manager({ ttl: 10, wipeInterval: 0 })
           const s = yield* m.create("kai")
           yield* advance(8)
-          yield* m.touch(s.sessionId)
+          yield* m.touch(s.token)
           yield* advance(8)
-          const read = yield* m.get(s.sessionId, { noUpdate: true })
+          const read = yield* m.get(s.token, { noUpdate: true })
           assert.closeTo(read.lastAccess - s.lastAccess, 8, 0.5)
           yield* m.kill(s.sessionId)
-          assert.strictEqual((yield* Effect.flip(m.touch(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.touch(s.token)))._tag, "SessionNotFound")
         }))
     })
 
@@ -660,14 +690,14 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           const m = yield* manager()
           for (let round = 0; round < 30; round++) {
             const s = yield* m.create("zoe", { ttl: 100 })
-            const touches = Effect.all(Array.from({ length: 5 }, () => Effect.either(m.get(s.sessionId))), {
+            const touches = Effect.all(Array.from({ length: 5 }, () => Effect.either(m.get(s.token))), {
               concurrency: "unbounded"
             })
             const writes = Effect.all(Array.from({ length: 5 }, () => Effect.either(m.write(s.sessionId, {}))), {
               concurrency: "unbounded"
             })
             yield* Effect.all([touches, m.kill(s.sessionId), writes], { concurrency: "unbounded" })
-            assert.isFalse(yield* m.exists(s.sessionId))
+            assert.isFalse(yield* m.exists(s.token))
           }
           assert.strictEqual(yield* m.count(), 0)
           assert.deepStrictEqual<unknown>(yield* m.getAllUsers(), [])

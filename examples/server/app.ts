@@ -9,21 +9,14 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { createHash } from "node:crypto"
 import * as Http from "../../src/Http.js"
 import type { Session } from "../../src/Session.js"
 import { SessionManager } from "../../src/SessionManager.js"
 import { page } from "./page.js"
 
-/**
- * A public handle for a session: a hash of its id, so that pages can list and end sessions without
- * ever showing the ids themselves (they are the bearer tokens).
- */
-export const handle = (sessionId: string): string =>
-  createHash("sha256").update(sessionId).digest("base64url").slice(0, 16)
-
+/** A session as the page shows it: its public id (never its token, which only the cookie holds). */
 const describe = (session: Session, current: Session) => ({
-  handle: handle(session.sessionId),
+  id: session.sessionId,
   userId: session.userId,
   current: session.sessionId === current.sessionId,
   createdAt: session.createdAt,
@@ -49,17 +42,17 @@ const sessions = Effect.gen(function*() {
   const current = yield* Http.requireSession
   const sm = yield* SessionManager
   const ids = yield* sm.getUserSessions(current.userId)
-  const found = yield* Effect.forEach(ids, (id) => Effect.option(sm.get(id, { noUpdate: true })))
+  const found = yield* Effect.forEach(ids, (id) => Effect.option(sm.inspect(id)))
   return yield* HttpServerResponse.json(Arr.getSomes(found).map((s) => describe(s, current)))
 })
 
-/** Ends one of the current user's sessions, named by its handle. */
+/** Ends one of the current user's sessions, named by its id. */
 const endSession = Effect.gen(function*() {
   const current = yield* Http.requireSession
-  const { handle: wanted } = yield* HttpRouter.schemaPathParams(Schema.Struct({ handle: Schema.String }))
+  const { id: wanted } = yield* HttpRouter.schemaPathParams(Schema.Struct({ id: Schema.String }))
   const sm = yield* SessionManager
   const ids = yield* sm.getUserSessions(current.userId)
-  const id = ids.find((id) => handle(id) === wanted)
+  const id = ids.find((id) => id === wanted)
   if (id === undefined) return HttpServerResponse.empty({ status: 404 })
   if (id === current.sessionId) yield* Http.logout
   else yield* sm.kill(id)
@@ -97,12 +90,12 @@ export const app = HttpRouter.empty.pipe(
   HttpRouter.post("/login", login),
   HttpRouter.get("/me", me),
   HttpRouter.get("/sessions", sessions),
-  HttpRouter.post("/sessions/:handle/end", endSession),
+  HttpRouter.post("/sessions/:id/end", endSession),
   HttpRouter.post("/logout", Effect.as(Http.logout, HttpServerResponse.empty({ status: 204 }))),
   HttpRouter.post("/logout-others", Effect.flatMap(Http.logoutOthers, (killed) => HttpServerResponse.json({ killed }))),
   HttpRouter.post(
     "/rotate",
-    Effect.flatMap(Http.rotate, (s) => HttpServerResponse.json({ handle: handle(s.sessionId) }))
+    Effect.flatMap(Http.rotate, (s) => HttpServerResponse.json({ id: s.sessionId }))
   ),
   HttpRouter.get("/stats", stats),
   // The seed's endpoints: unauthenticated, as there (a real app would guard them)

@@ -60,12 +60,12 @@ async function refresh() {
     const sessions = await (await fetch("/sessions")).json()
     const rows = sessions.map((s) => {
       const tr = document.createElement("tr")
-      tr.dataset.handle = s.handle
-      tr.append(cell(s.handle + (s.current ? " (this browser)" : "")), cell(time(s.createdAt)), cell(time(s.lastAccess)))
+      tr.dataset.id = s.id
+      tr.append(cell(s.id + (s.current ? " (this browser)" : "")), cell(time(s.createdAt)), cell(time(s.lastAccess)))
       const end = document.createElement("button")
       end.textContent = "End"
       end.className = "end"
-      end.onclick = () => post("/sessions/" + encodeURIComponent(s.handle) + "/end")
+      end.onclick = () => post("/sessions/" + encodeURIComponent(s.id) + "/end")
       const td = document.createElement("td")
       td.append(end)
       tr.append(td)

@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import type { RedisError } from "../Errors.js"
 import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../Errors.js"
 import type * as S from "../Schema.js"
+import type { TokenInput } from "../Session.js"
 import * as SessionData from "../SessionData.js"
 import type { SessionStore } from "../SessionStore.js"
 import * as Ids from "./ids.js"
@@ -20,26 +21,26 @@ export type DataReadError = SessionNotFound | ValidationError | RedisError | Dec
 /** Errors of writing session data. */
 export type DataWriteError = SessionNotFound | ValidationError | DataTooLarge | RedisError
 
-/** The free-form data operations (see `SessionManagerService`). */
+/** The free-form data operations (see `SessionManagerService`), by token: reading or writing a session's data authenticates. */
 export interface DataOps {
   readonly setData: {
-    (sessionId: string, key: string, value: SessionData.DataValue): Effect.Effect<number, DataWriteError>
-    (sessionId: string, values: Readonly<Record<string, SessionData.DataValue>>): Effect.Effect<number, DataWriteError>
+    (token: TokenInput, key: string, value: SessionData.DataValue): Effect.Effect<number, DataWriteError>
+    (token: TokenInput, values: Readonly<Record<string, SessionData.DataValue>>): Effect.Effect<number, DataWriteError>
   }
   readonly getData: {
-    (sessionId: string, key: string): Effect.Effect<Option.Option<SessionData.DataValue>, DataReadError>
+    (token: TokenInput, key: string): Effect.Effect<Option.Option<SessionData.DataValue>, DataReadError>
     (
-      sessionId: string,
+      token: TokenInput,
       keys: ReadonlyArray<string>
     ): Effect.Effect<ReadonlyArray<Option.Option<SessionData.DataValue>>, DataReadError>
     <K extends string>(
-      sessionId: string,
+      token: TokenInput,
       keys: Readonly<Record<K, unknown>>
     ): Effect.Effect<Record<K, Option.Option<SessionData.DataValue>>, DataReadError>
   }
-  readonly getAllData: (sessionId: string) => Effect.Effect<Record<string, SessionData.DataValue>, DataReadError>
+  readonly getAllData: (token: TokenInput) => Effect.Effect<Record<string, SessionData.DataValue>, DataReadError>
   readonly removeData: (
-    sessionId: string,
+    token: TokenInput,
     keys: string | ReadonlyArray<string>
   ) => Effect.Effect<number, SessionNotFound | ValidationError | RedisError>
 }
@@ -52,18 +53,18 @@ export interface DataOps {
 export interface TypedData<A> {
   /** The value of one key, decoded with its schema; `None` when never set. */
   readonly get: <K extends keyof A & string>(
-    sessionId: string,
+    token: TokenInput,
     key: K
   ) => Effect.Effect<Option.Option<A[K]>, DataReadError>
   /** Validates and writes the given keys in one step; returns how many were written. */
-  readonly set: (sessionId: string, values: Partial<A>) => Effect.Effect<number, DataWriteError>
+  readonly set: (token: TokenInput, values: Partial<A>) => Effect.Effect<number, DataWriteError>
   /** Removes keys; returns how many existed. */
   readonly remove: (
-    sessionId: string,
+    token: TokenInput,
     keys: ReadonlyArray<keyof A & string>
   ) => Effect.Effect<number, SessionNotFound | ValidationError | RedisError>
   /** Every declared key that is set, decoded. */
-  readonly getAll: (sessionId: string) => Effect.Effect<Partial<A>, DataReadError>
+  readonly getAll: (token: TokenInput) => Effect.Effect<Partial<A>, DataReadError>
 }
 
 /** Size limits, bytes. */
@@ -75,7 +76,6 @@ export interface DataLimits {
 const maxKeysPerCall = 1000
 
 // every data read and write checks these: well-formed input skips the schemas
-const validSessionId = Validate.decodeSessionId
 const validKey = Ids.decodeFast(
   SessionData.DataKey,
   (input) => Ids.isWellFormedText(input, SessionData.maxDataKeyLength)
@@ -141,12 +141,12 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
   // the hot write path in plain steps: checks and encoding first, then one store call (suspended, so
   // that the values are read when the effect runs, each time it runs)
   const write = (
-    sessionId: string,
+    token: TokenInput,
     values: Readonly<Record<string, unknown>>
   ): Effect.Effect<number, DataWriteError> =>
     Effect.suspend((): Effect.Effect<number, DataWriteError> => {
-      const id = validSessionId(sessionId)
-      if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+      const id = Validate.tokenId(token)
+      if (Either.isLeft(id)) return Effect.fail(id.left)
       const entries = entriesOf(id.right, values)
       if (Either.isLeft(entries)) return Effect.fail(entries.left)
       return Effect.flatMap(
@@ -176,12 +176,12 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
 
   // the hot read path in plain steps: checks first, then one store call and a decoding loop
   const read = (
-    sessionId: string,
+    token: TokenInput,
     keys: ReadonlyArray<string>
   ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
     Effect.suspend((): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
-      const id = validSessionId(sessionId)
-      if (Either.isLeft(id)) return Effect.fail(ValidationError.fromParseError("session id", id.left))
+      const id = Validate.tokenId(token)
+      if (Either.isLeft(id)) return Effect.fail(id.left)
       const invalid = invalidKeys(keys)
       if (invalid !== undefined) return Effect.fail(invalid)
       return Effect.flatMap(store.dataGet(id.right, keys), (texts): Effect.Effect<
@@ -207,14 +207,14 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
       })
     })
 
-  const getData = (sessionId: string, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
-    if (typeof keys === "string") return Effect.map(read(sessionId, [keys]), (values) => values[0]!)
-    if (Array.isArray(keys)) return read(sessionId, keys as ReadonlyArray<string>)
+  const getData = (token: TokenInput, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
+    if (typeof keys === "string") return Effect.map(read(token, [keys]), (values) => values[0]!)
+    if (Array.isArray(keys)) return read(token, keys as ReadonlyArray<string>)
     // the record's keys are read when the effect runs, as the other forms' are
     return Effect.suspend(() => {
       const names = Object.keys(keys)
       return Effect.map(
-        read(sessionId, names),
+        read(token, names),
         (values) => Object.fromEntries(names.map((key, i) => [key, values[i]!]))
       )
     })
@@ -222,23 +222,23 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
 
   return {
     setData:
-      ((sessionId: string, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
+      ((token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
         typeof keyOrValues === "string"
-          ? write(sessionId, Object.fromEntries([[keyOrValues, value]]))
-          : write(sessionId, keyOrValues)) as DataOps["setData"],
+          ? write(token, Object.fromEntries([[keyOrValues, value]]))
+          : write(token, keyOrValues)) as DataOps["setData"],
     getData: getData as DataOps["getData"],
-    getAllData: (sessionId) =>
+    getAllData: (token) =>
       Effect.gen(function*() {
-        const id = yield* Validate.sessionId(sessionId)
+        const id = yield* Validate.tokenId(token)
         const entries = yield* store.dataGetAll(id)
         if (Option.isNone(entries)) return yield* notFound(id)
         const out: Array<[string, SessionData.DataValue]> = []
         for (const [key, text] of entries.value) out.push([key, yield* decodeValue(id, key, text)])
         return Object.fromEntries(out)
       }),
-    removeData: (sessionId, keys) =>
+    removeData: (token, keys) =>
       Effect.gen(function*() {
-        const id = yield* Validate.sessionId(sessionId)
+        const id = yield* Validate.tokenId(token)
         const names = yield* validKeys(typeof keys === "string" ? [keys] : keys)
         const removed = yield* store.dataRemove(id, names)
         return Option.isNone(removed) ? yield* notFound(id) : removed.value
@@ -287,29 +287,32 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
         onRight: (decoded) => Effect.succeed(decoded[key])
       }))
 
+  /** The session id errors name (never the token); the token is valid once a data operation read it. */
+  const idFor = (token: TokenInput): string => Either.getOrElse(Validate.tokenId(token), () => "")
+
   return {
-    get: <K extends keyof A & string>(sessionId: string, key: K) =>
+    get: <K extends keyof A & string>(token: TokenInput, key: K) =>
       Effect.flatMap(declared(key), () =>
-        Effect.flatMap(ops.getData(sessionId, key), (value) =>
+        Effect.flatMap(ops.getData(token, key), (value) =>
           Option.match(value, {
             onNone: () => Effect.succeedNone,
             // decoded with the schema declared for this key
-            onSome: (value) => Effect.asSome(decodeKey(sessionId, key, value) as Effect.Effect<A[K], DecodeError>)
+            onSome: (value) => Effect.asSome(decodeKey(idFor(token), key, value) as Effect.Effect<A[K], DecodeError>)
           }))),
-    set: (sessionId, values) =>
+    set: (token, values) =>
       Effect.suspend(() =>
         Effect.flatMap(
           Validate.validateWith(encodeValues, "data")(values),
-          (encoded) => ops.setData(sessionId, encoded as Record<string, SessionData.DataValue>)
+          (encoded) => ops.setData(token, encoded as Record<string, SessionData.DataValue>)
         )
       ),
-    remove: (sessionId, keys) => Effect.flatMap(Effect.forEach(keys, declared), () => ops.removeData(sessionId, keys)),
-    getAll: (sessionId) =>
-      Effect.flatMap(ops.getAllData(sessionId), (all) =>
+    remove: (token, keys) => Effect.flatMap(Effect.forEach(keys, declared), () => ops.removeData(token, keys)),
+    getAll: (token) =>
+      Effect.flatMap(ops.getAllData(token), (all) =>
         Effect.map(
           Effect.forEach(
             Object.keys(all).filter((key) => keySchemas.has(key)),
-            (key) => Effect.map(decodeKey(sessionId, key, all[key]!), (value) => [key, value] as const)
+            (key) => Effect.map(decodeKey(idFor(token), key, all[key]!), (value) => [key, value] as const)
           ),
           (entries) => Object.fromEntries(entries) as Partial<A>
         ))

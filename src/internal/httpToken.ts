@@ -7,21 +7,21 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as S from "../Schema.js"
 
-const isSessionId = Schema.is(S.SessionId)
+const isToken = Schema.is(S.SessionToken)
 
-/** A session id is at most this long (a 4-digit shard, a dot, 22 characters); longer is refused untried. */
-const maxTokenLength = 27
+/** A token is at most this long (a 4-digit shard, a dot, 32 characters); longer is refused untried. */
+const maxTokenLength = 37
 
 /**
  * A well-formed token, `Redacted` so that it never reaches a log; `None` for a missing, empty,
  * too long or otherwise malformed one.
  */
-export const parse = (raw: string | undefined): Option.Option<Redacted.Redacted<S.SessionId>> =>
-  raw !== undefined && raw.length <= maxTokenLength && isSessionId(raw)
+export const parse = (raw: string | undefined): Option.Option<Redacted.Redacted<S.SessionToken>> =>
+  raw !== undefined && raw.length <= maxTokenLength && isToken(raw)
     ? Option.some(Redacted.make(raw))
     : Option.none()
 
-/** Generous bound on an `Authorization` header worth looking at (a bearer token is at most 27 characters). */
+/** Generous bound on an `Authorization` header worth looking at (a bearer token is at most 37 characters). */
 const maxAuthorizationLength = 256
 const bearerPattern = /^Bearer +(\S+) *$/i
 

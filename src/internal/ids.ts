@@ -1,29 +1,38 @@
 /**
- * Session ids and user ids: what they look like, checked fast, and new session ids.
+ * Session tokens, session ids and user ids: what they look like, checked fast, and new ones.
  *
- * A session id is 128 bits from the platform's cryptographic generator, URL-safe base64. Random
- * bytes are drawn 4 KiB at a time and handed out 16 at a time (as the `uuid` package does), so
- * that one `getRandomValues` call serves 256 ids; the pool only ever holds unused bytes.
+ * A token is the secret a client presents: 192 bits from the platform's cryptographic generator,
+ * 32 URL-safe base64 characters, after its shard and a dot in a namespace of several shards. A
+ * session id is the public handle stored in its place: the first 22 characters of the URL-safe
+ * base64 SHA-256 of the token, after the same shard prefix (so a lookup by token goes straight to
+ * its shard). Nothing stored can give the token back. Random bytes are drawn 4 KiB at a time (as
+ * the `uuid` package does), so one `getRandomValues` call serves many tokens; the pool only ever
+ * holds unused bytes.
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Crypto from "node:crypto"
 
-const poolSize = 4096
+const tokenBytes = 24
+const poolSize = 4096 - (4096 % tokenBytes)
 const pool = new Uint8Array(poolSize)
 let used = poolSize
 
-/** 16 fresh random bytes. */
+/** Fresh random bytes for one token. */
 const randomBytes = (): Uint8Array => {
-  if (used + 16 > poolSize) {
+  if (used + tokenBytes > poolSize) {
     globalThis.crypto.getRandomValues(pool)
     used = 0
   }
-  const bytes = pool.slice(used, used + 16)
-  used += 16
+  const bytes = pool.slice(used, used + tokenBytes)
+  used += tokenBytes
   return bytes
 }
+
+/** What a token looks like: 32 URL-safe base64 characters, after a shard number and a dot when sharded. */
+export const tokenPattern = /^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{32}$/
 
 /** What a session id looks like: 22 URL-safe base64 characters, after a shard number and a dot when sharded. */
 export const sessionIdPattern = /^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{22}$/
@@ -40,6 +49,9 @@ export const maxUserIdLength = 512
  */
 export const isSessionId = (input: unknown): input is string =>
   typeof input === "string" && sessionIdPattern.test(input)
+
+/** Whether `input` looks like a token (see {@link tokenPattern}). */
+export const isToken = (input: unknown): input is string => typeof input === "string" && tokenPattern.test(input)
 
 /** A non-empty, well-formed Unicode string of at most `maxLength` UTF-16 code units. */
 export const isWellFormedText = (input: unknown, maxLength: number): input is string =>
@@ -61,8 +73,18 @@ export const decodeFast = <A, I>(
   return (input) => guard(input) ? Either.right(input as A) : decode(input)
 }
 
-/** A new session id, after its shard and a dot when the namespace has more than one shard. */
-export const newSessionId = (shard: number, shards: number): string => {
+/** A new token, after its shard and a dot when the namespace has more than one shard. */
+export const newToken = (shard: number, shards: number): string => {
   const random = Encoding.encodeBase64Url(randomBytes())
   return shards === 1 ? random : `${shard}.${random}`
+}
+
+const sha256 = typeof Crypto.hash === "function"
+  ? (text: string) => Crypto.hash("sha256", text, "base64url")
+  : (text: string) => Crypto.createHash("sha256").update(text).digest("base64url")
+
+/** The session id of a (well-formed) token: its shard prefix, then 22 characters of its SHA-256. */
+export const idOf = (token: string): string => {
+  const dot = token.indexOf(".")
+  return (dot < 0 ? "" : token.slice(0, dot + 1)) + sha256(token).slice(0, 22)
 }

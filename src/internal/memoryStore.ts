@@ -13,13 +13,14 @@ import type {
   CreateResult,
   DataSetResult,
   ListQuery,
+  NewSession,
   RedisClientService,
   SessionRead,
   SessionStore,
   StoredSession
 } from "../SessionStore.js"
-import { shardsMismatch } from "../SessionStore.js"
-import { newSessionId } from "./ids.js"
+import { rotatedIdReach, shardsMismatch } from "../SessionStore.js"
+import { idOf, newToken } from "./ids.js"
 import { byScoreThenMember } from "./sortedSetOrder.js"
 
 /** One session: what it was created with, its last access, its additional fields and data. */
@@ -34,6 +35,20 @@ interface Entry {
 }
 
 type Sessions = HashMap.HashMap<string, Entry>
+
+/** A rotated session's old id: the id it moved to, until when (unix ms). */
+interface Forward {
+  readonly to: string
+  readonly until: number
+}
+
+/** One namespace: its sessions, and the forwards of rotated ids. */
+interface Space {
+  readonly sessions: Sessions
+  readonly forwards: HashMap.HashMap<string, Forward>
+}
+
+const emptySpace: Space = { sessions: HashMap.empty(), forwards: HashMap.empty() }
 
 /** When a session accessed at `at` expires: after its idle ttl or at its deadline, whichever first (0: never). */
 const expiry = (at: number, ttl: number, deadline: number): number => {
@@ -77,7 +92,7 @@ const indexEntries = (sessions: Sessions, query: ListQuery): Array<readonly [str
 /** Makes the in-memory `RedisClient` service; each call starts empty. */
 export const make: Effect.Effect<RedisClientService> = Effect.map(
   Effect.all([
-    Ref.make(HashMap.empty<string, Sessions>()),
+    Ref.make(HashMap.empty<string, Space>()),
     Ref.make(HashMap.empty<string, number>())
   ]),
   ([state, recordedShards]) => ({
@@ -96,20 +111,24 @@ export const make: Effect.Effect<RedisClientService> = Effect.map(
 )
 
 const namespaceStore = (
-  state: Ref.Ref<HashMap.HashMap<string, Sessions>>,
+  state: Ref.Ref<HashMap.HashMap<string, Space>>,
   namespace: string,
   fieldNames: ReadonlyArray<string>
 ): SessionStore => {
+  /** Runs `f` on this namespace at the clock's time, atomically. */
+  const modifySpace = <A>(f: (space: Space, now: number) => readonly [A, Space]) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.modify(state, (all): [A, HashMap.HashMap<string, Space>] => {
+        const [result, next] = f(Option.getOrElse(HashMap.get(all, namespace), () => emptySpace), now)
+        return [result, HashMap.set(all, namespace, next)]
+      }))
+
   /** Runs `f` on this namespace's sessions at the clock's time, atomically. */
   const modify = <A>(f: (sessions: Sessions, now: number) => readonly [A, Sessions]) =>
-    Effect.flatMap(
-      Clock.currentTimeMillis,
-      (now) =>
-        Ref.modify(state, (all): [A, HashMap.HashMap<string, Sessions>] => {
-          const [result, next] = f(Option.getOrElse(HashMap.get(all, namespace), HashMap.empty), now)
-          return [result, HashMap.set(all, namespace, next)]
-        })
-    )
+    modifySpace((space, now) => {
+      const [result, sessions] = f(space.sessions, now)
+      return [result, { ...space, sessions }] as const
+    })
 
   /** The session as a read returns it: the declared fields it has. */
   const stored = (sessionId: string, entry: Entry): StoredSession => {
@@ -182,7 +201,8 @@ const namespaceStore = (
     now: Clock.currentTimeMillis,
     create: ({ fields, lifetime, limit, ttl, userId }) =>
       Effect.suspend(() => {
-        const sessionId = newSessionId(0, 1)
+        const token = newToken(0, 1)
+        const sessionId = idOf(token)
         return Effect.flatMap(
           modify((all, now): readonly [Option.Option<CreateResult>, Sessions] => {
             if (HashMap.has(all, sessionId)) return [Option.none(), all]
@@ -207,7 +227,7 @@ const namespaceStore = (
               data: new Map()
             }
             return [
-              Option.some({ _tag: "Created", read: readAs(sessionId, now)(entry) }),
+              Option.some({ _tag: "Created", created: { token, read: readAs(sessionId, now)(entry) } }),
               HashMap.set(sessions, sessionId, entry)
             ]
           }),
@@ -234,14 +254,17 @@ const namespaceStore = (
       }),
     rotate: (sessionId) =>
       Effect.suspend(() => {
-        const newId = newSessionId(0, 1)
+        const token = newToken(0, 1)
+        const newId = idOf(token)
         return Effect.flatMap(
-          modify((sessions, now): readonly [Option.Option<Option.Option<SessionRead>>, Sessions] => {
-            const [entry, next] = read(sessions, sessionId, now, true)
-            if (Option.isNone(entry)) return [Option.some(Option.none()), next]
-            if (HashMap.has(next, newId)) return [Option.none(), next]
-            const moved = HashMap.set(HashMap.remove(next, sessionId), newId, entry.value)
-            return [Option.some(Option.some(readAs(newId, now)(entry.value))), moved]
+          modifySpace((space, now): readonly [Option.Option<Option.Option<NewSession>>, Space] => {
+            const [entry, sessions] = read(space.sessions, sessionId, now, true)
+            if (Option.isNone(entry)) return [Option.some(Option.none()), { ...space, sessions }]
+            if (HashMap.has(sessions, newId)) return [Option.none(), { ...space, sessions }]
+            return [Option.some(Option.some({ token, read: readAs(newId, now)(entry.value) })), {
+              sessions: HashMap.set(HashMap.remove(sessions, sessionId), newId, entry.value),
+              forwards: HashMap.set(space.forwards, sessionId, { to: newId, until: now + rotatedIdReach })
+            }]
           }),
           Option.match({
             onNone: () => Effect.fail(new RedisError({ message: "Session id already exists" })),
@@ -273,9 +296,20 @@ const namespaceStore = (
         return [removed, HashMap.set(sessions, sessionId, { ...entry, data })]
       }),
     kill: (sessionId) =>
-      modify((sessions, now) => {
-        const entry = HashMap.get(sessions, sessionId)
-        return [Option.isSome(entry) && !isExpired(entry.value, now), HashMap.remove(sessions, sessionId)] as const
+      modifySpace((space, now) => {
+        // the session, and where it moved to when rotated within the reach, along the chain
+        let { forwards, sessions } = space
+        let alive = false
+        let id: string | undefined = sessionId
+        for (let hops = 0; id !== undefined && hops < 100; hops++) {
+          const entry: Option.Option<Entry> = HashMap.get(sessions, id)
+          if (Option.isSome(entry) && !isExpired(entry.value, now)) alive = true
+          sessions = HashMap.remove(sessions, id)
+          const forward: Option.Option<Forward> = HashMap.get(forwards, id)
+          forwards = HashMap.remove(forwards, id)
+          id = Option.isSome(forward) && forward.value.until > now ? forward.value.to : undefined
+        }
+        return [alive, { sessions, forwards }] as const
       }),
     killUser: (userId) => removeWhere((entry) => entry.userId !== userId),
     killAll: removeWhere(() => false),

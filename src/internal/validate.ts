@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { ValidationError } from "../Errors.js"
 import * as S from "../Schema.js"
@@ -41,3 +42,27 @@ export const withSessionId = <A, E>(
   f: (id: S.SessionId) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ValidationError> =>
   Ids.isSessionId(id) ? f(id as S.SessionId) : Effect.flatMap(sessionId(id), f)
+
+const invalidToken = () =>
+  new ValidationError({
+    message: "Invalid session token: a session token is 32 characters of A-Z a-z 0-9 _ -, after a shard " +
+      "number and a dot when sharded (a session id, 22 characters, never authenticates)"
+  })
+
+/**
+ * The id of a token's session, or a `ValidationError` that never shows the token. A token comes
+ * `Redacted` or as plain text.
+ */
+export const tokenId = (token: unknown): Either.Either<S.SessionId, ValidationError> => {
+  const text = Redacted.isRedacted(token) ? Redacted.value(token) : token
+  return Ids.isToken(text) ? Either.right(Ids.idOf(text) as S.SessionId) : Either.left(invalidToken())
+}
+
+/** The operation `f` builds on the id of a token's session, once the token is valid. */
+export const withToken = <A, E>(
+  token: unknown,
+  f: (id: S.SessionId) => Effect.Effect<A, E>
+): Effect.Effect<A, E | ValidationError> => {
+  const id = tokenId(token)
+  return Either.isRight(id) ? f(id.right) : Effect.fail(id.left)
+}

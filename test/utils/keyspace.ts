@@ -1,6 +1,6 @@
 /**
  * Reads a namespace's raw Redis keyspace and checks the invariants the scripts keep: every index
- * entry has its session; a session's hash holds only the format's fields (its last access is its
+ * entry has its session; a forward record of a rotated id expires; a session's hash holds only the format's fields (its last access is its
  * score in its user's index, its expiry follows); every session is in its indexes (a regular one,
  * expiring exactly the namespace's recorded regular ttl after its last access, in `r` only; any
  * other in `a`, and in `x` when it expires); the users index holds exactly the users with
@@ -8,6 +8,7 @@
  */
 import type { Cluster, Redis } from "ioredis"
 import { dataPrefix, fieldPrefix, sessionField as F } from "../../src/internal/redis/format.js"
+import { rotatedIdReach } from "../../src/SessionStore.js"
 
 const fixedFields = new Set<string>(Object.values(F))
 
@@ -61,6 +62,12 @@ const shardViolations = async (
   const known = new Set([`${prefix}r`, `${prefix}a`, `${prefix}x`, `${prefix}U`])
   const violations: Array<string> = []
   for (const key of keys) {
+    if (key.startsWith(`${prefix}f:`)) {
+      // a rotated session's forward record: the id it moved to, for a while
+      const ttl = await client.pttl(key)
+      if (ttl < 0 || ttl > rotatedIdReach) violations.push(`forward record ${key} without its ttl (${ttl})`)
+      continue
+    }
     if (!known.has(key) && !key.startsWith(`${prefix}s:`) && !key.startsWith(`${prefix}u:`)) {
       violations.push(`unexpected key ${key}`)
     }

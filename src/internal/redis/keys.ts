@@ -12,6 +12,7 @@
  * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)
  * - `{app}:x`              sorted set: ids of those other sessions that expire, scored by expiry (ms)
  * - `{app}:U`              sorted set: the shard's user ids, scored by their latest access (ms)
+ * - `{app}:f:<sessionId>`  string: the id a session was rotated to, for a while after (see `rotate.lua`)
  * - `{app}:meta`           hash: the namespace's layout record (always under `{app}`; no TTL)
  *
  * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
@@ -24,11 +25,14 @@
 const sessionKeyPrefix = "s:"
 /** What follows the shard's prefix in a user's key, before the user id. */
 const userKeyPrefix = "u:"
+/** What follows the shard's prefix in a rotated session's forward record, before its old id. */
+const forwardKeyPrefix = "f:"
 
 /** The key prefixes as Lua locals: scripts build the keys of sessions and users they find in an index. */
 export const luaConstants: ReadonlyArray<readonly [name: string, value: string]> = [
   ["SESSION_KEY", `'${sessionKeyPrefix}'`],
-  ["USER_KEY", `'${userKeyPrefix}'`]
+  ["USER_KEY", `'${userKeyPrefix}'`],
+  ["FORWARD_KEY", `'${forwardKeyPrefix}'`]
 ]
 
 /** The keys of one shard of a namespace. */
@@ -44,6 +48,7 @@ export interface Keyspace {
   readonly meta: string
   readonly session: (sessionId: string) => string
   readonly user: (userId: string) => string
+  readonly forward: (sessionId: string) => string
 }
 
 /** CRC16/XMODEM, the hash Redis Cluster maps keys to slots with (`slot = crc16(tag) % 16384`). */
@@ -87,7 +92,8 @@ export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => 
     users: `${prefix}U`,
     meta: `{${namespace}}:meta`,
     session: (sessionId) => `${prefix}${sessionKeyPrefix}${sessionId}`,
-    user: (userId) => `${prefix}${userKeyPrefix}${userId}`
+    user: (userId) => `${prefix}${userKeyPrefix}${userId}`,
+    forward: (sessionId) => `${prefix}${forwardKeyPrefix}${sessionId}`
   }
 }
 

@@ -267,10 +267,22 @@ const Batch = Schema.Tuple(Schema.NonNegativeInt, Bit)
 /** Stores a new session. */
 export const create = define({
   name: "create",
-  keys: ["SESSION"],
-  args: { SID: "string", UID: "string", TTL: "number", LIFETIME: "number", LIMIT: "number", REFUSE: "flag" },
+  keys: ["SESSION", "USER"],
+  args: {
+    SID: "string",
+    UID: "string",
+    TTL: "number",
+    LIFETIME: "number",
+    LIMIT: "number",
+    REFUSE: "flag",
+    BATCH: "number"
+  },
   rest: "FIELDS",
-  reply: Schema.Union(Schema.Tuple(Schema.Literal(0)), Schema.Tuple(Schema.Literal(1), Millis, Millis, Millis)),
+  reply: Schema.Union(
+    Schema.Tuple(Schema.Literal(-1)),
+    Schema.Tuple(Schema.Literal(0)),
+    Schema.Tuple(Schema.Literal(1), Millis, Millis, Millis)
+  ),
   fast: (reply) =>
     isArray(reply) && reply.length === 4 && reply[0] === 1 && isMillis(reply[1]) && isMillis(reply[2]) &&
       isMillis(reply[3])
@@ -309,7 +321,7 @@ export const update = define({
 /** Removes a session. */
 export const kill = define({
   name: "kill",
-  keys: ["SESSION"],
+  keys: ["SESSION", "FORWARD"],
   args: { SID: "string" },
   reply: Bit,
   fast: fastBit
@@ -367,18 +379,18 @@ export const oldest = define({
 /** Moves a session to a new id. */
 export const rotate = define({
   name: "rotate",
-  keys: ["SESSION", "NEW_SESSION"],
-  args: { SID: "string", NEW_SID: "string" },
+  keys: ["SESSION", "NEW_SESSION", "FORWARD"],
+  args: { SID: "string", NEW_SID: "string", FORWARD_TTL: "number" },
   rest: "FIELD_NAMES",
   reply: Read
 })
 
-/** Removes every other session of a session's user. */
+/** Removes a batch of the other sessions of a session's user. */
 export const killOthers = define({
   name: "killOthers",
   keys: ["SESSION"],
-  args: { SID: "string" },
-  reply: Count
+  args: { SID: "string", LIMIT: "number" },
+  reply: Schema.Tuple(Count, Bit)
 })
 
 /** Writes data entries within a size limit. */

@@ -27,8 +27,8 @@ import type {
   StoreConfig,
   StoredSession
 } from "../../SessionStore.js"
-import { shardsMismatch } from "../../SessionStore.js"
-import { newSessionId } from "../ids.js"
+import { rotatedIdReach, shardsMismatch } from "../../SessionStore.js"
+import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
 import * as Deadlines from "./deadlines.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
@@ -183,7 +183,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     ks: Keyspace,
     regularTtl: number,
     fieldNames: ReadonlyArray<string>,
-    newId: () => string
+    newSessionToken: () => string
   ): SessionStore & {
     readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
   } => {
@@ -278,42 +278,50 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       }),
       create: (input) =>
         Effect.suspend(() => {
-          const sessionId = newId()
-          return run(
+          const token = newSessionToken()
+          const sessionId = idOf(token)
+          return swept(run(
             Scripts.create,
-            session(sessionId),
+            { SESSION: ks.session(sessionId), USER: ks.user(input.userId) },
             {
               SID: sessionId,
               UID: input.userId,
               TTL: input.ttl,
               LIFETIME: input.lifetime,
               LIMIT: input.limit?.max ?? 0,
-              REFUSE: input.limit?.policy === "refuse"
+              REFUSE: input.limit?.policy === "refuse",
+              BATCH: batchSize
             },
             flat(input.fields),
             (reply) => {
-              if (reply[0] === 0) return { _tag: "LimitReached" } as const
+              if (reply[0] === -1) return Option.none()
+              if (reply[0] === 0) return Option.some({ _tag: "LimitReached" } as const)
               const [, now, expires, deadline] = reply
               const fields: Record<string, string> = {}
               for (const [name, value] of input.fields) fields[name] = value
-              return {
-                _tag: "Created",
-                read: {
-                  now,
-                  session: {
-                    sessionId,
-                    userId: input.userId,
-                    createdAt: now,
-                    lastAccess: now,
-                    ttl: input.ttl,
-                    expires,
-                    deadline,
-                    fields
+              return Option.some(
+                {
+                  _tag: "Created",
+                  created: {
+                    token,
+                    read: {
+                      now,
+                      session: {
+                        sessionId,
+                        userId: input.userId,
+                        createdAt: now,
+                        lastAccess: now,
+                        ttl: input.ttl,
+                        expires,
+                        deadline,
+                        fields
+                      }
+                    }
                   }
-                }
-              } as const
+                } as const
+              )
             }
-          )
+          ))
         }),
       get: (sessionId, touch) =>
         run(
@@ -334,23 +342,30 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
         ),
       rotate: (sessionId) =>
         Effect.suspend(() => {
-          const newSessionId = newId()
+          const token = newSessionToken()
+          const newSessionId = idOf(token)
           return run(
             Scripts.rotate,
-            { SESSION: ks.session(sessionId), NEW_SESSION: ks.session(newSessionId) },
-            { SID: sessionId, NEW_SID: newSessionId },
+            { SESSION: ks.session(sessionId), NEW_SESSION: ks.session(newSessionId), FORWARD: ks.forward(sessionId) },
+            { SID: sessionId, NEW_SID: newSessionId, FORWARD_TTL: rotatedIdReach },
             fieldNames,
-            (reply) => sessionRead(newSessionId, fieldNames, reply)
+            (reply) => Option.map(sessionRead(newSessionId, fieldNames, reply), (read) => ({ token, read }))
           )
         }),
-      killOthers: (sessionId) =>
-        run(
-          Scripts.killOthers,
-          session(sessionId),
-          { SID: sessionId },
-          [],
-          (n) => n < 0 ? Option.none() : Option.some(n)
-        ),
+      killOthers: (sessionId) => {
+        const step = run(Scripts.killOthers, session(sessionId), { SID: sessionId, LIMIT: batchSize }, [], identity)
+        // a first batch of -1: the session is not live; a later one (killed meanwhile): stop there
+        const rest = (total: number): Effect.Effect<number, RedisError> =>
+          Effect.flatMap(
+            step,
+            ([removed, more]) =>
+              removed < 0 ? Effect.succeed(total) : more === 1 ? rest(total + removed) : Effect.succeed(total + removed)
+          )
+        return Effect.flatMap(step, ([removed, more]) =>
+          removed < 0
+            ? Effect.succeedNone
+            : Effect.asSome(more === 1 ? rest(removed) : Effect.succeed(removed)))
+      },
       dataSet: (sessionId, entries, maxBytes) =>
         run(
           Scripts.dataSet,
@@ -390,7 +405,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           keys,
           (n) => n < 0 ? Option.none() : Option.some(n)
         ),
-      kill: (sessionId) => run(Scripts.kill, session(sessionId), { SID: sessionId }, [], (n) => n === 1),
+      kill: (sessionId) =>
+        run(
+          Scripts.kill,
+          { SESSION: ks.session(sessionId), FORWARD: ks.forward(sessionId) },
+          { SID: sessionId },
+          [],
+          (n) => n === 1
+        ),
       killUser: (userId) =>
         drain(run(Scripts.killUser, { USER: ks.user(userId) }, { UID: userId, LIMIT: batchSize }, [], identity)),
       killAll: drain(run(Scripts.killAll, {}, { LIMIT: batchSize }, [], identity)),
@@ -433,12 +455,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     Effect.flatMap(recordLayout(namespace, shards, defaultTtl), ([recordedShards, regularTtl]) => {
       if (recordedShards !== shards) return Effect.fail(shardsMismatch(namespace, recordedShards, shards))
       if (shards === 1) {
-        return Effect.succeed(shardStore(keyspace(namespace), regularTtl, fieldNames, () => newSessionId(0, 1)))
+        return Effect.succeed(shardStore(keyspace(namespace), regularTtl, fieldNames, () => newToken(0, 1)))
       }
       const all = Array.from(
         { length: shards },
         (_, shard) =>
-          shardStore(keyspace(namespace, shard, shards), regularTtl, fieldNames, () => newSessionId(shard, shards))
+          shardStore(keyspace(namespace, shard, shards), regularTtl, fieldNames, () => newToken(shard, shards))
       )
       return Effect.succeed(sharded(all, shards))
     })

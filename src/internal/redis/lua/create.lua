@@ -1,21 +1,22 @@
 -- Stores a new session SID of user UID, indexed as accessed now. With LIMIT > 0 the user keeps at
 -- most LIMIT live sessions: the least recently accessed make room, or (REFUSE) nothing is created.
+-- That work is bounded: expired sessions are swept first and at most BATCH sessions are removed
+-- per call; {-1} says more remain (nothing created yet: call again).
 -- FIELDS_AT..: additional fields as name, value pairs.
--- Returns {1, now, expires, deadline}, or {0} when refused.
+-- Returns {1, now, expires, deadline}, {0} when refused, or {-1}.
 if redis.call('EXISTS', SESSION) == 1 then
   return redis.error_reply('ERR effect-redisess: session id already exists')
 end
 local now = now_ms()
 if LIMIT > 0 then
-  local ids = redis.call('ZRANGE', P .. USER_KEY .. UID, 0, -1)
-  local live = {}
-  for i = 1, #ids do
-    if unexpired(ids[i], now) then live[#live + 1] = ids[i] else remove(ids[i], UID) end
-  end
-  local over = #live - LIMIT + 1
+  -- once no expired session is left in the shard, the user's index holds only live sessions
+  if sweep(now, BATCH) == BATCH then return {-1} end
+  local over = redis.call('ZCARD', USER) - LIMIT + 1
   if over > 0 then
     if REFUSE then return {0} end
-    for i = 1, over do remove(live[i], UID) end
+    local ids = redis.call('ZRANGE', USER, 0, math.min(over, BATCH) - 1)
+    for i = 1, #ids do remove(ids[i], UID) end
+    if over > BATCH then return {-1} end
   end
 end
 local deadline = 0

@@ -1,6 +1,7 @@
 -- Moves live session SID to NEW_SID (touching it): its hash, data, creation time and index entries
--- go with it, and the old id is dead in the same step. Returns {now, session} (see load, with the
--- fields FIELD_NAMES_AT.. names), or nil when it is not live.
+-- go with it, and the old id is dead in the same step. A forward record (FORWARD, for FORWARD_TTL
+-- ms) lets a kill of the old id that races this reach the session under its new id. Returns
+-- {now, session} (see load, with the fields FIELD_NAMES_AT.. names), or nil when it is not live.
 local now = now_ms()
 local s = load(SID, now, true, FIELD_NAMES_AT, #ARGV)
 if not s then return nil end
@@ -15,4 +16,5 @@ for _, key in ipairs({R, A, X, P .. USER_KEY .. s[1]}) do
     redis.call('ZADD', key, score, NEW_SID)
   end
 end
+redis.call('SET', FORWARD, NEW_SID, 'PX', FORWARD_TTL)
 return {now, s}

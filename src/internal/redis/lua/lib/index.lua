@@ -3,7 +3,9 @@
 -- it writes lives at least as long as the session (reads first, as in remove). Without it the
 -- keys' native TTLs are known to be long enough: a touch refreshes them only when the session
 -- hash's own TTL runs low (once per grace period), since they were refreshed together and only
--- ever extended. A session changing between regular and not always takes the full path.
+-- ever extended. A session changing between regular and not always takes the full path. The
+-- user's score in U only ever grows here (GT): a write carrying an earlier clock (another app
+-- instance's) never hides the user's latest access.
 local function index(sid, uid, now, exp, full, was)
   local uk = P .. USER_KEY .. uid
   local reg = regular(now, exp)
@@ -16,7 +18,7 @@ local function index(sid, uid, now, exp, full, was)
       redis.call('ZADD', A, now, sid)
       if exp > 0 then redis.call('ZADD', X, exp, sid) end
     end
-    redis.call('ZADD', U, now, uid)
+    redis.call('ZADD', U, 'GT', now, uid)
     return
   end
   local n = need(now, exp)
@@ -35,6 +37,6 @@ local function index(sid, uid, now, exp, full, was)
   end
   redis.call('ZADD', uk, now, sid)
   keep(uk, bu, n)
-  redis.call('ZADD', U, now, uid)
+  redis.call('ZADD', U, 'GT', now, uid)
   keep(U, bU, n)
 end
