@@ -69,6 +69,20 @@ export interface StoreOptions {
   readonly clockOffset?: Effect.Effect<number>
 }
 
+/**
+ * A driver error as a `RedisError` keeps it: its name, message (the reply's text) and code, not the
+ * command it carries (ioredis's `command.args`: the keys and arguments sent), so that an error
+ * reporter capturing the cause records no more than the message says.
+ */
+const replyOnly = (cause: unknown): unknown => {
+  if (!(cause instanceof Error)) return cause
+  const error = new Error(cause.message)
+  error.name = cause.name
+  const code = (cause as { readonly code?: unknown }).code
+  if (code !== undefined) Object.assign(error, { code })
+  return error
+}
+
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
 /** The session `values` (as a script read them) of session `sessionId`, with the fields `names` names. */
@@ -140,7 +154,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             resume(Effect.fail(
               new RedisError({
                 message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-                cause
+                cause: replyOnly(cause)
               })
             ))
           }

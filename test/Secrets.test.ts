@@ -1,0 +1,154 @@
+/**
+ * A session token is a secret: it never reaches Redis (keys, values, index members, the slow log
+ * of every command), the example app's output, a `Session`, an error, a log line or a serialised
+ * value, whatever happens (including a write Redis refuses for lack of memory).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { Redis } from "ioredis"
+import { inspect } from "node:util"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
+import { uniqueNamespace } from "./utils/backends.js"
+import { exampleServer } from "./utils/exampleServer.js"
+import { rawClient } from "./utils/redisClient.js"
+import { privateRedisServer } from "./utils/redisServer.js"
+
+/** Everything a reader of this Redis can see: keys, values, index members and the slow log's commands. */
+const everythingIn = (client: Redis) =>
+  Effect.promise(async () => {
+    const seen: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, keys] = await client.scan(cursor, "COUNT", "1000")
+      cursor = next
+      for (const key of keys) {
+        seen.push(key)
+        const type = await client.type(key)
+        if (type === "hash") seen.push(...Object.entries(await client.hgetall(key)).flat())
+        if (type === "zset") seen.push(...await client.zrange(key, "0", "-1", "WITHSCORES"))
+        if (type === "string") seen.push(String(await client.get(key)))
+      }
+    } while (cursor !== "0")
+    const slowlog = (await client.call("SLOWLOG", "GET", "-1")) as ReadonlyArray<ReadonlyArray<unknown>>
+    for (const entry of slowlog) seen.push(...(entry[3] as ReadonlyArray<unknown>).map(String))
+    return { text: seen.join("\n"), commands: slowlog.length }
+  })
+
+/** The secret part of a token (a shard prefix is public). */
+const secretOf = (token: string) => token.slice(token.indexOf(".") + 1)
+
+const assertNone = (tokens: Iterable<string>, text: string, where: string) => {
+  for (const token of tokens) assert.notInclude(text, secretOf(token), `a token in ${where}`)
+}
+
+/** A server that logs every command in its slow log, with little memory. */
+const loggingServer = privateRedisServer({
+  args: ["--slowlog-log-slower-than", "0", "--slowlog-max-len", "1000000", "--maxmemory-policy", "noeviction"]
+})
+
+describe("session tokens are secrets", () => {
+  it.live("the example app: no cookie token in Redis's keys, values, indexes, slow log, or the app's output", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* loggingServer
+      const app = yield* exampleServer({ REDIS_URL: server.url })
+      const tokens = new Set<string>()
+      const request = (path: string, cookie: string, method = "GET") =>
+        Effect.promise(async () => {
+          const response = await fetch(`${app.url}${path}`, { method, headers: { cookie } })
+          const set = /^session=([^;]*)/.exec(response.headers.get("set-cookie") ?? "")?.[1]
+          if (set !== undefined && set !== "") tokens.add(set)
+          return { status: response.status, body: await response.text(), cookie: set ? `session=${set}` : cookie }
+        })
+      const cookies: Array<string> = []
+      for (const user of ["ann", "ann", "ann", "ben"]) {
+        cookies.push((yield* request(`/login?userName=${user}`, "")).cookie)
+      }
+      for (const cookie of cookies) assert.strictEqual((yield* request("/me", cookie)).status, 200)
+      const listing = yield* request("/sessions", cookies[0]!)
+      assert.strictEqual(listing.status, 200)
+      const rotated = yield* request("/rotate", cookies[1]!, "POST")
+      assert.strictEqual(rotated.status, 200)
+      assert.strictEqual((yield* request("/logout-others", rotated.cookie, "POST")).status, 200)
+      assert.strictEqual((yield* request("/stats", cookies[3]!)).status, 200)
+      assert.strictEqual(tokens.size, 5)
+
+      const redis = yield* rawClient(server.url)
+      const { commands, text } = yield* everythingIn(redis)
+      assert.isAbove(commands, 10)
+      assert.include(text, JSON.parse(listing.body)[0].id) // the ids are there; the tokens are not
+      assertNone(tokens, text, "Redis")
+      assertNone(tokens, listing.body, "the /sessions listing")
+      yield* Effect.promise(() => app.stop("SIGINT"))
+      assertNone(tokens, app.output(), "the app's output")
+    })))
+
+  it.scoped("sessions, errors (an OOM-refused write included) and log lines never hold a token", () =>
+    Effect.gen(function*() {
+      const server = yield* loggingServer
+      const redis = yield* rawClient(server.url)
+      const lines: Array<string> = []
+      const logger = Logger.replace(Logger.defaultLogger, Logger.map(Logger.jsonLogger, (line) => lines.push(line)))
+      const namespace = uniqueNamespace("secrets")
+      const connection = yield* Layer.build(RedisLayer.layer({ url: server.url }))
+      const options = { namespace, wipeInterval: 0, maxDataValueBytes: 64 }
+      const sm = yield* SessionManager.make({ ...options, additionalFields: { group: Schema.String } }).pipe(
+        Effect.provide(connection)
+      )
+      const strict = yield* SessionManager.make({ ...options, additionalFields: { group: Schema.Number } }).pipe(
+        Effect.provide(connection)
+      )
+      const created = yield* sm.create("carl", { fields: { group: "a" } })
+      const token = Redacted.value(created.token)
+      const other = yield* sm.create("carl", { fields: { group: "b" } })
+      const rotated = yield* sm.rotate(other.token)
+      const tokens = [token, Redacted.value(other.token), Redacted.value(rotated.token)]
+      const session = yield* sm.get(token)
+      yield* sm.setData(token, "k", "v")
+      const tooLarge = yield* Effect.flip(sm.setData(token, "k", "v".repeat(100)))
+      const badToken = yield* Effect.flip(sm.get(`${token.slice(0, 31)}!`))
+      const decode = yield* Effect.flip(strict.get(token))
+      // Redis refuses writes once it is out of memory
+      yield* Effect.promise(() => redis.config("SET", "maxmemory", "1"))
+      const oom = yield* Effect.flip(sm.setData(token, "k2", "v2"))
+      yield* Effect.promise(() => redis.config("SET", "maxmemory", "0"))
+      yield* sm.kill(created.sessionId)
+      const notFound = yield* Effect.flip(sm.get(token))
+
+      assert.strictEqual(tooLarge._tag, "DataTooLarge")
+      assert.strictEqual(badToken._tag, "ValidationError")
+      assert.strictEqual(decode._tag, "DecodeError")
+      assert.strictEqual(oom._tag, "RedisError")
+      assert.include(oom.message, "OOM")
+      assert.strictEqual(notFound._tag, "SessionNotFound")
+      const values: ReadonlyArray<readonly [string, unknown]> = [
+        ["a session", session],
+        ["a new session", created],
+        ["a rotated session", rotated],
+        ["DataTooLarge", tooLarge],
+        ["ValidationError", badToken],
+        ["DecodeError", decode],
+        ["RedisError", oom],
+        ["SessionNotFound", notFound]
+      ]
+      for (const [what, value] of values) {
+        yield* Effect.log(what, value).pipe(Effect.provide(logger))
+        yield* Effect.logError(what, value).pipe(Effect.provide(logger))
+        assertNone(tokens, inspect(value, { depth: 10, showHidden: true }), `util.inspect of ${what}`)
+        assertNone(tokens, JSON.stringify(value), `JSON of ${what}`)
+        assertNone(tokens, String(value), `String of ${what}`)
+      }
+      assert.strictEqual(lines.length, values.length * 2)
+      assertNone(tokens, lines.join("\n"), "the log")
+      // the error keeps the reply's text and code, not the command ioredis sent
+      const cause = (oom as { readonly cause?: unknown }).cause as Record<string, unknown>
+      assert.include(String(cause.message), "OOM")
+      assert.isUndefined(cause.command)
+      assertNone(tokens, (yield* everythingIn(redis)).text, "Redis")
+      assert.include(JSON.stringify(created), "<redacted>")
+    }))
+})
