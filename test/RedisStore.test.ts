@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -125,6 +126,32 @@ describe("Redis store", () => {
       const stats = yield* Effect.promise(() => client.info("commandstats"))
       assert.notMatch(stats, /cmdstat_(keys|scan):/)
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
+    }))
+
+  it.scoped("one user's other sessions and a capped create's evictions go in bounded batches", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const storeOptions = { batchSize: 10 }
+      const { client, commandsOf, manager, namespace } = yield* managerOn(server.url, {}, storeOptions)
+      // warm up the scripts, so that every call below is one EVALSHA
+      yield* manager.killOtherSessions((yield* manager.create("warm-up")).sessionId)
+      const sessions = yield* Effect.all(Array.from({ length: 36 }, () => manager.create("many")), { concurrency: 8 })
+      const others = yield* commandsOf(manager.killOtherSessions(sessions[0]!.sessionId))
+      assert.strictEqual(others.result, 35)
+      // 35 others in batches of at most 10: 4 calls, the last saying none are left
+      assert.deepStrictEqual(others.commands, Array(4).fill("evalsha"))
+      assert.deepStrictEqual(yield* manager.getUserSessions("many"), [sessions[0]!.sessionId])
+
+      // a manager with a cap of 5 meets a user who has 36: it evicts 32 in calls of at most 10
+      yield* Effect.all(Array.from({ length: 35 }, () => manager.create("many")), { concurrency: 8 })
+      const capped = yield* SessionManager.make({ namespace, wipeInterval: 0, maxSessionsPerUser: 5 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(client, storeOptions))
+      )
+      yield* capped.create("warm-up") // loads the script
+      const create = yield* commandsOf(capped.create("many"))
+      assert.isAtLeast(create.commands.length, 4)
+      assert.strictEqual(yield* capped.countForUser("many"), 5)
+      assert.isTrue(yield* capped.exists(create.result.token))
     }))
 
   it.scoped("a killed session with much data is freed off Redis's main thread (UNLINK)", () =>
@@ -475,6 +502,50 @@ describe("Redis store: policies across connections", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(a.client, a.namespace)), [])
       for (const id of live) assert.isFalse(yield* a.manager.exists(tokenOf.get(id)!))
     }))
+})
+
+describe("Redis store: revocation racing rotation", () => {
+  const connections: ReadonlyArray<readonly [string, () => RedisLayer.ConnectOptions, number]> = [
+    ["one server", () => ({ url: inject("redisUrl") }), 1],
+    ...(inject("clusterPorts").length > 0
+      ? [[
+        "a 3-master Cluster",
+        () => ({ cluster: { nodes: inject("clusterPorts").map((port) => ({ host: "127.0.0.1", port })) } }),
+        16
+      ] as const]
+      : [])
+  ]
+  for (const [where, options, shards] of connections) {
+    it.scoped(`on ${where}: a kill by id from one connection racing a rotate from another, 1,000 times`, () =>
+      Effect.gen(function*() {
+        const namespace = uniqueNamespace("race")
+        const open = Effect.flatMap(
+          Layer.build(RedisLayer.layer(options())),
+          (connection) =>
+            SessionManager.make({ namespace, wipeInterval: 0, shards }).pipe(Effect.provide(connection))
+        )
+        const a = yield* open
+        const b = yield* open
+        let rotatedFirst = 0
+        let alive = 0
+        for (let round = 0; round < 1000; round++) {
+          const s = yield* a.create(`racer${round % 20}`)
+          const [, rotated] = yield* Effect.all([b.kill(s.sessionId), Effect.either(a.rotate(s.token))], {
+            concurrency: "unbounded"
+          })
+          if (Either.isRight(rotated)) {
+            rotatedFirst++
+            if (yield* a.exists(rotated.right.token)) alive++
+          }
+          if (yield* a.exists(s.token)) alive++
+        }
+        assert.strictEqual(alive, 0)
+        assert.strictEqual(yield* a.count(), 0)
+        // both orders happened
+        assert.isAbove(rotatedFirst, 0)
+        assert.isBelow(rotatedFirst, 1000)
+      }))
+  }
 })
 
 describe("Redis layers", () => {

@@ -4,6 +4,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -515,6 +516,67 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
             "SessionNotFound"
           )
           assert.strictEqual(yield* m.count(), 0)
+        }))
+    })
+
+    describe("identity and revocation", () => {
+      it.scoped("a kill of the old id after a rotation ends the session under its new token", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          const s = yield* m.create("rita")
+          const once = yield* m.rotate(s.token)
+          const twice = yield* m.rotate(once.token)
+          assert.notStrictEqual(twice.sessionId, s.sessionId)
+          assert.isFalse(yield* m.exists(s.token))
+          yield* m.kill(s.sessionId) // the id an admin page listed before both rotations
+          assert.isFalse(yield* m.exists(twice.token))
+          assert.strictEqual(yield* m.count(), 0)
+          assert.deepStrictEqual(yield* m.getUserSessions("rita"), [])
+        }))
+
+      it.scoped("a kill racing a rotation never leaves the session alive, whichever runs first", () =>
+        Effect.gen(function*() {
+          const m = yield* manager()
+          for (let round = 0; round < 50; round++) {
+            const s = yield* m.create("ravi")
+            const kill = m.kill(s.sessionId)
+            const rotate = Effect.either(m.rotate(s.token))
+            const [, rotated] = yield* Effect.all(
+              round % 2 === 0 ? [kill, rotate] as const : [Effect.zipRight(Effect.yieldNow(), kill), rotate] as const,
+              { concurrency: "unbounded" }
+            )
+            if (Either.isRight(rotated)) assert.isFalse(yield* m.exists(rotated.right.token), `round ${round}`)
+            assert.isFalse(yield* m.exists(s.token), `round ${round}`)
+          }
+          assert.strictEqual(yield* m.countForUser("ravi"), 0)
+        }))
+
+      it.scoped("the users index keeps each user's latest access, whatever order sessions are written in", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 0 })
+          const a = yield* m.create("uma")
+          const b = yield* m.create("uma")
+          yield* advance(10)
+          yield* m.touch(a.token) // uma's latest access
+          yield* advance(-5) // a write carrying an earlier clock (another app instance's, a clock step)
+          yield* m.touch(b.token)
+          yield* advance(8) // 3 s after uma's latest access
+          assert.deepStrictEqual<ReadonlyArray<string>>(yield* m.getAllUsers(4), ["uma"])
+          assert.deepStrictEqual(yield* m.getAllUsers(2), [])
+        }))
+
+      it.scoped("an additional field over maxFieldBytes is refused with DataTooLarge, and nothing is written", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ maxFieldBytes: 16, additionalFields: { note: Schema.String } })
+          const refused = yield* Effect.flip(m.create("fay", { fields: { note: "x".repeat(20) } }))
+          assert.strictEqual(refused._tag, "DataTooLarge")
+          if (refused._tag === "DataTooLarge") {
+            assert.deepStrictEqual([refused.scope, refused.key, refused.size, refused.limit], ["field", "note", 22, 16])
+          }
+          assert.strictEqual(yield* m.countForUser("fay"), 0)
+          const s = yield* m.create("fay", { fields: { note: "short" } })
+          assert.strictEqual((yield* Effect.flip(m.write(s.sessionId, { note: "y".repeat(15) })))._tag, "DataTooLarge")
+          assert.strictEqual((yield* m.inspect(s.sessionId)).fields.note, "short")
         }))
     })
 

@@ -3,6 +3,7 @@
  * provides `RedisClient` and `TestTime`, the way a test moves the store's clock without sleeping
  * (TestClock for the fake, a clock offset for Redis).
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -20,7 +21,7 @@ export class TestTime extends Context.Tag("test/TestTime")<TestTime, {
   readonly shards: number
 }>() {}
 
-/** Moves the store's clock forward by `seconds`. */
+/** Moves the store's clock by `seconds` (back when negative). */
 export const advance = (seconds: number) => Effect.flatMap(TestTime, (time) => time.advance(seconds))
 
 /** `SessionManager.make` with the backend's shard count (unless the options give one). */
@@ -31,7 +32,14 @@ export const makeManager = <F extends SessionManager.FieldSchemas = SessionManag
 /** The in-memory fake; its time is the TestClock of the calling test. */
 export const memory: Layer.Layer<RedisLayer.RedisClient | TestTime> = Layer.merge(
   RedisLayer.layerMemory,
-  Layer.succeed(TestTime, { advance: (seconds) => TestClock.adjust(Duration.millis(seconds * 1000)), shards: 1 })
+  Layer.succeed(TestTime, {
+    // back in time too: a clock stepped back, or another app instance's clock behind this one's
+    advance: (seconds) =>
+      seconds >= 0
+        ? TestClock.adjust(Duration.millis(seconds * 1000))
+        : Effect.flatMap(Clock.currentTimeMillis, (now) => TestClock.setTime(now + seconds * 1000)),
+    shards: 1
+  })
 )
 
 /**
