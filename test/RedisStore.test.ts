@@ -508,11 +508,13 @@ describe("Redis store: revocation racing rotation", () => {
   const connections: ReadonlyArray<readonly [string, () => RedisLayer.ConnectOptions, number]> = [
     ["one server", () => ({ url: inject("redisUrl") }), 1],
     ...(inject("clusterPorts").length > 0
-      ? [[
-        "a 3-master Cluster",
-        () => ({ cluster: { nodes: inject("clusterPorts").map((port) => ({ host: "127.0.0.1", port })) } }),
-        16
-      ] as const]
+      ? [
+        [
+          "a 3-master Cluster",
+          () => ({ cluster: { nodes: inject("clusterPorts").map((port) => ({ host: "127.0.0.1", port })) } }),
+          16
+        ] as const
+      ]
       : [])
   ]
   for (const [where, options, shards] of connections) {
@@ -521,8 +523,7 @@ describe("Redis store: revocation racing rotation", () => {
         const namespace = uniqueNamespace("race")
         const open = Effect.flatMap(
           Layer.build(RedisLayer.layer(options())),
-          (connection) =>
-            SessionManager.make({ namespace, wipeInterval: 0, shards }).pipe(Effect.provide(connection))
+          (connection) => SessionManager.make({ namespace, wipeInterval: 0, shards }).pipe(Effect.provide(connection))
         )
         const a = yield* open
         const b = yield* open
