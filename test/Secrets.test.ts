@@ -39,6 +39,26 @@ const everythingIn = (client: Redis) =>
     return { text: seen.join("\n"), commands: slowlog.length }
   })
 
+/**
+ * Every string reachable through a value's own properties (enumerable or not), as an error reporter
+ * walking an error and its cause would find them.
+ */
+const reachableStrings = (value: unknown): string => {
+  const seen = new Set<unknown>()
+  const out: Array<string> = []
+  const walk = (node: unknown, depth: number) => {
+    if (typeof node === "string") out.push(node)
+    if (node === null || typeof node !== "object" || seen.has(node) || depth > 12) return
+    seen.add(node)
+    for (const key of Reflect.ownKeys(node)) {
+      const descriptor = Object.getOwnPropertyDescriptor(node, key)
+      if (descriptor !== undefined && "value" in descriptor) walk(descriptor.value, depth + 1)
+    }
+  }
+  walk(value, 0)
+  return out.join("\n")
+}
+
 /** The secret part of a token (a shard prefix is public). */
 const secretOf = (token: string) => token.slice(token.indexOf(".") + 1)
 
@@ -110,7 +130,8 @@ describe("session tokens are secrets", () => {
       const session = yield* sm.get(token)
       yield* sm.setData(token, "k", "v")
       const tooLarge = yield* Effect.flip(sm.setData(token, "k", "v".repeat(100)))
-      const badToken = yield* Effect.flip(sm.get(`${token.slice(0, 31)}!`))
+      const badToken = yield* Effect.flip(sm.get(`${token}!`))
+      const tokenAsId = yield* Effect.flip(sm.kill(token)) // a token where an id belongs
       const decode = yield* Effect.flip(strict.get(token))
       // Redis refuses writes once it is out of memory
       yield* Effect.promise(() => redis.config("SET", "maxmemory", "1"))
@@ -131,6 +152,7 @@ describe("session tokens are secrets", () => {
         ["a rotated session", rotated],
         ["DataTooLarge", tooLarge],
         ["ValidationError", badToken],
+        ["ValidationError (a token as an id)", tokenAsId],
         ["DecodeError", decode],
         ["RedisError", oom],
         ["SessionNotFound", notFound]
@@ -141,6 +163,7 @@ describe("session tokens are secrets", () => {
         assertNone(tokens, inspect(value, { depth: 10, showHidden: true }), `util.inspect of ${what}`)
         assertNone(tokens, JSON.stringify(value), `JSON of ${what}`)
         assertNone(tokens, String(value), `String of ${what}`)
+        assertNone(tokens, reachableStrings(value), `the properties of ${what}`)
       }
       assert.strictEqual(lines.length, values.length * 2)
       assertNone(tokens, lines.join("\n"), "the log")

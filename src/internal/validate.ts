@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as ParseResult from "effect/ParseResult"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { ValidationError } from "../Errors.js"
@@ -27,8 +27,18 @@ export const validate = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
 /** A session id decoded (well-formed ones skip the schema's machinery). */
 export const decodeSessionId = Ids.decodeFast(S.SessionId, Ids.isSessionId)
 
-/** A session id, or a `ValidationError`. */
-export const sessionId = validateWith(decodeSessionId, "session id")
+/**
+ * A session id, or a `ValidationError` without the schema's error as its cause: the input may be a
+ * token passed by mistake, and the cause would carry it into any log of the error.
+ */
+export const sessionId = (input: unknown): Effect.Effect<S.SessionId, ValidationError> =>
+  Either.match(decodeSessionId(input), {
+    onLeft: (error) =>
+      Effect.fail(
+        new ValidationError({ message: `Invalid session id: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
+      ),
+    onRight: Effect.succeed
+  })
 
 /** A user id, or a `ValidationError`. */
 export const userId = validateWith(Ids.decodeFast(S.UserId, Ids.isUserId), "user id")
