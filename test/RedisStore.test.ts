@@ -531,9 +531,15 @@ describe("Redis store: revocation racing rotation", () => {
         let alive = 0
         for (let round = 0; round < 1000; round++) {
           const s = yield* a.create(`racer${round % 20}`)
-          const [, rotated] = yield* Effect.all([b.kill(s.sessionId), Effect.either(a.rotate(s.token))], {
-            concurrency: "unbounded"
-          })
+          // which call leaves first alternates, and the other starts 0 to 3 scheduler turns later
+          const delayed = <A, E>(effect: Effect.Effect<A, E>) =>
+            Effect.zipRight(Effect.repeatN(Effect.yieldNow(), round % 4), effect)
+          const kill = b.kill(s.sessionId)
+          const rotate = Effect.either(a.rotate(s.token))
+          const [, rotated] = yield* Effect.all(
+            round % 2 === 0 ? [kill, delayed(rotate)] as const : [delayed(kill), rotate] as const,
+            { concurrency: "unbounded" }
+          )
           if (Either.isRight(rotated)) {
             rotatedFirst++
             if (yield* a.exists(rotated.right.token)) alive++

@@ -534,6 +534,21 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
           assert.deepStrictEqual(yield* m.getUserSessions("rita"), [])
         }))
 
+      it.scoped("an old id reaches its rotated session for 10 minutes, then no more", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 0 })
+          const s = yield* m.create("rosa")
+          const rotated = yield* m.rotate(s.token)
+          yield* advance(601)
+          yield* m.wipe
+          yield* m.kill(s.sessionId)
+          assert.isTrue(yield* m.exists(rotated.token))
+          const again = yield* m.rotate(rotated.token)
+          yield* advance(599)
+          yield* m.kill(rotated.sessionId)
+          assert.isFalse(yield* m.exists(again.token))
+        }))
+
       it.scoped("a kill racing a rotation never leaves the session alive, whichever runs first", () =>
         Effect.gen(function*() {
           const m = yield* manager()

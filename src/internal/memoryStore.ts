@@ -313,9 +313,13 @@ const namespaceStore = (
       }),
     killUser: (userId) => removeWhere((entry) => entry.userId !== userId),
     killAll: removeWhere(() => false),
-    wipe: modify((sessions, now) => {
+    // the forwards of rotated ids go too once past their reach, as Redis expires them
+    wipe: modifySpace(({ forwards, sessions }, now) => {
       const live = sweep(sessions, now)
-      return [HashMap.size(sessions) - HashMap.size(live), live] as const
+      return [HashMap.size(sessions) - HashMap.size(live), {
+        sessions: live,
+        forwards: HashMap.filter(forwards, (forward) => forward.until > now)
+      }] as const
     }),
     count: (query) =>
       Effect.map(

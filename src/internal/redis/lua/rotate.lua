@@ -16,5 +16,6 @@ for _, key in ipairs({R, A, X, P .. USER_KEY .. s[1]}) do
     redis.call('ZADD', key, score, NEW_SID)
   end
 end
-redis.call('SET', FORWARD, NEW_SID, 'PX', FORWARD_TTL)
+-- the record says until when it holds, by the store's clock, and expires a little after
+redis.call('SET', FORWARD, str(now + FORWARD_TTL) .. ' ' .. NEW_SID, 'PX', FORWARD_TTL + 1000)
 return {now, s}
