@@ -11,17 +11,14 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { Cluster } from "ioredis"
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { keyspaceViolations } from "./utils/keyspace.js"
-import { clusterClient, localCluster } from "./utils/redisCluster.js"
+import { clusterClient, localCluster, nodeCall } from "./utils/redisCluster.js"
 import type { RedisCluster } from "./utils/redisCluster.js"
-
-const exec = promisify(execFile)
+import { redisCli } from "./utils/redisRuntime.js"
 
 const managerOn = (cluster: RedisCluster, namespace: string, shards: number) =>
   Effect.flatMap(
@@ -40,7 +37,7 @@ const throughWindow = <A, E extends { readonly _tag: string }>(effect: Effect.Ef
   )
 
 const role = async (port: number): Promise<string> =>
-  (await exec("redis-cli", ["-p", String(port), "role"])).stdout.split("\n")[0]!.trim()
+  String(((await nodeCall(port, ["role"])) as ReadonlyArray<unknown>)[0])
 
 describe("Redis Cluster", () => {
   // the global setup's cluster (absent only where redis-server is not installed)
@@ -165,14 +162,13 @@ describe("Redis Cluster", () => {
         )
         const loading = yield* Effect.fork(load)
 
-        const id = async (port: number) =>
-          (await exec("redis-cli", ["-p", String(port), "cluster", "myid"])).stdout.trim()
+        const id = async (port: number) => String(await nodeCall(port, ["cluster", "myid"]))
         const [from, to] = yield* Effect.promise(() =>
           Promise.all([id(cluster.nodes[0]!.port), id(cluster.nodes[1]!.port)])
         )
         // each slot's keys move in one MIGRATE (a pipeline larger than the keys of any slot): see README
         yield* Effect.promise(() =>
-          exec("redis-cli", [
+          redisCli([
             "--cluster",
             "reshard",
             `127.0.0.1:${cluster.nodes[0]!.port}`,

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { Redis } from "ioredis"
 import { inject } from "vitest"
+import { runtime } from "./utils/redisRuntime.js"
 import { privateRedisServer, rawCommand, startRedisServer } from "./utils/redisServer.js"
 
 const isAlive = (pid: number): boolean => {
@@ -14,6 +15,14 @@ const isAlive = (pid: number): boolean => {
 }
 
 describe("test Redis", () => {
+  // CI's Docker pass sets REDIS_TEST_EXPECT_RUNTIME=docker: no silent fallback to a local binary
+  it.skipIf(process.env.REDIS_TEST_EXPECT_RUNTIME === undefined)(
+    "private servers come from the runtime CI expects",
+    () => {
+      assert.strictEqual(runtime().kind, process.env.REDIS_TEST_EXPECT_RUNTIME)
+    }
+  )
+
   it.live("the server chosen by the global setup round-trips a command", () =>
     Effect.gen(function*() {
       const client = new Redis(inject("redisUrl"), { lazyConnect: true })

@@ -2,22 +2,25 @@
  * Gives every test file a real Redis, chosen in this order:
  * 1. `REDIS_URL` when set: it must answer PING, else the run fails (no silent fallback);
  * 2. a private `redis-server` from PATH on a free loopback port;
- * 3. `@testcontainers/redis`;
+ * 3. `@testcontainers/redis` with the image `REDIS_IMAGE` (default `redis:7-alpine`), checked with a
+ *    PING like the others;
  * 4. otherwise one message that lists what was tried.
  *
  * Tests read the URL with `inject("redisUrl")`. Destructive tests (SCRIPT FLUSH, DEBUG SLEEP,
- * CLIENT PAUSE) never use it: they start private servers of their own (`utils/redisServer.ts`).
+ * CLIENT PAUSE) never use it: they start private servers of their own (`utils/redisServer.ts`),
+ * from PATH or, without a local Redis, as containers of the same image on the host's network.
  */
 import { Redis } from "ioredis"
 import type { TestProject } from "vitest/node"
 import { startCluster } from "./utils/redisCluster.js"
+import { redisImage, runtime } from "./utils/redisRuntime.js"
 import { startRedisServer } from "./utils/redisServer.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** The URL of the Redis every test file talks to. */
     redisUrl: string
-    /** Seed ports of a local 3-master Redis Cluster, or empty when `redis-server` is not on PATH. */
+    /** Seed ports of a local 3-master Redis Cluster, or empty when no Redis process can be started. */
     clusterPorts: Array<number>
   }
 }
@@ -40,8 +43,16 @@ const ping = async (url: string): Promise<void> => {
   }
 }
 
-/** A 3-master cluster for the conformance suite, when `redis-server` and `redis-cli` are on PATH. */
+/** A 3-master cluster for the conformance suite, from PATH or Docker (see `utils/redisRuntime.ts`). */
 const startTestCluster = async (project: TestProject): Promise<() => Promise<void>> => {
+  const where = runtime()
+  if (where.kind === "none") {
+    console.warn(
+      `No local Redis Cluster: ${where.why}. The cluster backend and the tests of private servers are skipped.`
+    )
+    project.provide("clusterPorts", [])
+    return async () => {}
+  }
   try {
     const cluster = await startCluster(3, 0)
     project.provide("clusterPorts", cluster.nodes.map((node) => node.port))
@@ -80,23 +91,43 @@ const setupServer = async (project: TestProject): Promise<() => Promise<void>> =
   }
 
   const tried: Array<string> = []
-  try {
-    const server = await startRedisServer()
-    project.provide("redisUrl", server.url)
-    return () => server.stop()
-  } catch (error) {
-    tried.push(`redis-server from PATH: ${String(error)}`)
+  if (runtime().kind === "local") {
+    try {
+      const server = await startRedisServer()
+      project.provide("redisUrl", server.url)
+      return () => server.stop()
+    } catch (error) {
+      tried.push(`redis-server from PATH: ${String(error)}`)
+    }
+  } else {
+    tried.push("redis-server from PATH: not installed")
   }
 
+  const image = redisImage()
+  let started: { readonly url: string; readonly stop: () => Promise<unknown> } | undefined
   try {
     const { RedisContainer } = await import("@testcontainers/redis")
-    const container = await new RedisContainer("redis:7-alpine").start()
-    project.provide("redisUrl", container.getConnectionUrl())
-    return async () => {
-      await container.stop()
-    }
+    const container = await new RedisContainer(image).start()
+    started = { url: container.getConnectionUrl(), stop: () => container.stop() }
   } catch (error) {
-    tried.push(`testcontainers: ${String(error)}`)
+    tried.push(`testcontainers (image ${image}, from REDIS_IMAGE): ${String(error)}`)
+  }
+  if (started !== undefined) {
+    try {
+      await ping(started.url)
+      project.provide("redisUrl", started.url)
+      return async () => {
+        await started.stop()
+      }
+    } catch (error) {
+      await started.stop()
+      throw new Error(
+        `testcontainers started ${image} but ${started.url} does not answer PING (${String(error)}). Inside a ` +
+          "VM or container whose Docker publishes ports on loopback only, set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1; " +
+          "without a registry, also TESTCONTAINERS_RYUK_DISABLED=true and REDIS_IMAGE to a local image " +
+          "(test/docker/redis-image.sh builds one)."
+      )
+    }
   }
 
   throw new Error(

@@ -1,15 +1,12 @@
 /**
- * A local Redis Cluster for tests, from `redis-server` and `redis-cli` on free loopback ports,
- * torn down by pid.
+ * A local Redis Cluster for tests, from `redis-server` and `redis-cli` on free loopback ports (or
+ * their Docker image, see `redisRuntime.ts`), torn down by signal.
  */
 import * as Effect from "effect/Effect"
-import { Cluster } from "ioredis"
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
+import { Cluster, Redis } from "ioredis"
+import { redisCli } from "./redisRuntime.js"
 import { startRedisServer } from "./redisServer.js"
 import type { RedisServer } from "./redisServer.js"
-
-const exec = promisify(execFile)
 
 /** A running cluster. */
 export interface RedisCluster {
@@ -47,7 +44,7 @@ export const startCluster = async (masters = 3, replicas = 0): Promise<RedisClus
   }
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startRedisServer({ args: clusterArgs }))
-    await exec("redis-cli", [
+    await redisCli([
       "--cluster",
       "create",
       ...nodes.map((node) => `127.0.0.1:${node.port}`),
@@ -76,9 +73,21 @@ export const startCluster = async (masters = 3, replicas = 0): Promise<RedisClus
   }
 }
 
+/** A command's reply from the node on `port` (a connection of its own, closed after). */
+export const nodeCall = async (port: number, command: ReadonlyArray<string>): Promise<unknown> => {
+  const client = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    return await client.call(command[0]!, ...command.slice(1))
+  } finally {
+    client.disconnect()
+  }
+}
+
 const field = async (port: number, command: ReadonlyArray<string>, name: string): Promise<string | undefined> => {
-  const { stdout } = await exec("redis-cli", ["-p", String(port), ...command])
-  return stdout.split(/\r?\n/).find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1)
+  const reply = String(await nodeCall(port, command))
+  return reply.split(/\r?\n/).find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1).trim()
 }
 
 const clusterState = (port: number) => field(port, ["cluster", "info"], "cluster_state")

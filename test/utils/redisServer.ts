@@ -1,19 +1,21 @@
 /**
  * Private `redis-server` processes for tests: started on a free loopback port in a temp dir,
- * stopped by pid. Used by the global setup (the default test server) and by tests that need
- * servers of their own (fault tests, clusters).
+ * stopped by signal. Used by the global setup (the default test server) and by tests that need
+ * servers of their own (fault tests, clusters, sentinels). From PATH, or from Docker where Redis is
+ * not installed (`redisRuntime.ts`).
  */
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { spawnRedisServer } from "./redisRuntime.js"
 
 /** A running private Redis server. */
 export interface RedisServer {
   readonly url: string
   readonly port: number
+  /** The process started (in Docker, the client that runs the container and exits with it). */
   readonly pid: number
   readonly dir: string
   /** Kills the process (SIGKILL by default), waits for it to exit and removes its directory. */
@@ -28,8 +30,6 @@ export interface StartOptions {
   readonly dir?: string
   /** Extra `redis-server` arguments, appended after the defaults (so they override them). */
   readonly args?: ReadonlyArray<string>
-  /** The binary; `redis-server` from PATH by default. */
-  readonly binary?: string
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -111,7 +111,7 @@ export const startRedisServer = async (options: StartOptions = {}): Promise<Redi
     "warning",
     ...(options.args ?? [])
   ]
-  const child = spawn(options.binary ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] })
+  const { child, kill } = spawnRedisServer(args, [dir])
   let exited = false
   const exit = new Promise<void>((resolve) => {
     child.once("exit", () => {
@@ -121,9 +121,9 @@ export const startRedisServer = async (options: StartOptions = {}): Promise<Redi
   })
   const spawnError = new Promise<never>((_, reject) => child.once("error", reject))
   try {
-    await Promise.race([waitForPing(port, () => exited, 10_000), spawnError])
+    await Promise.race([waitForPing(port, () => exited, 20_000), spawnError])
   } catch (error) {
-    child.kill("SIGKILL")
+    kill("SIGKILL")
     if (ownsDir) rmSync(dir, { recursive: true, force: true })
     throw error
   }
@@ -135,7 +135,7 @@ export const startRedisServer = async (options: StartOptions = {}): Promise<Redi
     dir,
     stop: async (signal = "SIGKILL") => {
       if (!exited) {
-        process.kill(pid, signal)
+        kill(signal)
         await exit
       }
       if (ownsDir) rmSync(dir, { recursive: true, force: true })
@@ -175,7 +175,7 @@ export const startSentinel = async (masterName: string, masterPort: number): Pro
       ""
     ].join("\n")
   )
-  const child = spawn("redis-server", [config, "--sentinel"], { stdio: ["ignore", "ignore", "pipe"] })
+  const { child, kill } = spawnRedisServer([config, "--sentinel"], [dir])
   let exited = false
   const exit = new Promise<void>((resolve) =>
     child.once("exit", () => {
@@ -184,9 +184,9 @@ export const startSentinel = async (masterName: string, masterPort: number): Pro
     })
   )
   try {
-    await waitForPing(port, () => exited, 10_000)
+    await waitForPing(port, () => exited, 20_000)
   } catch (error) {
-    child.kill("SIGKILL")
+    kill("SIGKILL")
     rmSync(dir, { recursive: true, force: true })
     throw error
   }
@@ -196,7 +196,7 @@ export const startSentinel = async (masterName: string, masterPort: number): Pro
     pid,
     stop: async () => {
       if (!exited) {
-        process.kill(pid, "SIGKILL")
+        kill("SIGKILL")
         await exit
       }
       rmSync(dir, { recursive: true, force: true })
