@@ -104,28 +104,34 @@ const setupServer = async (project: TestProject): Promise<() => Promise<void>> =
   }
 
   const image = redisImage()
-  let started: { readonly url: string; readonly stop: () => Promise<unknown> } | undefined
+  let started: { readonly url: string; readonly port: number; readonly stop: () => Promise<unknown> } | undefined
   try {
     const { RedisContainer } = await import("@testcontainers/redis")
     const container = await new RedisContainer(image).start()
-    started = { url: container.getConnectionUrl(), stop: () => container.stop() }
+    started = { url: container.getConnectionUrl(), port: container.getPort(), stop: () => container.stop() }
   } catch (error) {
     tried.push(`testcontainers (image ${image}, from REDIS_IMAGE): ${String(error)}`)
   }
   if (started !== undefined) {
     try {
-      await ping(started.url)
-      project.provide("redisUrl", started.url)
+      // inside a VM with a /.dockerenv, testcontainers hands out the bridge's address, which ports
+      // published on loopback do not answer: loopback is tried next
+      const url = await ping(started.url).then(() => started.url, async (error: unknown) => {
+        const loopback = `redis://127.0.0.1:${started.port}`
+        if (loopback === started.url) throw error
+        await ping(loopback)
+        return loopback
+      })
+      project.provide("redisUrl", url)
       return async () => {
         await started.stop()
       }
     } catch (error) {
       await started.stop()
       throw new Error(
-        `testcontainers started ${image} but ${started.url} does not answer PING (${String(error)}). Inside a ` +
-          "VM or container whose Docker publishes ports on loopback only, set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1; " +
-          "without a registry, also TESTCONTAINERS_RYUK_DISABLED=true and REDIS_IMAGE to a local image " +
-          "(test/docker/redis-image.sh builds one)."
+        `testcontainers started ${image} but neither ${started.url} nor loopback answers PING ` +
+          `(${String(error)}). Set TESTCONTAINERS_HOST_OVERRIDE to the address Docker publishes ports on, ` +
+          "or REDIS_URL to a Redis you run yourself."
       )
     }
   }
