@@ -44,3 +44,23 @@ describe.each(scenarios)("npm start %s", (name, env) => {
       assert.include(server.output(), "SESSION COOKIES ARE NOT SECURE")
     })))
 })
+
+describe("npm start as a supervisor runs it", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it.live(`${signal} to npm's own pid stops the server, exit 0, port free, nothing left running`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* exampleServer({ REDIS_URL: undefined }, { viaNpm: true })
+        assert.strictEqual((yield* request(`${server.url}/stats`)).status, 200)
+        const code = yield* Effect.promise(() =>
+          Promise.race([
+            server.stop(signal),
+            new Promise<string>((resolve) => setTimeout(() => resolve("still running after 5 s"), 5000))
+          ])
+        )
+        assert.strictEqual(code, 0, server.output())
+        assert.include(server.output(), "stopped: server closed")
+        const refused = yield* Effect.promise(() => fetch(`${server.url}/stats`).then(() => false, () => true))
+        assert.isTrue(refused, "the port still answers")
+      })))
+  }
+})

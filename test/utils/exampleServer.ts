@@ -42,14 +42,23 @@ const waitFor = (child: ChildProcess, output: () => string, text: string, timeou
     check()
   })
 
-/** Starts the example with the given environment (PORT is set to a free port) and waits until it listens. */
-export const startExample = async (env: Readonly<Record<string, string | undefined>>): Promise<ExampleServer> => {
+/**
+ * Starts the example with the given environment (PORT is set to a free port) and waits until it
+ * listens: through `npm start` with `viaNpm` (the pid is npm's, as a supervisor sees it), else tsx.
+ */
+export const startExample = async (
+  env: Readonly<Record<string, string | undefined>>,
+  options: { readonly viaNpm?: boolean } = {}
+): Promise<ExampleServer> => {
   const port = await freePort()
   const childEnv: Record<string, string> = {}
   for (const [key, value] of Object.entries({ ...process.env, ...env, PORT: String(port) })) {
     if (value !== undefined) childEnv[key] = value
   }
-  const child = spawn("node_modules/.bin/tsx", ["examples/server/main.ts"], {
+  const [command, args] = options.viaNpm === true
+    ? ["npm", ["start", "--silent"]] as const
+    : ["node_modules/.bin/tsx", ["examples/server/main.ts"]] as const
+  const child = spawn(command, [...args], {
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -77,8 +86,11 @@ export const startExample = async (env: Readonly<Record<string, string | undefin
 }
 
 /** The example server as a scoped resource: SIGKILLed on release if a test left it running. */
-export const exampleServer = (env: Readonly<Record<string, string | undefined>> = {}) =>
+export const exampleServer = (
+  env: Readonly<Record<string, string | undefined>> = {},
+  options: { readonly viaNpm?: boolean } = {}
+) =>
   Effect.acquireRelease(
-    Effect.promise(() => startExample(env)),
+    Effect.promise(() => startExample(env, options)),
     (server) => Effect.promise(() => server.stop("SIGKILL"))
   )
