@@ -44,6 +44,8 @@ export type { StoreOptions } from "./internal/redis/store.js"
 export interface ConnectOptions extends StoreOptions {
   /** A `redis://` or `rediss://` URL; ioredis defaults (127.0.0.1:6379) when absent. */
   readonly url?: string | Redacted.Redacted<string>
+  /** The password (`AUTH`), over any in `url` or `redis`; unwrapped only to connect. */
+  readonly password?: string | Redacted.Redacted<string>
   /** ioredis options (host, port, password, tls, sentinels, ...). */
   readonly redis?: Omit<RedisOptions, "replyMapping">
   /**
@@ -87,20 +89,31 @@ export const connect = (
     ? "Redis"
     : `Redis at ${redactUrl(url)}`
   return Effect.gen(function*() {
+    let lastError: unknown = undefined
+    const password = options.password === undefined
+      ? {}
+      : { password: typeof options.password === "string" ? options.password : Redacted.value(options.password) }
     const redisOptions: Omit<RedisOptions, "replyMapping"> = {
       ...connectionDefaults,
       ...options.redis,
+      ...password,
       lazyConnect: true
     }
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const client: Redis | Cluster = options.cluster !== undefined
-          ? new Cluster([...options.cluster.nodes], { ...options.cluster.options, lazyConnect: true })
+          ? new Cluster([...options.cluster.nodes], {
+            ...options.cluster.options,
+            redisOptions: { ...options.cluster.options?.redisOptions, ...password },
+            lazyConnect: true
+          })
           : url === undefined
           ? new Redis(redisOptions)
           : new Redis(url, redisOptions)
         // failures reach callers as rejected commands; without a listener ioredis would also log them
-        client.on("error", () => {})
+        client.on("error", (error: unknown) => {
+          lastError = error
+        })
         return client
       }),
       (client) =>
@@ -121,16 +134,26 @@ export const connect = (
           )
           : Effect.sync(() => client.disconnect())
     )
+    // why the connection failed (ECONNREFUSED, ENOTFOUND, a TLS or auth error) reaches the socket's
+    // error event; the rejected connect itself only says "Connection is closed."
+    const reason = (cause: unknown) => {
+      const why = lastError ?? cause
+      return why instanceof Error ? `: ${why.message}` : ""
+    }
     yield* Effect.tryPromise({
       try: async () => {
         await client.connect()
         await client.ping()
       },
-      catch: (cause) => new RedisError({ message: `Failed to connect to ${where}`, cause })
+      catch: (cause) =>
+        new RedisError({ message: `Failed to connect to ${where}${reason(cause)}`, cause: lastError ?? cause })
     }).pipe(
       Effect.timeoutFail({
         duration: timeout,
-        onTimeout: () => new RedisError({ message: `${where} did not answer within ${Duration.format(timeout)}` })
+        onTimeout: () =>
+          new RedisError({
+            message: `${where} did not answer within ${Duration.format(timeout)}${reason(undefined)}`
+          })
       })
     )
     return client
@@ -166,21 +189,42 @@ export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, Re
   Layer.scoped(RedisClient, Effect.map(connect(options), (client) => make(client, options)))
 
 /**
- * A layer that reads the Redis URL from config (by default `REDIS_URL`).
+ * What {@link layerConfig} reads from `Config`: where to connect and the store's tuning.
+ *
+ * @since 0.2.0
+ */
+export interface ConfigOptions {
+  readonly url?: string | Redacted.Redacted<string>
+  readonly password?: string | Redacted.Redacted<string>
+  readonly connectTimeout?: Duration.DurationInput
+  readonly timeout?: Duration.DurationInput
+  readonly batchSize?: number
+  readonly pageSize?: number
+  readonly nativeTtl?: boolean
+  readonly nativeTtlGrace?: Duration.DurationInput
+}
+
+/**
+ * A layer configured from `Config`: each option a `Config` of its own (by default the URL from
+ * `REDIS_URL`, redacted). Secrets stay `Redacted` until the connection is made.
  *
  * @example
  * import { Config } from "effect"
  * import { RedisLayer } from "effect-redisess"
  * const RedisLive = RedisLayer.layerConfig() // reads REDIS_URL
- * const Custom = RedisLayer.layerConfig(Config.redacted("SESSIONS_REDIS_URL"))
+ * const Custom = RedisLayer.layerConfig({
+ *   url: Config.redacted("SESSIONS_REDIS_URL"),
+ *   password: Config.redacted("SESSIONS_REDIS_PASSWORD"),
+ *   timeout: Config.duration("SESSIONS_REDIS_TIMEOUT").pipe(Config.withDefault("2 seconds"))
+ * })
  *
  * @since 0.1.0
  */
 export const layerConfig = (
-  url: Config.Config<string | Redacted.Redacted<string>> = Config.redacted("REDIS_URL"),
-  options: Omit<ConnectOptions, "url"> = {}
+  config: Config.Config.Wrap<ConfigOptions> = { url: Config.redacted("REDIS_URL") },
+  options: Omit<ConnectOptions, keyof ConfigOptions> = {}
 ): Layer.Layer<RedisClient, RedisError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(url, (url) => layer({ ...options, url })))
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), (read) => layer({ ...options, ...read })))
 
 /**
  * A layer on a `Redis` or `Cluster` instance that the caller created and keeps owning: releasing

@@ -19,6 +19,8 @@
  *
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -574,6 +576,36 @@ export const layer = <F extends FieldSchemas = NoFields>(
       ValidationError | RedisError,
       RedisClient | Scope.Scope
     >
+  )
+
+/**
+ * The options {@link layerConfig} reads from `Config` (all but the field schemas).
+ *
+ * @since 0.2.0
+ */
+export type ConfigOptions = Omit<Options, "additionalFields">
+
+/**
+ * The `SessionManager` service as a layer configured from `Config`, each option a `Config` of its
+ * own; the field schemas, code rather than configuration, come beside it.
+ *
+ * @example
+ * import { Config } from "effect"
+ * import { SessionManager } from "effect-redisess"
+ * const Sessions = SessionManager.layerConfig({
+ *   namespace: Config.string("SESSIONS_NAMESPACE").pipe(Config.withDefault("app")),
+ *   ttl: Config.duration("SESSIONS_TTL").pipe(Config.withDefault("30 minutes")),
+ *   maxSessionsPerUser: Config.integer("SESSIONS_PER_USER").pipe(Config.withDefault(10))
+ * })
+ *
+ * @since 0.2.0
+ */
+export const layerConfig = <F extends FieldSchemas = NoFields>(
+  config: Config.Config.Wrap<ConfigOptions>,
+  fields?: { readonly additionalFields?: Options<F>["additionalFields"] }
+): Layer.Layer<SessionManager, ValidationError | RedisError | ConfigError.ConfigError, RedisClient> =>
+  Layer.unwrapEffect(
+    Effect.map(Config.unwrap(config), (options) => layer<F>({ ...options, ...fields } as Options<F>))
   )
 
 /**

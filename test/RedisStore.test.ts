@@ -3,6 +3,7 @@
  * between connections, and connection handling. Destructive tests use private servers.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -556,11 +557,12 @@ describe("Redis store: revocation racing rotation", () => {
 })
 
 describe("Redis layers", () => {
-  it.live("start-up fails fast with a RedisError when nothing listens", () =>
+  it.live("start-up fails fast with a RedisError naming why when nothing listens", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Layer.build(RedisLayer.layer({ url: "redis://user:secret@127.0.0.1:1" })))
       assert.strictEqual(error._tag, "RedisError")
       assert.include(error.message, "127.0.0.1:1")
+      assert.include(error.message, "ECONNREFUSED") // the reason, not only "Connection is closed."
       assert.notInclude(error.message, "secret")
     }).pipe(Effect.scoped))
 
@@ -600,6 +602,52 @@ describe("Redis layers", () => {
         )
       )
       assert.strictEqual(yield* Effect.promise(() => client.ping()), "PONG")
+    }))
+
+  it.scoped("layerConfig takes the password from Config, redacted; a wrong one fails naming why, not the password", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer({ args: ["--requirepass", "s3cret-pw"] })
+      const provider = (password: string) =>
+        ConfigProvider.fromMap(new Map([["URL", server.url], ["PASSWORD", password], ["NS", uniqueNamespace()]]))
+      const layer = SessionManager.layerConfig({
+        namespace: Config.string("NS"),
+        ttl: Config.duration("TTL").pipe(
+          Config.withDefault(Duration.minutes(2))
+        )
+      }).pipe(
+        Layer.provide(RedisLayer.layerConfig({ url: Config.redacted("URL"), password: Config.redacted("PASSWORD") }))
+      )
+      const ttl = yield* Effect.flatMap(SessionManager.SessionManager, (m) => Effect.succeed(m.ttl)).pipe(
+        Effect.provide(layer),
+        Effect.withConfigProvider(provider("s3cret-pw"))
+      )
+      assert.strictEqual(ttl, 120)
+      const error = yield* Effect.flip(Layer.build(layer)).pipe(Effect.withConfigProvider(provider("wrong-pw")))
+      assert.strictEqual(error._tag, "RedisError")
+      assert.match(error.message, /WRONGPASS|invalid/i)
+      assert.notInclude(error.message, "wrong-pw")
+    }))
+
+  it.effect("SessionManager.layerConfig reads every option from Config, schemas beside it", () =>
+    Effect.gen(function*() {
+      const provider = ConfigProvider.fromMap(
+        new Map([["NS", "configured"], ["TTL", "90 seconds"], ["CAP", "2"], ["POLICY", "refuse"]])
+      )
+      const layer = SessionManager.layerConfig({
+        namespace: Config.string("NS"),
+        ttl: Config.duration("TTL"),
+        maxSessionsPerUser: Config.integer("CAP"),
+        sessionLimitPolicy: Config.literal("evict-oldest", "refuse")("POLICY"),
+        wipeInterval: Config.succeed(0)
+      }, { additionalFields: { team: Schema.String } }).pipe(Layer.provide(RedisLayer.layerMemory))
+      const [ttl, refused, team] = yield* Effect.gen(function*() {
+        const m = yield* SessionManager.SessionManager
+        const first = yield* m.create("cleo", { fields: { team: "blue" } })
+        yield* m.create("cleo", { fields: { team: "red" } })
+        const refused = yield* Effect.flip(m.create("cleo", { fields: { team: "green" } }))
+        return [m.ttl, refused._tag, (yield* m.get(first.token)).fields.team] as const
+      }).pipe(Effect.provide(layer), Effect.withConfigProvider(provider))
+      assert.deepStrictEqual([ttl, refused, team], [90, "SessionLimitReached", "blue"])
     }))
 
   it.scoped("layerConfig reads REDIS_URL and fails with a ConfigError without it", () =>

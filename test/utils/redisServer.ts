@@ -76,7 +76,8 @@ const waitForPing = async (port: number, exited: () => boolean, deadlineMs: numb
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`redis-server on port ${port} exited during start-up`)
     try {
-      if ((await rawCommand(port, "PING", 200)) === "+PONG") return
+      const reply = await rawCommand(port, "PING", 200)
+      if (reply === "+PONG" || reply.startsWith("-NOAUTH")) return // answering (a password is set)
     } catch (error) {
       lastError = error
     }
