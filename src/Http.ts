@@ -209,20 +209,17 @@ export const requestToken: Effect.Effect<
     )
 )
 
-/**
- * Loads the session a token names, touching it. `None` for no token, a malformed one, or one of no
- * live session (including a session whose stored fields no longer decode, which is logged). Fails
- * only when Redis does.
- *
- * @since 0.1.0
- */
-export const loadSession = (
+/** A tag of a `SessionManager` service: the library's own, or an app's typed with its fields. */
+type ManagerTag<I, A> = Context.Tag<I, SessionManagerService<A>>
+
+const loadSessionWith = <I, A>(tag: ManagerTag<I, A>) =>
+(
   token: Option.Option<Redacted.Redacted<string>>
-): Effect.Effect<Option.Option<Session>, RedisError, SessionManager> =>
+): Effect.Effect<Option.Option<Session<A>>, RedisError, I> =>
   Option.match(Option.flatMap(token, (t) => Token.parse(Redacted.value(t))), {
     onNone: () => Effect.succeedNone,
     onSome: (token) =>
-      Effect.flatMap(SessionManager, (sm) => sm.get(token)).pipe(
+      Effect.flatMap(tag, (sm) => sm.get(token)).pipe(
         Effect.asSome,
         Effect.catchTags({
           SessionNotFound: () => Effect.succeedNone,
@@ -239,6 +236,17 @@ export const loadSession = (
   })
 
 /**
+ * Loads the session a token names, touching it. `None` for no token, a malformed one, or one of no
+ * live session (including a session whose stored fields no longer decode, which is logged). Fails
+ * only when Redis does.
+ *
+ * @since 0.1.0
+ */
+export const loadSession: (
+  token: Option.Option<Redacted.Redacted<string>>
+) => Effect.Effect<Option.Option<Session>, RedisError, SessionManager> = loadSessionWith(SessionManager)
+
+/**
  * The session of the current request, read and loaded (touched) as {@link middleware} does it.
  *
  * @since 0.1.0
@@ -248,6 +256,17 @@ export const sessionFromRequest: Effect.Effect<
   RedisError,
   HttpServerRequest.HttpServerRequest | SessionCookie | SessionManager
 > = Effect.flatMap(requestToken, loadSession)
+
+const middlewareWith = <I, A>(tag: ManagerTag<I, A>) =>
+  HttpMiddleware.make(<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
+    E | RedisError,
+    Exclude<R, CurrentSession> | HttpServerRequest.HttpServerRequest | SessionCookie | I
+  > =>
+    Effect.flatMap(
+      Effect.flatMap(requestToken, loadSessionWith(tag)),
+      (session) => Effect.provideService(app, CurrentSession, session as Option.Option<Session>)
+    )
+  )
 
 /**
  * Middleware for `HttpRouter` / `HttpApp` apps: provides `CurrentSession` to the app. A request
@@ -262,10 +281,7 @@ export const sessionFromRequest: Effect.Effect<
  *
  * @since 0.1.0
  */
-export const middleware = HttpMiddleware.make(<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
-  E | RedisError,
-  Exclude<R, CurrentSession> | HttpServerRequest.HttpServerRequest | SessionCookie | SessionManager
-> => Effect.flatMap(sessionFromRequest, (session) => Effect.provideService(app, CurrentSession, session)))
+export const middleware = middlewareWith(SessionManager)
 
 /**
  * The current session, or `Unauthorized` (a 401) when the request has none.
@@ -322,6 +338,26 @@ export const clearSessionCookie: Effect.Effect<void, never, SessionCookie> = Eff
 
 type CreateError = Effect.Effect.Error<ReturnType<SessionManagerService["create"]>>
 
+const loginWith = <I, A>(tag: ManagerTag<I, A>) =>
+(
+  userId: string,
+  options?: CreateOptions<A>
+): Effect.Effect<
+  NewSession<A>,
+  Effect.Effect.Error<ReturnType<SessionManagerService<A>["create"]>>,
+  I | SessionCookie | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function*() {
+    const sm = yield* tag
+    const previous = yield* requestToken
+    if (Option.isSome(previous)) {
+      yield* sm.kill(idOf(Redacted.value(previous.value))).pipe(Effect.catchTag("ValidationError", () => Effect.void))
+    }
+    const session = yield* sm.create(userId, options)
+    yield* setSessionCookie(session.token)
+    return session
+  })
+
 /**
  * Logs a user in: creates a session and sets its token as the cookie on the response. A session the
  * request already carried is killed first, so a browser never keeps a token from before login.
@@ -333,23 +369,20 @@ type CreateError = Effect.Effect.Error<ReturnType<SessionManagerService["create"
  *
  * @since 0.1.0
  */
-export const login = (
+export const login: (
   userId: string,
   options?: CreateOptions<AnyFields>
-): Effect.Effect<
-  NewSession,
-  CreateError,
-  SessionManager | SessionCookie | HttpServerRequest.HttpServerRequest
-> =>
+) => Effect.Effect<NewSession, CreateError, SessionManager | SessionCookie | HttpServerRequest.HttpServerRequest> =
+  loginWith(SessionManager)
+
+const logoutWith = <I, A>(tag: ManagerTag<I, A>): Effect.Effect<void, RedisError, I | SessionCookie | CurrentSession> =>
   Effect.gen(function*() {
-    const sm = yield* SessionManager
-    const previous = yield* requestToken
-    if (Option.isSome(previous)) {
-      yield* sm.kill(idOf(Redacted.value(previous.value))).pipe(Effect.catchTag("ValidationError", () => Effect.void))
+    const current = yield* CurrentSession
+    if (Option.isSome(current)) {
+      const sm = yield* tag
+      yield* sm.kill(current.value.sessionId).pipe(Effect.catchTag("ValidationError", () => Effect.void))
     }
-    const session = yield* sm.create(userId, options)
-    yield* setSessionCookie(session.token)
-    return session
+    yield* clearSessionCookie
   })
 
 /**
@@ -357,16 +390,29 @@ export const login = (
  *
  * @since 0.1.0
  */
-export const logout: Effect.Effect<void, RedisError, SessionManager | SessionCookie | CurrentSession> = Effect.gen(
-  function*() {
-    const current = yield* CurrentSession
-    if (Option.isSome(current)) {
-      const sm = yield* SessionManager
-      yield* sm.kill(current.value.sessionId).pipe(Effect.catchTag("ValidationError", () => Effect.void))
-    }
-    yield* clearSessionCookie
-  }
+export const logout: Effect.Effect<void, RedisError, SessionManager | SessionCookie | CurrentSession> = logoutWith(
+  SessionManager
 )
+
+const rotateWith = <I, A>(tag: ManagerTag<I, A>): Effect.Effect<
+  NewSession<A>,
+  Unauthorized | RedisError | DecodeError,
+  I | SessionCookie | CurrentSession | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function*() {
+    yield* requireSession
+    const token = yield* requestToken
+    if (Option.isNone(token)) return yield* Effect.fail(new Unauthorized())
+    const sm = yield* tag
+    const rotated = yield* sm.rotate(token.value).pipe(
+      Effect.catchTags({
+        SessionNotFound: () => Effect.fail(new Unauthorized()),
+        ValidationError: () => Effect.fail(new Unauthorized())
+      })
+    )
+    yield* setSessionCookie(rotated.token)
+    return rotated
+  })
 
 /**
  * Gives the current session a new token and id and sets the new cookie (call it on privilege
@@ -380,31 +426,16 @@ export const rotate: Effect.Effect<
   NewSession,
   Unauthorized | RedisError | DecodeError,
   SessionManager | SessionCookie | CurrentSession | HttpServerRequest.HttpServerRequest
-> = Effect.gen(function*() {
-  yield* requireSession
-  const token = yield* requestToken
-  if (Option.isNone(token)) return yield* Effect.fail(new Unauthorized())
-  const sm = yield* SessionManager
-  const rotated = yield* sm.rotate(token.value).pipe(
-    Effect.catchTags({
-      SessionNotFound: () => Effect.fail(new Unauthorized()),
-      ValidationError: () => Effect.fail(new Unauthorized())
-    })
-  )
-  yield* setSessionCookie(rotated.token)
-  return rotated
-})
+> = rotateWith(SessionManager)
 
-/**
- * Logs the current user out of every other device: kills all their sessions but the current one.
- * Returns how many were killed.
- *
- * @since 0.1.0
- */
-export const logoutOthers: Effect.Effect<number, Unauthorized | RedisError, SessionManager | CurrentSession> = Effect
-  .gen(function*() {
+const logoutOthersWith = <I, A>(tag: ManagerTag<I, A>): Effect.Effect<
+  number,
+  Unauthorized | RedisError,
+  I | CurrentSession
+> =>
+  Effect.gen(function*() {
     const current = yield* requireSession
-    const sm = yield* SessionManager
+    const sm = yield* tag
     return yield* sm.killOtherSessions(current.sessionId).pipe(
       Effect.catchTags({
         SessionNotFound: () => Effect.fail(new Unauthorized()),
@@ -412,6 +443,15 @@ export const logoutOthers: Effect.Effect<number, Unauthorized | RedisError, Sess
       })
     )
   })
+
+/**
+ * Logs the current user out of every other device: kills all their sessions but the current one.
+ * Returns how many were killed.
+ *
+ * @since 0.1.0
+ */
+export const logoutOthers: Effect.Effect<number, Unauthorized | RedisError, SessionManager | CurrentSession> =
+  logoutOthersWith(SessionManager)
 
 /**
  * Declares an `HttpApiMiddleware` tag that authenticates with the session cookie: `provides`
@@ -454,6 +494,30 @@ export interface ApiMiddlewareTag<Self> extends
   readonly security: { readonly cookie: HttpApiSecurity.ApiKey }
 }
 
+const layerApiMiddlewareWith = <I, A>(manager: ManagerTag<I, A>) =>
+<Self>(tag: ApiMiddlewareTag<Self>): Layer.Layer<Self, never, I | SessionCookie> =>
+  Layer.effect(
+    tag,
+    Effect.gen(function*() {
+      const sm = yield* manager
+      const config = yield* SessionCookie
+      if (tag.security.cookie.key !== config.name) {
+        return yield* Effect.dieMessage(
+          `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
+        )
+      }
+      return {
+        cookie: (token) =>
+          loadSessionWith(manager)(Option.some(token)).pipe(
+            Effect.provideService(manager, sm),
+            Effect.orDie,
+            Effect.filterOrFail(Option.isSome, () => new Unauthorized()),
+            Effect.map((session) => session as Option.Option<Session>)
+          )
+      }
+    })
+  )
+
 /**
  * Implements an {@link ApiMiddleware} tag: validates the cookie's token, loads (touches) its
  * session, and fails with `Unauthorized` when there is none. A `RedisError` is a defect (a 500).
@@ -466,26 +530,59 @@ export interface ApiMiddlewareTag<Self> extends
  *
  * @since 0.1.0
  */
-export const layerApiMiddleware = <Self>(
+export const layerApiMiddleware: <Self>(
   tag: ApiMiddlewareTag<Self>
-): Layer.Layer<Self, never, SessionManager | SessionCookie> =>
-  Layer.effect(
-    tag,
-    Effect.gen(function*() {
-      const sm = yield* SessionManager
-      const config = yield* SessionCookie
-      if (tag.security.cookie.key !== config.name) {
-        return yield* Effect.dieMessage(
-          `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
-        )
-      }
-      return {
-        cookie: (token) =>
-          loadSession(Option.some(token)).pipe(
-            Effect.provideService(SessionManager, sm),
-            Effect.orDie,
-            Effect.filterOrFail(Option.isSome, () => new Unauthorized())
-          )
-      }
-    })
-  )
+) => Layer.Layer<Self, never, SessionManager | SessionCookie> = layerApiMiddlewareWith(SessionManager)
+
+/**
+ * The HTTP helpers typed by an app's own manager tag (see {@link forManager}): the same as this
+ * module's, with the app's fields in every session they give or take.
+ *
+ * @since 0.2.0
+ */
+export interface TypedHttp<I, A> {
+  /** Provides `CurrentSession`, loading the session through the app's manager. */
+  readonly middleware: ReturnType<typeof middlewareWith<I, A>>
+  /** The current session, typed; `None` when the request has none. */
+  readonly currentSession: Effect.Effect<Option.Option<Session<A>>, never, CurrentSession>
+  /** The current session, typed, or `Unauthorized` (a 401). */
+  readonly requireSession: Effect.Effect<Session<A>, Unauthorized, CurrentSession>
+  /** {@link login} with the app's fields checked. */
+  readonly login: ReturnType<typeof loginWith<I, A>>
+  readonly logout: Effect.Effect<void, RedisError, I | SessionCookie | CurrentSession>
+  readonly rotate: ReturnType<typeof rotateWith<I, A>>
+  readonly logoutOthers: Effect.Effect<number, Unauthorized | RedisError, I | CurrentSession>
+  /** Implements an {@link ApiMiddleware} tag on the app's manager. */
+  readonly layerApiMiddleware: <Self>(tag: ApiMiddlewareTag<Self>) => Layer.Layer<Self, never, I | SessionCookie>
+}
+
+/**
+ * The HTTP helpers on an app's own, typed manager tag: the session a handler gets and the fields
+ * `login` takes are the app's, with no cast. The middleware provides the same `CurrentSession`
+ * as this module's, so both kinds of helper work together.
+ *
+ * @example
+ * import { Context, Schema } from "effect"
+ * import { SessionManager } from "effect-redisess"
+ * import * as Http from "effect-redisess/Http"
+ * const fields = { groupId: Schema.Number }
+ * class Sessions extends Context.Tag("app/Sessions")<
+ *   Sessions,
+ *   SessionManager.SessionManagerService<Schema.Struct.Type<typeof fields>>
+ * >() {}
+ * const SessionsHttp = Http.forManager(Sessions)
+ * // SessionsHttp.requireSession: Effect<Session<{ readonly groupId: number }>, Unauthorized, CurrentSession>
+ *
+ * @since 0.2.0
+ */
+export const forManager = <I, A>(tag: ManagerTag<I, A>): TypedHttp<I, A> => ({
+  middleware: middlewareWith(tag),
+  // the middleware of this kit loaded the session through `tag`, so it has the app's fields
+  currentSession: CurrentSession as unknown as Effect.Effect<Option.Option<Session<A>>, never, CurrentSession>,
+  requireSession: requireSession as unknown as Effect.Effect<Session<A>, Unauthorized, CurrentSession>,
+  login: loginWith(tag),
+  logout: logoutWith(tag),
+  rotate: rotateWith(tag),
+  logoutOthers: logoutOthersWith(tag),
+  layerApiMiddleware: layerApiMiddlewareWith(tag)
+})
