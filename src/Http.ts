@@ -88,11 +88,12 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-redis
  * @since 0.1.0
  */
 export interface CookieOptions {
-  /** The cookie's name. Default `"session"`. */
+  /** The cookie's name, before any `__Host-` prefix. Default `"session"`. */
   readonly name?: string
   /**
    * Prefix the name with `__Host-`: browsers then accept the cookie only when it is `Secure`, has
-   * `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it. Default false.
+   * `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it. Default: true
+   * whenever the cookie is `Secure` with `Path=/` and no `Domain`.
    */
   readonly hostPrefix?: boolean
   /**
@@ -100,13 +101,20 @@ export interface CookieOptions {
    * over plain http; a warning is logged when the layer is built with it off.
    */
   readonly secure?: boolean
-  /** `SameSite`: `"lax"` (default) or `"strict"`. */
-  readonly sameSite?: "lax" | "strict"
+  /** `SameSite`: `"lax"` (default), `"strict"`, or `"none"` (cross-site; needs `secure`). */
+  readonly sameSite?: "lax" | "strict" | "none"
   /**
-   * A `Max-Age` for the cookie. Default none: the cookie lasts until the browser closes, and the
-   * session's own ttl on the server decides how long it is valid.
+   * A `Max-Age` for the cookie, renewed on every request that carries it to a live session (so the
+   * browser keeps it as long as the session slides). Default none: the cookie lasts until the
+   * browser closes, and the session's own ttl on the server decides how long it is valid.
    */
   readonly maxAge?: Duration.DurationInput
+  /** A `Domain` (the cookie then reaches its subdomains; no `__Host-` prefix). Default none. */
+  readonly domain?: string
+  /** A `Path`. Default `/`. */
+  readonly path?: string
+  /** `Partitioned` (CHIPS: a third-party cookie kept per top-level site; needs `secure`). Default false. */
+  readonly partitioned?: boolean
   /** Also accept the token from an `Authorization: Bearer` header when no cookie is sent. Default true. */
   readonly bearer?: boolean
 }
@@ -120,8 +128,11 @@ export interface SessionCookieConfig {
   /** The full cookie name (with the `__Host-` prefix when asked for). */
   readonly name: string
   readonly secure: boolean
-  readonly sameSite: "lax" | "strict"
+  readonly sameSite: "lax" | "strict" | "none"
   readonly maxAge: Option.Option<Duration.Duration>
+  readonly domain: Option.Option<string>
+  readonly path: string
+  readonly partitioned: boolean
   readonly bearer: boolean
 }
 
@@ -136,36 +147,54 @@ export class SessionCookie extends Context.Tag("effect-redisess/Http/SessionCook
 >() {}
 
 /**
- * The default cookie name.
+ * The default cookie name (before the `__Host-` prefix a secure cookie gets by default).
  *
  * @since 0.1.0
  */
 export const defaultCookieName = "session"
 
+const invalid = (message: string) => Effect.fail(new ValidationError({ message }))
+
 /**
- * Validates cookie options: a cookie name must be an HTTP token, and `__Host-` requires `Secure`.
+ * Validates cookie options: a cookie name must be an HTTP token; `__Host-` needs `Secure`, `Path=/`
+ * and no `Domain`; `SameSite=None` and `Partitioned` need `Secure`.
  *
  * @since 0.1.0
  */
 export const makeConfig = (options: CookieOptions = {}): Effect.Effect<SessionCookieConfig, ValidationError> => {
   const base = options.name ?? defaultCookieName
   const secure = options.secure ?? true
-  const name = options.hostPrefix === true ? `__Host-${base}` : base
-  if (!Token.isCookieName(name)) {
-    return Effect.fail(new ValidationError({ message: `Invalid cookie name ${JSON.stringify(name)}` }))
+  const path = options.path ?? "/"
+  const domain = options.domain
+  const hostPrefix = options.hostPrefix ?? (secure && path === "/" && domain === undefined)
+  const name = hostPrefix ? `__Host-${base}` : base
+  if (!Token.isCookieName(base) || !Token.isCookieName(name)) {
+    return invalid(`Invalid cookie name ${JSON.stringify(base)}`)
   }
-  if (name.startsWith("__Host-") && !secure) {
-    return Effect.fail(new ValidationError({ message: "A __Host- cookie must be Secure; browsers drop it otherwise" }))
+  if (name.startsWith("__Secure-") && !secure) return invalid("A __Secure- cookie must be Secure")
+  if (name.startsWith("__Host-") && (!secure || path !== "/" || domain !== undefined)) {
+    return invalid("A __Host- cookie must be Secure, with Path=/ and no Domain; browsers drop it otherwise")
   }
   const sameSite = options.sameSite ?? "lax"
-  if (sameSite !== "lax" && sameSite !== "strict") {
-    return Effect.fail(new ValidationError({ message: `Invalid sameSite ${JSON.stringify(sameSite)}` }))
+  if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
+    return invalid(`Invalid sameSite ${JSON.stringify(sameSite)}`)
+  }
+  if (sameSite === "none" && !secure) {
+    return invalid("A SameSite=None cookie must be Secure; browsers drop it otherwise")
+  }
+  if (options.partitioned === true && !secure) return invalid("A Partitioned cookie must be Secure")
+  if (!path.startsWith("/") || /[;\s]/.test(path)) return invalid(`Invalid cookie path ${JSON.stringify(path)}`)
+  if (domain !== undefined && !/^\.?[A-Za-z0-9.-]+$/.test(domain)) {
+    return invalid(`Invalid cookie domain ${JSON.stringify(domain)}`)
   }
   return Effect.succeed({
     name,
     secure,
     sameSite,
     maxAge: Option.map(Option.fromNullable(options.maxAge), Duration.decode),
+    domain: Option.fromNullable(domain),
+    path,
+    partitioned: options.partitioned ?? false,
     bearer: options.bearer ?? true
   })
 }
@@ -175,7 +204,7 @@ export const makeConfig = (options: CookieOptions = {}): Effect.Effect<SessionCo
  *
  * @example
  * import * as Http from "effect-redisess/Http"
- * const CookieLive = Http.layer({ hostPrefix: true }) // __Host-session; HttpOnly; Secure; SameSite=Lax; Path=/
+ * const CookieLive = Http.layer() // __Host-session; HttpOnly; Secure; SameSite=Lax; Path=/
  *
  * @since 0.1.0
  */
@@ -263,8 +292,16 @@ const middlewareWith = <I, A>(tag: ManagerTag<I, A>) =>
     Exclude<R, CurrentSession> | HttpServerRequest.HttpServerRequest | SessionCookie | I
   > =>
     Effect.flatMap(
-      Effect.flatMap(requestToken, loadSessionWith(tag)),
-      (session) => Effect.provideService(app, CurrentSession, session as Option.Option<Session>)
+      Effect.all([requestToken, SessionCookie, HttpServerRequest.HttpServerRequest]),
+      ([token, config, request]) =>
+        Effect.flatMap(loadSessionWith(tag)(token), (session) => {
+          // a cookie with a Max-Age is sent again with each request it authenticates, so it slides as the session does
+          const cookie = request.cookies[config.name]
+          const renew = Option.isSome(session) && Option.isSome(config.maxAge) && cookie !== undefined
+            ? setSessionCookie(cookie)
+            : Effect.void
+          return Effect.zipRight(renew, Effect.provideService(app, CurrentSession, session as Option.Option<Session>))
+        })
     )
   )
 
@@ -297,7 +334,9 @@ const cookieAttributes = (config: SessionCookieConfig) => ({
   httpOnly: true,
   secure: config.secure,
   sameSite: config.sameSite,
-  path: "/"
+  path: config.path,
+  ...Option.match(config.domain, { onNone: () => ({}), onSome: (domain) => ({ domain }) }),
+  ...(config.partitioned ? { partitioned: true } : {})
 })
 
 const noStore = HttpServerResponse.setHeader("cache-control", "no-store")
@@ -494,29 +533,30 @@ export interface ApiMiddlewareTag<Self> extends
   readonly security: { readonly cookie: HttpApiSecurity.ApiKey }
 }
 
-const layerApiMiddlewareWith = <I, A>(manager: ManagerTag<I, A>) =>
-<Self>(tag: ApiMiddlewareTag<Self>): Layer.Layer<Self, never, I | SessionCookie> =>
-  Layer.effect(
-    tag,
-    Effect.gen(function*() {
-      const sm = yield* manager
-      const config = yield* SessionCookie
-      if (tag.security.cookie.key !== config.name) {
-        return yield* Effect.dieMessage(
-          `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
-        )
-      }
-      return {
-        cookie: (token) =>
-          loadSessionWith(manager)(Option.some(token)).pipe(
-            Effect.provideService(manager, sm),
-            Effect.orDie,
-            Effect.filterOrFail(Option.isSome, () => new Unauthorized()),
-            Effect.map((session) => session as Option.Option<Session>)
+const layerApiMiddlewareWith =
+  <I, A>(manager: ManagerTag<I, A>) =>
+  <Self>(tag: ApiMiddlewareTag<Self>): Layer.Layer<Self, never, I | SessionCookie> =>
+    Layer.effect(
+      tag,
+      Effect.gen(function*() {
+        const sm = yield* manager
+        const config = yield* SessionCookie
+        if (tag.security.cookie.key !== config.name) {
+          return yield* Effect.dieMessage(
+            `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
           )
-      }
-    })
-  )
+        }
+        return {
+          cookie: (token) =>
+            loadSessionWith(manager)(Option.some(token)).pipe(
+              Effect.provideService(manager, sm),
+              Effect.orDie,
+              Effect.filterOrFail(Option.isSome, () => new Unauthorized()),
+              Effect.map((session) => session as Option.Option<Session>)
+            )
+        }
+      })
+    )
 
 /**
  * Implements an {@link ApiMiddleware} tag: validates the cookie's token, loads (touches) its

@@ -17,8 +17,11 @@ import * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, uniqueNamespace } from "./utils/backends.js"
 import { browser, serverLayer, setCookie, withAuthorization, withCookie } from "./utils/httpApp.js"
 
+/** The default cookie's name: a Secure cookie with Path=/ and no Domain gets the __Host- prefix. */
+const cookieName = "__Host-session"
+
 const tokenOf = (jar: Ref.Ref<Cookies.Cookies>) =>
-  Effect.map(Ref.get(jar), (cookies) => Option.getOrThrow(Cookies.getValue(cookies, "session")))
+  Effect.map(Ref.get(jar), (cookies) => Option.getOrThrow(Cookies.getValue(cookies, cookieName)))
 
 const loggedIn = (user: string) =>
   Effect.gen(function*() {
@@ -45,7 +48,7 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         const response = yield* client.post("/login?user=alice")
         assert.strictEqual(response.status, 200)
         assert.strictEqual(response.headers["cache-control"], "no-store")
-        const cookie = setCookie(response, "session")
+        const cookie = setCookie(response, cookieName)
         assert.match(cookie.value, /^[A-Za-z0-9_-]{32}$/)
         assert.deepStrictEqual({ ...cookie.options }, { httpOnly: true, secure: true, sameSite: "lax", path: "/" })
         const sm = yield* SessionManager.SessionManager
@@ -101,10 +104,10 @@ describe.each(backends)("Http on %s", (_name, backend) => {
           foreign
         ]
         for (const value of bad) {
-          assert.strictEqual(yield* status(withCookie("GET", "/me", `session=${encodeURIComponent(value)}`)), 401)
+          assert.strictEqual(yield* status(withCookie("GET", "/me", `${cookieName}=${encodeURIComponent(value)}`)), 401)
           assert.strictEqual(yield* status(withAuthorization("/me", `Bearer ${value}`)), 401)
         }
-        assert.strictEqual(yield* status(withCookie("GET", "/me", `session=${token}`)), 200)
+        assert.strictEqual(yield* status(withCookie("GET", "/me", `${cookieName}=${token}`)), 200)
         assert.isTrue(yield* other.exists(foreign))
       }))
 
@@ -114,7 +117,7 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         const response = yield* client.post("/logout")
         assert.strictEqual(response.status, 204)
         assert.strictEqual(response.headers["cache-control"], "no-store")
-        const cookie = setCookie(response, "session")
+        const cookie = setCookie(response, cookieName)
         assert.strictEqual(cookie.value, "")
         assert.strictEqual(Duration.toMillis(cookie.options?.maxAge ?? Duration.infinity), 0)
         assert.deepStrictEqual({ ...cookie.options, maxAge: undefined }, {
@@ -125,7 +128,7 @@ describe.each(backends)("Http on %s", (_name, backend) => {
           maxAge: undefined
         })
         assert.strictEqual((yield* client.get("/me")).status, 401)
-        assert.strictEqual(yield* status(withCookie("GET", "/me", `session=${token}`)), 401)
+        assert.strictEqual(yield* status(withCookie("GET", "/me", `${cookieName}=${token}`)), 401)
         assert.isFalse(yield* Effect.flatMap(SessionManager.SessionManager, (sm) => sm.exists(token)))
       }))
 
@@ -152,10 +155,10 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         assert.strictEqual(response.headers["cache-control"], "no-store")
         const rotated = yield* tokenOf(jar)
         assert.notStrictEqual(rotated, token)
-        assert.strictEqual(setCookie(response, "session").options?.httpOnly, true)
+        assert.strictEqual(setCookie(response, cookieName).options?.httpOnly, true)
         assert.strictEqual(((yield* (yield* client.get("/me")).json) as { userId: string }).userId, "ivan")
-        assert.strictEqual(yield* status(withCookie("GET", "/me", `session=${token}`)), 401)
-        assert.strictEqual(yield* status(withCookie("POST", "/rotate", `session=${token}`)), 401)
+        assert.strictEqual(yield* status(withCookie("GET", "/me", `${cookieName}=${token}`)), 401)
+        assert.strictEqual(yield* status(withCookie("POST", "/rotate", `${cookieName}=${token}`)), 401)
       }))
 
     it.effect("logout-others kills the user's other sessions only", () =>

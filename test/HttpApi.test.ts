@@ -100,19 +100,32 @@ describe.each(backends)("HttpApi middleware on %s", (_name, backend) => {
 })
 
 describe("cookie settings", () => {
-  it.effect("the __Host- prefix needs Secure; names must be tokens; sameSite lax or strict", () =>
+  it.effect("the __Host- prefix by default when Secure; invalid combinations are refused", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* Http.makeConfig({ hostPrefix: true })).name, "__Host-session")
+      assert.strictEqual((yield* Http.makeConfig()).name, "__Host-session")
+      assert.strictEqual((yield* Http.makeConfig({ secure: false })).name, "session")
+      assert.strictEqual((yield* Http.makeConfig({ domain: "example.com" })).name, "session")
+      assert.strictEqual((yield* Http.makeConfig({ path: "/app" })).name, "session")
+      assert.strictEqual((yield* Http.makeConfig({ hostPrefix: false })).name, "session")
+      const cross = yield* Http.makeConfig({ sameSite: "none", partitioned: true })
+      assert.deepStrictEqual([cross.sameSite, cross.partitioned], ["none", true])
       const errors = yield* Effect.all(
         [
           { hostPrefix: true, secure: false },
+          { hostPrefix: true, domain: "example.com" },
+          { hostPrefix: true, path: "/app" },
           { name: "__Host-x", secure: false },
           { name: "a b" },
           { name: "" },
           { name: "a;b" },
-          { sameSite: "none" as "lax" }
-        ].map((options) => Effect.flip(Http.makeConfig(options)))
+          { sameSite: "none", secure: false },
+          { partitioned: true, secure: false },
+          { sameSite: "sometimes" as "lax" },
+          { path: "app" },
+          { domain: "a;b" }
+        ].map((options) => Effect.flip(Http.makeConfig(options as Http.CookieOptions)))
       )
+      assert.strictEqual(errors.length, 12)
       for (const error of errors) assert.strictEqual(error._tag, "ValidationError")
     }))
 
