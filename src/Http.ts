@@ -493,9 +493,11 @@ export const logoutOthers: Effect.Effect<number, Unauthorized | RedisError, Sess
   logoutOthersWith(SessionManager)
 
 /**
- * Declares an `HttpApiMiddleware` tag that authenticates with the session cookie: `provides`
- * `CurrentSession` (always `Some`), fails with {@link Unauthorized} (401), and documents the cookie
- * as an API key security scheme. Implement it with {@link layerApiMiddleware}.
+ * Declares an `HttpApiMiddleware` tag that authenticates as {@link middleware} does: the session
+ * cookie, or an `Authorization: Bearer` token when no cookie is sent. It `provides`
+ * `CurrentSession` (always `Some`: handlers take the session with {@link requireSession}, whose
+ * `Unauthorized` the middleware already declares), fails with {@link Unauthorized} (401), and
+ * documents both as security schemes. Implement it with {@link layerApiMiddleware}.
  *
  * @example
  * import * as Http from "effect-redisess/Http"
@@ -508,11 +510,14 @@ export const ApiMiddleware =
     HttpApiMiddleware.Tag<Self>()(id, {
       provides: CurrentSession,
       failure: Unauthorized,
-      security: { cookie: HttpApiSecurity.apiKey({ in: "cookie", key: options.cookieName ?? defaultCookieName }) }
+      security: {
+        cookie: HttpApiSecurity.apiKey({ in: "cookie", key: options.cookieName ?? `__Host-${defaultCookieName}` }),
+        bearer: HttpApiSecurity.bearer
+      }
     })
 
 /**
- * A ready-made {@link ApiMiddleware} on the default cookie name (`"session"`).
+ * A ready-made {@link ApiMiddleware} on the default cookie name (`"__Host-session"`).
  *
  * @since 0.1.0
  */
@@ -528,9 +533,12 @@ export interface ApiMiddlewareTag<Self> extends
     readonly cookie: (
       token: Redacted.Redacted<string>
     ) => Effect.Effect<Option.Option<Session>, Unauthorized, HttpRouter.HttpRouter.Provided>
+    readonly bearer: (
+      token: Redacted.Redacted<string>
+    ) => Effect.Effect<Option.Option<Session>, Unauthorized, HttpRouter.HttpRouter.Provided>
   }>
 {
-  readonly security: { readonly cookie: HttpApiSecurity.ApiKey }
+  readonly security: { readonly cookie: HttpApiSecurity.ApiKey; readonly bearer: HttpApiSecurity.Bearer }
 }
 
 const layerApiMiddlewareWith =
@@ -546,21 +554,28 @@ const layerApiMiddlewareWith =
             `${tag.key} reads the cookie "${tag.security.cookie.key}" but the session cookie is "${config.name}"`
           )
         }
+        const authenticate = (token: Redacted.Redacted<string>) =>
+          loadSessionWith(manager)(Option.some(token)).pipe(
+            Effect.provideService(manager, sm),
+            Effect.orDie,
+            Effect.filterOrFail(Option.isSome, () => new Unauthorized()),
+            Effect.map((session) => session as Option.Option<Session>)
+          )
         return {
-          cookie: (token) =>
-            loadSessionWith(manager)(Option.some(token)).pipe(
-              Effect.provideService(manager, sm),
-              Effect.orDie,
-              Effect.filterOrFail(Option.isSome, () => new Unauthorized()),
-              Effect.map((session) => session as Option.Option<Session>)
-            )
+          cookie: authenticate,
+          // as the router middleware: a Bearer token counts only when no session cookie is sent
+          bearer: (token) =>
+            Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+              !config.bearer || request.cookies[config.name] !== undefined
+                ? Effect.fail(new Unauthorized())
+                : authenticate(token))
         }
       })
     )
 
 /**
- * Implements an {@link ApiMiddleware} tag: validates the cookie's token, loads (touches) its
- * session, and fails with `Unauthorized` when there is none. A `RedisError` is a defect (a 500).
+ * Implements an {@link ApiMiddleware} tag: validates the cookie's (or, without a cookie, the Bearer)
+ * token, loads (touches) its session, and fails with `Unauthorized` when there is none. A `RedisError` is a defect (a 500).
  * Dies at build time when the tag's cookie name differs from the `SessionCookie` settings.
  *
  * @example

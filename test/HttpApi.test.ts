@@ -8,6 +8,8 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -83,6 +85,27 @@ describe.each(backends)("HttpApi middleware on %s", (_name, backend) => {
         assert.strictEqual(setCookie(logout, "__Host-sid").value, "")
         assert.strictEqual((yield* client.get("/me")).status, 401)
         assert.strictEqual((yield* withCookie("GET", "/me", `__Host-sid=${rotated}`)).status, 401)
+      }))
+
+    it.effect("a Bearer token authenticates when no session cookie is sent, never beside one", () =>
+      Effect.gen(function*() {
+        const { client, jar } = yield* browser
+        yield* client.post("/login?user=dora")
+        const token = Option.getOrThrow(Cookies.getValue(yield* Ref.get(jar), "__Host-sid"))
+        const bearer = (cookie?: string) =>
+          Effect.flatMap(HttpClient.HttpClient, (plain) =>
+            plain.execute(
+              HttpClientRequest.get("/me").pipe(
+                HttpClientRequest.setHeader("authorization", `Bearer ${token}`),
+                cookie === undefined ? (r) => r : HttpClientRequest.setHeader("cookie", cookie)
+              )
+            ))
+        const alone = yield* bearer()
+        assert.strictEqual(alone.status, 200)
+        assert.deepStrictEqual(yield* alone.json, { userId: "dora" })
+        // a session cookie (here a stale one) takes precedence, as in the router middleware
+        assert.strictEqual((yield* bearer("__Host-sid=" + "A".repeat(32))).status, 401)
+        assert.strictEqual((yield* bearer("other=1")).status, 200)
       }))
 
     it.effect("no cookie, a bad cookie, a cookie of the wrong name: 401 Unauthorized", () =>
