@@ -286,7 +286,19 @@ export const sessionFromRequest: Effect.Effect<
   HttpServerRequest.HttpServerRequest | SessionCookie | SessionManager
 > = Effect.flatMap(requestToken, loadSession)
 
-const middlewareWith = <I, A>(tag: ManagerTag<I, A>) =>
+/** The session of a request when the store fails: the error, or (lenient) none, logged. */
+const onStoreFailure =
+  (lenient: boolean) =>
+  <A, R>(load: Effect.Effect<Option.Option<A>, RedisError, R>): Effect.Effect<Option.Option<A>, RedisError, R> =>
+    lenient
+      ? Effect.catchTag(load, "RedisError", (error) =>
+        Effect.as(
+          Effect.logWarning(`the session store failed (${error.message}); the request goes on without a session`),
+          Option.none()
+        ))
+      : load
+
+const middlewareWith = <I, A>(tag: ManagerTag<I, A>, lenient = false) =>
   HttpMiddleware.make(<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
     E | RedisError,
     Exclude<R, CurrentSession> | HttpServerRequest.HttpServerRequest | SessionCookie | I
@@ -294,7 +306,7 @@ const middlewareWith = <I, A>(tag: ManagerTag<I, A>) =>
     Effect.flatMap(
       Effect.all([requestToken, SessionCookie, HttpServerRequest.HttpServerRequest]),
       ([token, config, request]) =>
-        Effect.flatMap(loadSessionWith(tag)(token), (session) => {
+        Effect.flatMap(onStoreFailure(lenient)(loadSessionWith(tag)(token)), (session) => {
           // a cookie with a Max-Age is sent again with each request it authenticates, so it slides as the session does
           const cookie = request.cookies[config.name]
           const renew = Option.isSome(session) && Option.isSome(config.maxAge) && cookie !== undefined
@@ -319,6 +331,16 @@ const middlewareWith = <I, A>(tag: ManagerTag<I, A>) =>
  * @since 0.1.0
  */
 export const middleware = middlewareWith(SessionManager)
+
+/**
+ * {@link middleware} for routes that must answer while the session store is down (a public page,
+ * a health check): a store failure is logged and the request goes on with no session, where the
+ * plain middleware fails it (a 500). Apply it to those routes only: behind it, a signed-in user
+ * looks signed out during an outage.
+ *
+ * @since 0.2.0
+ */
+export const lenientMiddleware = middlewareWith(SessionManager, true)
 
 /**
  * The current session, or `Unauthorized` (a 401) when the request has none.
@@ -598,6 +620,8 @@ export const layerApiMiddleware: <Self>(
 export interface TypedHttp<I, A> {
   /** Provides `CurrentSession`, loading the session through the app's manager. */
   readonly middleware: ReturnType<typeof middlewareWith<I, A>>
+  /** {@link lenientMiddleware} on the app's manager. */
+  readonly lenientMiddleware: ReturnType<typeof middlewareWith<I, A>>
   /** The current session, typed; `None` when the request has none. */
   readonly currentSession: Effect.Effect<Option.Option<Session<A>>, never, CurrentSession>
   /** The current session, typed, or `Unauthorized` (a 401). */
@@ -632,6 +656,7 @@ export interface TypedHttp<I, A> {
  */
 export const forManager = <I, A>(tag: ManagerTag<I, A>): TypedHttp<I, A> => ({
   middleware: middlewareWith(tag),
+  lenientMiddleware: middlewareWith(tag, true),
   // the middleware of this kit loaded the session through `tag`, so it has the app's fields
   currentSession: CurrentSession as unknown as Effect.Effect<Option.Option<Session<A>>, never, CurrentSession>,
   requireSession: requireSession as unknown as Effect.Effect<Session<A>, Unauthorized, CurrentSession>,

@@ -82,6 +82,13 @@ export interface Options<F extends FieldSchemas = NoFields> {
   readonly namespace: string
   /** Default idle time-to-live: seconds or a `Duration`; `0` = never expires. Default 30 minutes. */
   readonly ttl?: number | Duration.Duration
+  /**
+   * `get` touches a session at most once per this interval (seconds or a `Duration`; default 0:
+   * every time): a read within it writes nothing. Last access then lags by up to the interval, so
+   * a session may expire up to that much earlier than a ttl after its last read, and activity
+   * windows see it as that much older. `touch` always touches.
+   */
+  readonly touchInterval?: number | Duration.Duration
   /** How often expired sessions are wiped: seconds or a `Duration`; `0` = never. Default 60 seconds. */
   readonly wipeInterval?: number | Duration.Duration
   /**
@@ -300,6 +307,9 @@ export const make = <F extends FieldSchemas = NoFields>(
     const namespace = yield* validate(S.Namespace, "namespace")(options.namespace)
     const defaultTtl = yield* validate(S.Ttl, "ttl")(options.ttl ?? Duration.minutes(30))
     const wipeInterval = yield* validate(S.Interval, "wipeInterval")(options.wipeInterval ?? Duration.seconds(60))
+    const touchAfter = Duration.toMillis(
+      yield* validate(S.Interval, "touchInterval")(options.touchInterval ?? Duration.zero)
+    )
     const validLifetime = validate(S.Ttl, "maxLifetime")
     const defaultLifetime = yield* validLifetime(options.maxLifetime ?? 0)
     const limit = options.maxSessionsPerUser === undefined ? undefined : {
@@ -466,7 +476,10 @@ export const make = <F extends FieldSchemas = NoFields>(
             return yield* createSession(user, ttl, lifetime, fields, json)
           }),
       get: (token, getOptions) =>
-        Validate.withToken(token, (id) => Effect.flatMap(store.get(id, getOptions?.noUpdate !== true), found(id))),
+        Validate.withToken(
+          token,
+          (id) => Effect.flatMap(store.get(id, getOptions?.noUpdate !== true, touchAfter), found(id))
+        ),
       touch: (token) =>
         Validate.withToken(token, (id) =>
           Effect.flatMap(

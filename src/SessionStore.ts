@@ -114,8 +114,15 @@ export interface SessionStore {
     readonly limit?: { readonly max: number; readonly policy: "evict" | "refuse" }
     readonly fields: ReadonlyArray<readonly [name: string, value: string]>
   }) => Effect.Effect<CreateResult, RedisError>
-  /** Reads a live session; with `touch`, its last access becomes now and its expiry slides. */
-  readonly get: (sessionId: string, touch: boolean) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+  /**
+   * Reads a live session; with `touch`, its last access becomes now and its expiry slides, unless
+   * it was accessed less than `touchAfter` ms ago (default 0: always).
+   */
+  readonly get: (
+    sessionId: string,
+    touch: boolean,
+    touchAfter?: number
+  ) => Effect.Effect<Option.Option<SessionRead>, RedisError>
   /** True when the session is live. */
   readonly exists: (sessionId: string) => Effect.Effect<boolean, RedisError>
   /** Writes additional fields of a live session (without touching it); `None` when it is not live. */

@@ -49,8 +49,8 @@ describe("Redis scripts", () => {
     assert.includeMembers(defined(Scripts.get.source), ["load", "index", "remove"])
     assert.notInclude(defined(Scripts.get.source), "sweep")
     assert.include(Scripts.get.source, "local A, X, U, R, SESSION = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]")
-    assert.include(Scripts.get.source, "ARGV[5], ARGV[6] == '1'")
-    assert.include(Scripts.get.source, "local FIELD_NAMES_AT = 7")
+    assert.include(Scripts.get.source, "ARGV[5], ARGV[6] == '1', tonumber(ARGV[7])")
+    assert.include(Scripts.get.source, "local FIELD_NAMES_AT = 8")
   })
 
   it.scoped("every script compiles on Redis", () =>

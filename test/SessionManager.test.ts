@@ -519,6 +519,25 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
         }))
     })
 
+    describe("touch interval", () => {
+      it.scoped("get touches at most once per touchInterval; touch always does", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 60, touchInterval: 10 })
+          const s = yield* m.create("tia")
+          yield* advance(4)
+          const within = yield* m.get(s.token)
+          assert.strictEqual(within.lastAccess, s.lastAccess) // read, not written
+          assert.strictEqual(within.expires, s.expires)
+          yield* advance(7)
+          const after = yield* m.get(s.token)
+          assert.closeTo(after.lastAccess - s.lastAccess, 11, 0.01)
+          yield* advance(1)
+          yield* m.touch(s.token)
+          assert.closeTo((yield* m.inspect(s.sessionId)).lastAccess - after.lastAccess, 1, 0.01)
+          assert.strictEqual((yield* Effect.flip(manager({ touchInterval: -1 })))._tag, "ValidationError")
+        }))
+    })
+
     describe("identity and revocation", () => {
       it.scoped("a kill of the old id after a rotation ends the session under its new token", () =>
         Effect.gen(function*() {

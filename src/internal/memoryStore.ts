@@ -149,14 +149,17 @@ const namespaceStore = (
     }
   }
 
-  /** A live session, or `None` (an expired one is removed when `touch`, as a Redis read removes it). */
-  const read = (sessions: Sessions, sessionId: string, now: number, touch: boolean) => {
+  /**
+   * A live session, or `None` (an expired one is removed when `touch`, as a Redis read removes it);
+   * a touch is skipped while the last access is more recent than `touchAfter` ms.
+   */
+  const read = (sessions: Sessions, sessionId: string, now: number, touch: boolean, touchAfter = 0) => {
     const entry = HashMap.get(sessions, sessionId)
     if (Option.isNone(entry)) return [Option.none<Entry>(), sessions] as const
     if (isExpired(entry.value, now)) {
       return [Option.none<Entry>(), touch ? HashMap.remove(sessions, sessionId) : sessions] as const
     }
-    if (!touch) return [entry, sessions] as const
+    if (!touch || now - entry.value.lastAccess < touchAfter) return [entry, sessions] as const
     const next = { ...entry.value, lastAccess: now }
     return [Option.some(next), HashMap.set(sessions, sessionId, next)] as const
   }
@@ -237,9 +240,9 @@ const namespaceStore = (
           })
         )
       }),
-    get: (sessionId, touch) =>
+    get: (sessionId, touch, touchAfter) =>
       modify((sessions, now) => {
-        const [entry, next] = read(sessions, sessionId, now, touch)
+        const [entry, next] = read(sessions, sessionId, now, touch, touchAfter)
         return [Option.map(entry, readAs(sessionId, now)), next] as const
       }),
     exists: (sessionId) =>

@@ -294,7 +294,7 @@ export const create = define({
 export const get = define({
   name: "get",
   keys: ["SESSION"],
-  args: { SID: "string", TOUCH: "flag" },
+  args: { SID: "string", TOUCH: "flag", TOUCH_AFTER: "number" },
   rest: "FIELD_NAMES",
   reply: Read,
   fast: fastRead

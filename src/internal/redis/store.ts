@@ -337,11 +337,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             }
           ))
         }),
-      get: (sessionId, touch) =>
+      get: (sessionId, touch, touchAfter = 0) =>
         run(
           Scripts.get,
           session(sessionId),
-          { SID: sessionId, TOUCH: touch },
+          { SID: sessionId, TOUCH: touch, TOUCH_AFTER: touchAfter },
           fieldNames,
           (reply) => sessionRead(sessionId, fieldNames, reply)
         ),
@@ -508,7 +508,7 @@ const sharded = (
   return {
     now: all[0]!.now,
     create: (input) => ofUser(input.userId).create(input),
-    get: (sessionId, touch) => ofSession(sessionId).get(sessionId, touch),
+    get: (sessionId, touch, touchAfter) => ofSession(sessionId).get(sessionId, touch, touchAfter),
     exists: (sessionId) => ofSession(sessionId).exists(sessionId),
     update: (sessionId, fields) => ofSession(sessionId).update(sessionId, fields),
     rotate: (sessionId) => ofSession(sessionId).rotate(sessionId),

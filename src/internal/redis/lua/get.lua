@@ -1,6 +1,7 @@
--- Reads session SID (touching it when TOUCH), with the additional fields FIELD_NAMES_AT.. names.
+-- Reads session SID (touching it when TOUCH, unless it was accessed less than TOUCH_AFTER ms ago),
+-- with the additional fields FIELD_NAMES_AT.. names.
 -- Returns {now, session} (see load), or nil when it is not live.
 local now = now_ms()
-local s = load(SID, now, TOUCH, FIELD_NAMES_AT, #ARGV)
+local s = load(SID, now, TOUCH, FIELD_NAMES_AT, #ARGV, TOUCH_AFTER)
 if not s then return nil end
 return {now, s}

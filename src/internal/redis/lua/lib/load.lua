@@ -4,7 +4,7 @@
 -- last access and expiry as numbers (integer replies, which a client reads faster than strings).
 -- The reply is the HMGET's own table, extended: no table is made per call. Reads only those fields, whatever data the session holds. With touch,
 -- its last access becomes now (the values show the new ones); an expired one is removed.
-local function load(sid, now, touch, first, last)
+local function load(sid, now, touch, first, last, after)
   local sk = P .. SESSION_KEY .. sid
   local v
   if first > last then
@@ -21,7 +21,8 @@ local function load(sid, now, touch, first, last)
     if touch then remove(sid, uid) end
     return nil
   end
-  if touch then
+  -- a touch is skipped while the last access is more recent than after ms (nil: always touch)
+  if touch and now - at >= (after or 0) then
     local nexp = expiry(now, ttl, deadline)
     local n = need(now, nexp)
     local b = redis.call('PTTL', sk)
