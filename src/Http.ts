@@ -33,7 +33,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -41,6 +41,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { DecodeError, RedisError } from "./Errors.js"
 import { ValidationError } from "./Errors.js"
+import * as Durations from "./internal/duration.js"
 import * as Token from "./internal/httpToken.js"
 import type { SessionToken } from "./Schema.js"
 import type { NewSession, Session } from "./Session.js"
@@ -108,7 +109,7 @@ export interface CookieOptions {
    * browser keeps it as long as the session slides). Default none: the cookie lasts until the
    * browser closes, and the session's own ttl on the server decides how long it is valid.
    */
-  readonly maxAge?: Duration.DurationInput
+  readonly maxAge?: Durations.Input
   /** A `Domain` (the cookie then reaches its subdomains; no `__Host-` prefix). Default none. */
   readonly domain?: string
   /** A `Path`. Default `/`. */
@@ -187,11 +188,15 @@ export const makeConfig = (options: CookieOptions = {}): Effect.Effect<SessionCo
   if (domain !== undefined && !/^\.?[A-Za-z0-9.-]+$/.test(domain)) {
     return invalid(`Invalid cookie domain ${JSON.stringify(domain)}`)
   }
+  const maxAge = options.maxAge === undefined ? Option.none() : Durations.decode(options.maxAge)
+  if (options.maxAge !== undefined && Option.isNone(maxAge)) {
+    return invalid(`Invalid maxAge: ${String(options.maxAge)} is not a duration (seconds, a Duration or "1 hour")`)
+  }
   return Effect.succeed({
     name,
     secure,
     sameSite,
-    maxAge: Option.map(Option.fromNullable(options.maxAge), Duration.decode),
+    maxAge,
     domain: Option.fromNullable(domain),
     path,
     partitioned: options.partitioned ?? false,

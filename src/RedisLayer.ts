@@ -15,6 +15,7 @@ import type * as Scope from "effect/Scope"
 import { Cluster, Redis } from "ioredis"
 import type { RedisOptions } from "ioredis"
 import { RedisError } from "./Errors.js"
+import * as Durations from "./internal/duration.js"
 import * as MemoryStore from "./internal/memoryStore.js"
 import * as RedisStore from "./internal/redis/store.js"
 import type { StoreOptions } from "./internal/redis/store.js"
@@ -57,7 +58,7 @@ export interface ConnectOptions extends StoreOptions {
     readonly options?: ConstructorParameters<typeof Cluster>[1]
   }
   /** How long start-up may take before it fails with a `RedisError`. Default 5 seconds. */
-  readonly connectTimeout?: Duration.DurationInput
+  readonly connectTimeout?: Durations.Input
 }
 
 /**
@@ -77,7 +78,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions = {}): Redis
 export const connect = (
   options: ConnectOptions = {}
 ): Effect.Effect<Redis | Cluster, RedisError, Scope.Scope> => {
-  const timeout = Duration.decode(options.connectTimeout ?? Duration.seconds(5))
+  const timeout = Durations.option("connectTimeout", options.connectTimeout, Duration.seconds(5))
   const url = options.url === undefined
     ? undefined
     : typeof options.url === "string"
@@ -196,12 +197,12 @@ export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, Re
 export interface ConfigOptions {
   readonly url?: string | Redacted.Redacted<string>
   readonly password?: string | Redacted.Redacted<string>
-  readonly connectTimeout?: Duration.DurationInput
-  readonly timeout?: Duration.DurationInput
+  readonly connectTimeout?: Durations.Input
+  readonly timeout?: Durations.Input
   readonly batchSize?: number
   readonly pageSize?: number
   readonly nativeTtl?: boolean
-  readonly nativeTtlGrace?: Duration.DurationInput
+  readonly nativeTtlGrace?: Durations.Input
 }
 
 /**

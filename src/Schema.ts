@@ -4,8 +4,10 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Durations from "./internal/duration.js"
 import * as Ids from "./internal/ids.js"
 
 /**
@@ -106,27 +108,34 @@ export const WindowSeconds = Schema.Number.pipe(
 const maxTtlMillis = 100 * 365 * 24 * 3600 * 1000
 
 /**
- * A time-to-live as given by a caller: seconds as a number (`0` = never expires) or an Effect
- * `Duration`. Decodes to whole milliseconds; must be 0 or between 1 ms and 100 years.
+ * A time-to-live as given by a caller: a number of seconds (`0` = never expires), an Effect
+ * `Duration`, or a string Effect reads (`"30 minutes"`). Decodes to whole milliseconds; must be 0 or
+ * between 1 ms and 100 years.
  *
  * @example
  * import { Duration, Schema } from "effect"
  * import { Ttl } from "effect-redisess/Schema"
  * Schema.decodeUnknownSync(Ttl)(120) // 120000
+ * Schema.decodeUnknownSync(Ttl)("30 minutes") // 1800000
  * Schema.decodeUnknownSync(Ttl)(Duration.minutes(30)) // 1800000
  *
  * @since 0.1.0
  */
 export const Ttl = Schema.transformOrFail(
-  Schema.Union(Schema.Number, Schema.DurationFromSelf),
+  Schema.Unknown,
   Schema.Int.pipe(Schema.between(0, maxTtlMillis)),
   {
     strict: true,
     decode: (input, _, ast) => {
-      const millis = typeof input === "number" ? input * 1000 : Duration.toMillis(input)
+      const duration = Durations.decode(input)
+      const millis = Option.isSome(duration) ? Duration.toMillis(duration.value) : NaN
       if (!Number.isFinite(millis) || millis < 0 || millis > maxTtlMillis) {
         return ParseResult.fail(
-          new ParseResult.Type(ast, input, "a ttl is a finite number of seconds from 0 (never expires) to 100 years")
+          new ParseResult.Type(
+            ast,
+            input,
+            "a ttl is seconds, a Duration or a string like \"30 minutes\", from 0 (never expires) to 100 years"
+          )
         )
       }
       const rounded = Math.round(millis)
@@ -165,20 +174,23 @@ export const SessionLimit = Schema.Int.pipe(
 export const SessionLimitPolicy = Schema.Literal("evict-oldest", "refuse")
 
 /**
- * An interval given as seconds or a `Duration`; decodes to a `Duration`.
+ * An interval given as seconds, a `Duration` or a string like `"1 minute"`; decodes to a finite
+ * `Duration`.
  *
  * @since 0.1.0
  */
 export const Interval = Schema.transformOrFail(
-  Schema.Union(Schema.Number, Schema.DurationFromSelf),
+  Schema.Unknown,
   Schema.DurationFromSelf,
   {
     strict: true,
     decode: (input, _, ast) => {
-      const millis = typeof input === "number" ? input * 1000 : Duration.toMillis(input)
-      return Number.isFinite(millis) && millis >= 0
-        ? ParseResult.succeed(Duration.millis(millis))
-        : ParseResult.fail(new ParseResult.Type(ast, input, "an interval is a finite, non-negative number of seconds"))
+      const duration = Durations.decode(input)
+      return Option.isSome(duration) && Duration.isFinite(duration.value)
+        ? ParseResult.succeed(duration.value)
+        : ParseResult.fail(
+          new ParseResult.Type(ast, input, "an interval is seconds, a Duration or a string like \"1 minute\"")
+        )
     },
     encode: (duration) => ParseResult.succeed(duration)
   }

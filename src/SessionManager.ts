@@ -35,6 +35,7 @@ import type { RedisError } from "./Errors.js"
 import { DataTooLarge, DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
 import * as DataOps from "./internal/dataOps.js"
 import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
+import type * as Durations from "./internal/duration.js"
 import * as Ids from "./internal/ids.js"
 import * as Validate from "./internal/validate.js"
 import * as S from "./Schema.js"
@@ -81,21 +82,21 @@ export interface Options<F extends FieldSchemas = NoFields> {
   /** Keeps this manager's keys apart from other apps' on the same Redis. */
   readonly namespace: string
   /** Default idle time-to-live: seconds or a `Duration`; `0` = never expires. Default 30 minutes. */
-  readonly ttl?: number | Duration.Duration
+  readonly ttl?: Durations.Input
   /**
    * `get` touches a session at most once per this interval (seconds or a `Duration`; default 0:
    * every time): a read within it writes nothing. Last access then lags by up to the interval, so
    * a session may expire up to that much earlier than a ttl after its last read, and activity
    * windows see it as that much older. `touch` always touches.
    */
-  readonly touchInterval?: number | Duration.Duration
+  readonly touchInterval?: Durations.Input
   /** How often expired sessions are wiped: seconds or a `Duration`; `0` = never. Default 60 seconds. */
-  readonly wipeInterval?: number | Duration.Duration
+  readonly wipeInterval?: Durations.Input
   /**
    * Absolute lifetime: a session ends at `createdAt + maxLifetime` however active it is (seconds or
    * a `Duration`; `0` = no limit, the default). Sessions may override it at creation.
    */
-  readonly maxLifetime?: number | Duration.Duration
+  readonly maxLifetime?: Durations.Input
   /**
    * How many Redis Cluster hash slots the namespace is spread over (1 to 1024, default 1). Each
    * user, with all their sessions and their slice of the indexes, lives in one slot, so every
@@ -136,9 +137,9 @@ export interface Options<F extends FieldSchemas = NoFields> {
  */
 export interface CreateOptions<A> {
   /** This session's ttl (seconds or a `Duration`; `0` = never expires) instead of the default. */
-  readonly ttl?: number | Duration.Duration
+  readonly ttl?: Durations.Input
   /** This session's absolute lifetime (seconds or a `Duration`; `0` = none) instead of the default. */
-  readonly maxLifetime?: number | Duration.Duration
+  readonly maxLifetime?: Durations.Input
   /** Values of the additional fields. */
   readonly fields?: A
 }

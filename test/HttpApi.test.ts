@@ -11,6 +11,7 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it, layer } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -130,6 +131,11 @@ describe("cookie settings", () => {
       assert.strictEqual((yield* Http.makeConfig({ domain: "example.com" })).name, "session")
       assert.strictEqual((yield* Http.makeConfig({ path: "/app" })).name, "session")
       assert.strictEqual((yield* Http.makeConfig({ hostPrefix: false })).name, "session")
+      // durations: bare numbers are seconds, as everywhere in the library
+      const maxAge = (yield* Http.makeConfig({ maxAge: 3600 })).maxAge
+      assert.deepStrictEqual(Option.map(maxAge, Duration.toSeconds), Option.some(3600))
+      const parsed = (yield* Http.makeConfig({ maxAge: "2 hours" })).maxAge
+      assert.deepStrictEqual(Option.map(parsed, Duration.toSeconds), Option.some(7200))
       const cross = yield* Http.makeConfig({ sameSite: "none", partitioned: true })
       assert.deepStrictEqual([cross.sameSite, cross.partitioned], ["none", true])
       const errors = yield* Effect.all(
@@ -145,10 +151,11 @@ describe("cookie settings", () => {
           { partitioned: true, secure: false },
           { sameSite: "sometimes" as "lax" },
           { path: "app" },
-          { domain: "a;b" }
+          { domain: "a;b" },
+          { maxAge: "soon" as "1 hour" }
         ].map((options) => Effect.flip(Http.makeConfig(options as Http.CookieOptions)))
       )
-      assert.strictEqual(errors.length, 12)
+      assert.strictEqual(errors.length, 13)
       for (const error of errors) assert.strictEqual(error._tag, "ValidationError")
     }))
 

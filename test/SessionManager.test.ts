@@ -519,6 +519,21 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
         }))
     })
 
+    describe("durations", () => {
+      it.scoped("every duration option takes seconds, a Duration, or a string like \"2 minutes\"", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: "2 minutes", maxLifetime: Duration.hours(1), touchInterval: "5 seconds" })
+          assert.strictEqual(m.ttl, 120)
+          const s = yield* m.create("dur", { ttl: "90 seconds" })
+          assert.strictEqual(s.ttl, 90)
+          assert.closeTo(s.endsAt - s.createdAt, 3600, 1e-6)
+          assert.strictEqual((yield* m.create("dur", { ttl: 30 })).ttl, 30)
+          for (const ttl of ["soon", -1, Number.NaN, "-5 seconds"]) {
+            assert.strictEqual((yield* Effect.flip(m.create("dur", { ttl: ttl as number })))._tag, "ValidationError")
+          }
+        }))
+    })
+
     describe("touch interval", () => {
       it.scoped("get touches at most once per touchInterval; touch always does", () =>
         Effect.gen(function*() {

@@ -28,6 +28,7 @@ import type {
   StoredSession
 } from "../../SessionStore.js"
 import { rotatedIdReach, shardsMismatch } from "../../SessionStore.js"
+import * as Durations from "../duration.js"
 import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
 import * as Deadlines from "./deadlines.js"
@@ -47,7 +48,7 @@ export interface StoreOptions {
    * `timeout` is true. Bulk operations (wipe, killUser, killAll, listings) are several calls, each
    * bounded by it. Default 2 seconds.
    */
-  readonly timeout?: Duration.DurationInput
+  readonly timeout?: Durations.Input
   /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 200. */
   readonly batchSize?: number
   /** Ids returned per script call when listing. Default 1000. */
@@ -61,7 +62,7 @@ export interface StoreOptions {
    */
   readonly nativeTtl?: boolean
   /** How far past its logical expiry a key's native Redis TTL may reach, with `nativeTtl`. Default 10 minutes. */
-  readonly nativeTtlGrace?: Duration.DurationInput
+  readonly nativeTtlGrace?: Durations.Input
   /**
    * Milliseconds added to the Redis server's clock, read on every operation. For tests that move
    * time without sleeping; leave it out in production.
@@ -123,9 +124,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const pageSize = options.pageSize ?? 1000
   const grace = options.nativeTtl === false
     ? -1
-    : Duration.toMillis(Duration.decode(options.nativeTtlGrace ?? Duration.minutes(10)))
+    : Duration.toMillis(Durations.option("nativeTtlGrace", options.nativeTtlGrace, Duration.minutes(10)))
   const clockOffset = options.clockOffset
-  const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(2)))
+  const timeoutMillis = Duration.toMillis(Durations.option("timeout", options.timeout, Duration.seconds(2)))
   const deadlines = Deadlines.make(timeoutMillis)
 
   /**
