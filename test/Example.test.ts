@@ -64,3 +64,33 @@ describe("npm start as a supervisor runs it", () => {
       })))
   }
 })
+
+describe("the example's defences", () => {
+  it.live("security headers on every response; cross-site POSTs refused", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* exampleServer({ REDIS_URL: undefined })
+      for (const path of ["/", "/me"]) {
+        const response = yield* request(`${server.url}${path}`)
+        assert.include(response.headers.get("content-security-policy") ?? "", "script-src 'sha256-")
+        assert.include(response.headers.get("content-security-policy") ?? "", "frame-ancestors 'none'")
+        assert.strictEqual(response.headers.get("x-content-type-options"), "nosniff")
+        assert.strictEqual(response.headers.get("referrer-policy"), "no-referrer")
+      }
+      const login = (headers: Record<string, string>) =>
+        request(`${server.url}/login?userName=zoe`, { method: "POST", headers })
+      assert.strictEqual((yield* login({ origin: "https://evil.example" })).status, 403)
+      assert.strictEqual((yield* login({ origin: "null" })).status, 403)
+      assert.strictEqual((yield* login({ "sec-fetch-site": "cross-site" })).status, 403)
+      assert.strictEqual((yield* login({ origin: server.url })).status, 200)
+      assert.strictEqual((yield* login({})).status, 200) // not a browser: no Origin to check
+    })))
+
+  it.live("on a non-loopback address the seed's unauthenticated routes are off", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* exampleServer({ REDIS_URL: undefined, HOST: "0.0.0.0" })
+      assert.strictEqual((yield* request(`${server.url}/killUser/bob`)).status, 404)
+      assert.strictEqual((yield* request(`${server.url}/killSession/${"A".repeat(22)}`)).status, 404)
+      assert.strictEqual((yield* request(`${server.url}/login?userName=bob`)).status, 404)
+      assert.notInclude(server.output(), "unauthenticated routes")
+    })))
+})

@@ -3,12 +3,15 @@
  * `/killUser/:userId`) plus `/me`, `/sessions`, `/logout`, `/logout-others`, `/rotate`, `/stats` and
  * a small page at `/`, on `HttpRouter` behind `Http.middleware`.
  */
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { createHash } from "node:crypto"
 import * as Http from "../../src/Http.js"
 import type { Session } from "../../src/Session.js"
 import { SessionManager } from "../../src/SessionManager.js"
@@ -83,23 +86,95 @@ const stats = Effect.gen(function*() {
   return yield* HttpServerResponse.json({ count, activeLast60s: active, users })
 })
 
-/** The routes, behind the session middleware. */
-export const app = HttpRouter.empty.pipe(
-  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(page))),
-  HttpRouter.get("/login", login),
-  HttpRouter.post("/login", login),
-  HttpRouter.get("/me", me),
-  HttpRouter.get("/sessions", sessions),
-  HttpRouter.post("/sessions/:id/end", endSession),
-  HttpRouter.post("/logout", Effect.as(Http.logout, HttpServerResponse.empty({ status: 204 }))),
-  HttpRouter.post("/logout-others", Effect.flatMap(Http.logoutOthers, (killed) => HttpServerResponse.json({ killed }))),
-  HttpRouter.post(
-    "/rotate",
-    Effect.flatMap(Http.rotate, (s) => HttpServerResponse.json({ id: s.sessionId }))
-  ),
-  HttpRouter.get("/stats", stats),
-  // The seed's endpoints: unauthenticated, as there (a real app would guard them)
-  HttpRouter.get("/killSession/:sessionId", killSession),
-  HttpRouter.get("/killUser/:userId", killUser),
-  Http.middleware
+/** The page's inline script and style, allowed by hash: the policy allows nothing else. */
+const hashOf = (tag: string) => {
+  const inline = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(page)?.[1] ?? ""
+  return `'sha256-${createHash("sha256").update(inline).digest("base64")}'`
+}
+
+/** The Content-Security-Policy of every response. */
+export const contentSecurityPolicy = [
+  "default-src 'none'",
+  `script-src ${hashOf("script")}`,
+  `style-src ${hashOf("style")}`,
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'"
+].join("; ")
+
+const securityHeaders = {
+  "content-security-policy": contentSecurityPolicy,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY"
+}
+
+/** Security headers on every response, errors included. */
+const withSecurityHeaders = HttpMiddleware.make((app) =>
+  Effect.zipRight(
+    HttpApp.appendPreResponseHandler((_request, response) =>
+      Effect.succeed(HttpServerResponse.setHeaders(response, securityHeaders))
+    ),
+    app
+  )
 )
+
+/** The host of an `Origin` header; undefined for `null` or anything unreadable. */
+const hostOf = (origin: string): string | undefined => {
+  try {
+    return new URL(origin).host
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * State-changing requests from another site are refused (403): a POST whose `Origin` is not this
+ * server's, or that the browser marks `Sec-Fetch-Site: cross-site`. SameSite=Lax alone lets a
+ * top-level cross-site POST carry the cookie in some browsers; this does not depend on it.
+ */
+const sameOriginPosts = HttpMiddleware.make((app) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (request.method !== "POST") return app
+    const origin = request.headers.origin
+    const crossSite = request.headers["sec-fetch-site"] === "cross-site" ||
+      (origin !== undefined && hostOf(origin) !== request.headers.host)
+    return crossSite
+      ? Effect.succeed(HttpServerResponse.unsafeJson({ error: "cross-site request refused" }, { status: 403 }))
+      : app
+  })
+)
+
+/**
+ * The routes, behind the session middleware. `seedRoutes` adds the seed's own unauthenticated GET
+ * endpoints (`/login?userName=`, `/killSession/:id`, `/killUser/:id`): for parity and development
+ * only, since anyone who can reach them can end anyone's sessions.
+ */
+export const makeApp = (options: { readonly seedRoutes: boolean }) => {
+  const routes = HttpRouter.empty.pipe(
+    HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(page))),
+    HttpRouter.post("/login", login),
+    HttpRouter.get("/me", me),
+    HttpRouter.get("/sessions", sessions),
+    HttpRouter.post("/sessions/:id/end", endSession),
+    HttpRouter.post("/logout", Effect.as(Http.logout, HttpServerResponse.empty({ status: 204 }))),
+    HttpRouter.post(
+      "/logout-others",
+      Effect.flatMap(Http.logoutOthers, (killed) => HttpServerResponse.json({ killed }))
+    ),
+    HttpRouter.post("/rotate", Effect.flatMap(Http.rotate, (s) => HttpServerResponse.json({ id: s.sessionId }))),
+    HttpRouter.get("/stats", stats)
+  )
+  const all = options.seedRoutes
+    ? routes.pipe(
+      HttpRouter.get("/login", login),
+      HttpRouter.get("/killSession/:sessionId", killSession),
+      HttpRouter.get("/killUser/:userId", killUser)
+    )
+    : routes
+  return all.pipe(Http.middleware, sameOriginPosts, withSecurityHeaders)
+}
+
+/** The app with the seed's endpoints (the example's default on a loopback address). */
+export const app = makeApp({ seedRoutes: true })

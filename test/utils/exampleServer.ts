@@ -68,7 +68,7 @@ export const startExample = async (
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
   const url = `http://localhost:${port}`
   try {
-    await waitFor(child, () => text, url, 30_000)
+    await waitFor(child, () => text, `:${port} (`, 30_000)
   } catch (error) {
     child.kill("SIGKILL")
     throw error
