@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` of this checkout (which builds `dist/`), installed with
- * its peers into an empty project, then another package installed after it. The public entry
- * points load by `import` and by `require`, a session round-trips through the packed code (its Lua
- * files included), and no internal module can be imported.
+ * its peers into an empty project (the newest and the lowest versions the peer ranges allow, ioredis
+ * 5 included), then another package installed after it. The public entry points load by `import`
+ * and by `require`, a session round-trips through the packed code in memory and on the test Redis
+ * (its Lua files included), and no internal module can be imported.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { inject } from "vitest"
 
 const exec = promisify(execFile)
 const root = join(import.meta.dirname, "..")
@@ -28,9 +30,12 @@ const program = Effect.gen(function*() {
   const created = yield* sm.create("alice")
   return (yield* sm.get(created.token)).userId
 })
-const user = await Effect.runPromise(program.pipe(
-  Effect.provide(SessionManager.layer({ namespace: "packed", wipeInterval: 0 }).pipe(Layer.provide(RedisLayer.layerMemory)))
-))
+const run = (redis) =>
+  Effect.runPromise(Effect.scoped(program.pipe(
+    Effect.provide(SessionManager.layer({ namespace: "packed-" + process.pid, wipeInterval: 0 }).pipe(Layer.provide(redis)))
+  )))
+const user = await run(RedisLayer.layerMemory)
+const onRedis = await run(RedisLayer.layerConfig())
 const required = createRequire(import.meta.url)("effect-redisess")
 let internal = "importable"
 try {
@@ -38,12 +43,26 @@ try {
 } catch (error) {
   internal = error.code
 }
-console.log(JSON.stringify({ user, http: typeof Http.middleware, required: Object.keys(required).sort(), internal }))
+console.log(JSON.stringify({ user, onRedis, http: typeof Http.middleware, required: Object.keys(required).sort(), internal }))
 `
+
+/** Installs the tarball with these peers into a new project, then another package, and runs the consumer. */
+const installAndRun = async (dir: string, tarball: string, name: string, peers: ReadonlyArray<string>) => {
+  const app = join(dir, name)
+  await exec("mkdir", [app])
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name, private: true, type: "module" }))
+  await npm(["install", tarball, ...peers], app)
+  // the next install of anything works, and the tree is consistent
+  await npm(["install", "ms@2"], app)
+  await npm(["ls"], app)
+  writeFileSync(join(app, "main.mjs"), consumer)
+  const run = await exec("node", ["main.mjs"], { cwd: app, env: { ...process.env, REDIS_URL: inject("redisUrl") } })
+  return JSON.parse(run.stdout.trim()) as Record<string, unknown>
+}
 
 describe("the packed package", () => {
   it.live(
-    "installs with its peers, lets the next install through, loads by import and require, hides internals",
+    "installs with its peers (newest and lowest), lets the next install through, loads by import and require, hides internals",
     () =>
       Effect.acquireUseRelease(
         Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-redisess-pack-"))),
@@ -51,45 +70,38 @@ describe("the packed package", () => {
           Effect.promise(async () => {
             const { stdout } = await npm(["pack", "--pack-destination", dir, "--json"], root)
             const tarball = join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename)
-            const app = join(dir, "app")
-            await exec("mkdir", [app])
-            writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }))
-            const peers = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies as Record<
-              string,
-              string
-            >
-            await npm(
-              [
-                "install",
-                tarball,
-                `effect@${peers.effect}`,
-                `ioredis@${peers.ioredis}`,
-                `@effect/platform@${peers["@effect/platform"]}`
-              ],
-              app
-            )
-            // the next install of anything works, and the tree is consistent
-            await npm(["install", "ms@2"], app)
-            await npm(["ls"], app)
-            writeFileSync(join(app, "main.mjs"), consumer)
-            const run = await exec("node", ["main.mjs"], { cwd: app })
-            return JSON.parse(run.stdout.trim()) as Record<string, unknown>
+            const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+              readonly devDependencies: Record<string, string>
+            }
+            const dev = pkg.devDependencies
+            return [
+              await installAndRun(dir, tarball, "newest", [
+                `effect@${dev.effect}`,
+                `ioredis@${dev.ioredis}`,
+                `@effect/platform@${dev["@effect/platform"]}`
+              ]),
+              // the lower end of each peer range
+              await installAndRun(dir, tarball, "lowest", ["effect@3.22.0", "ioredis@5.4.0", "@effect/platform@0.97.0"])
+            ]
           }),
         (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-      ).pipe(Effect.map((result) => {
-        assert.strictEqual(result.user, "alice")
-        assert.strictEqual(result.http, "function")
-        assert.deepStrictEqual(result.required, [
-          "Errors",
-          "RedisLayer",
-          "Schema",
-          "Session",
-          "SessionData",
-          "SessionManager",
-          "SessionStore"
-        ])
-        assert.strictEqual(result.internal, "ERR_PACKAGE_PATH_NOT_EXPORTED")
+      ).pipe(Effect.map((results) => {
+        for (const result of results) {
+          assert.strictEqual(result.user, "alice")
+          assert.strictEqual(result.onRedis, "alice")
+          assert.strictEqual(result.http, "function")
+          assert.deepStrictEqual(result.required, [
+            "Errors",
+            "RedisLayer",
+            "Schema",
+            "Session",
+            "SessionData",
+            "SessionManager",
+            "SessionStore"
+          ])
+          assert.strictEqual(result.internal, "ERR_PACKAGE_PATH_NOT_EXPORTED")
+        }
       })),
-    { timeout: 180_000 }
+    { timeout: 240_000 }
   )
 })
