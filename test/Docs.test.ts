@@ -71,43 +71,50 @@ const moduleOf = (code: string): string => {
 }
 
 describe("the docs", () => {
-  it.live("every TypeScript block of the README and docs/ type-checks, and the whole programs run", () =>
-    Effect.promise(async () => {
-      const all = blocks()
-      rmSync(out, { recursive: true, force: true })
-      mkdirSync(out)
-      all.forEach(({ code }, i) => writeFileSync(join(out, `block${i}.ts`), moduleOf(code)))
-      writeFileSync(
-        join(out, "tsconfig.json"),
-        JSON.stringify({
-          extends: "../tsconfig.json",
-          compilerOptions: { noEmit: true, noUnusedLocals: false, noUnusedParameters: false, plugins: [] },
-          include: ["*.ts"]
-        })
-      )
-      const checked = await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", out]).then(
-        () => "",
-        (error: { stdout?: string }) => error.stdout ?? String(error)
-      )
-      // name the block of each error
-      const report = checked.replace(/block(\d+)\.ts/g, (_, i: string) => all[Number(i)]!.where)
-      // the whole programs, as they are (the library's imports pointed at its source)
-      const ran: Array<string> = []
-      for (const [i, { code, run }] of all.entries()) {
-        if (!run) continue
-        const file = join(out, `run${i}.ts`)
-        writeFileSync(file, code.replace(/from "(effect-redisess(?:\/\w+)?)"/g, (_, s: string) => `from "${local(s)}"`))
-        const result = await exec(join(root, "node_modules/.bin/tsx"), [file], {
-          env: { ...process.env, REDIS_URL: inject("redisUrl") }
-        })
-        ran.push(result.stdout)
-      }
-      rmSync(out, { recursive: true, force: true })
-      return { count: all.length, report, ran }
-    }).pipe(Effect.map(({ count, ran, report }) => {
-      assert.isAbove(count, 8)
-      assert.strictEqual(report, "")
-      assert.isAtLeast(ran.length, 1)
-      assert.include(ran[0], "active")
-    })), { timeout: 120_000 })
+  it.live(
+    "every TypeScript block of the README and docs/ type-checks, and the whole programs run",
+    () =>
+      Effect.promise(async () => {
+        const all = blocks()
+        rmSync(out, { recursive: true, force: true })
+        mkdirSync(out)
+        all.forEach(({ code }, i) => writeFileSync(join(out, `block${i}.ts`), moduleOf(code)))
+        writeFileSync(
+          join(out, "tsconfig.json"),
+          JSON.stringify({
+            extends: "../tsconfig.json",
+            compilerOptions: { noEmit: true, noUnusedLocals: false, noUnusedParameters: false, plugins: [] },
+            include: ["*.ts"]
+          })
+        )
+        const checked = await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", out]).then(
+          () => "",
+          (error: { stdout?: string }) => error.stdout ?? String(error)
+        )
+        // name the block of each error
+        const report = checked.replace(/block(\d+)\.ts/g, (_, i: string) => all[Number(i)]!.where)
+        // the whole programs, as they are (the library's imports pointed at its source)
+        const ran: Array<string> = []
+        for (const [i, { code, run }] of all.entries()) {
+          if (!run) continue
+          const file = join(out, `run${i}.ts`)
+          writeFileSync(
+            file,
+            code.replace(/from "(effect-redisess(?:\/\w+)?)"/g, (_, s: string) => `from "${local(s)}"`)
+          )
+          const result = await exec(join(root, "node_modules/.bin/tsx"), [file], {
+            env: { ...process.env, REDIS_URL: inject("redisUrl") }
+          })
+          ran.push(result.stdout)
+        }
+        rmSync(out, { recursive: true, force: true })
+        return { count: all.length, report, ran }
+      }).pipe(Effect.map(({ count, ran, report }) => {
+        assert.isAbove(count, 8)
+        assert.strictEqual(report, "")
+        assert.isAtLeast(ran.length, 1)
+        assert.include(ran[0], "active")
+      })),
+    { timeout: 120_000 }
+  )
 })
