@@ -10,7 +10,6 @@
  * holds unused bytes.
  */
 import * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
@@ -20,15 +19,15 @@ const poolSize = 4096 - (4096 % tokenBytes)
 const pool = new Uint8Array(poolSize)
 let used = poolSize
 
-/** Fresh random bytes for one token. */
-const randomBytes = (): Uint8Array => {
+/** Fresh random bytes for one token, as URL-safe base64. */
+const randomText = (): string => {
   if (used + tokenBytes > poolSize) {
     globalThis.crypto.getRandomValues(pool)
     used = 0
   }
-  const bytes = pool.slice(used, used + tokenBytes)
+  const text = Buffer.from(pool.buffer, used, tokenBytes).toString("base64url")
   used += tokenBytes
-  return bytes
+  return text
 }
 
 /** What a token looks like: 32 URL-safe base64 characters, after a shard number and a dot when sharded. */
@@ -75,7 +74,7 @@ export const decodeFast = <A, I>(
 
 /** A new token, after its shard and a dot when the namespace has more than one shard. */
 export const newToken = (shard: number, shards: number): string => {
-  const random = Encoding.encodeBase64Url(randomBytes())
+  const random = randomText()
   return shards === 1 ? random : `${shard}.${random}`
 }
 
