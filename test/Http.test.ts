@@ -3,6 +3,8 @@
  * and a cookie-keeping client, against the in-memory fake and a real Redis.
  */
 import * as Cookies from "@effect/platform/Cookies"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, layer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -84,6 +86,25 @@ describe.each(backends)("Http on %s", (_name, backend) => {
         assert.strictEqual(yield* status(withAuthorization("/me", `bearer ${token}`)), 200)
         assert.strictEqual(yield* status(withAuthorization("/me", `Basic ${token}`)), 401)
         assert.strictEqual(yield* status(withAuthorization("/me", `Bearer ${token}x`)), 401)
+      }))
+
+    it.effect("the cookie takes precedence: a Bearer header counts only when no cookie is sent", () =>
+      Effect.gen(function*() {
+        const cookieSession = yield* loggedIn("cookie-user")
+        const bearerSession = yield* loggedIn("bearer-user")
+        const both = (cookie: string) =>
+          Effect.flatMap(HttpClient.HttpClient, (client) =>
+            client.execute(
+              HttpClientRequest.get("/me").pipe(
+                HttpClientRequest.setHeader("cookie", cookie),
+                HttpClientRequest.setHeader("authorization", `Bearer ${bearerSession.token}`)
+              )
+            ))
+        const response = yield* both(`${cookieName}=${cookieSession.token}`)
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(((yield* response.json) as { userId: string }).userId, "cookie-user")
+        // a cookie that names no session is not rescued by the header
+        assert.strictEqual((yield* both(`${cookieName}=${"A".repeat(32)}`)).status, 401)
       }))
 
     it.scoped("bad tokens are 401: empty, too long, wrong alphabet, unknown, another namespace's", () =>

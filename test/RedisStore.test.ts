@@ -308,6 +308,24 @@ describe("Redis store", () => {
       assert.strictEqual(Number(stored.l), ms(deadline.createdAt) + 90_000)
     }))
 
+  it.scoped("a killed session stays keyless after writes, and a rotated one leaves no key under its old id", () =>
+    Effect.gen(function*() {
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), {
+        ttl: 0,
+        additionalFields: { level: Schema.Number }
+      })
+      const killed = yield* manager.create("kim", { fields: { level: 1 } })
+      yield* manager.kill(killed.sessionId)
+      yield* Effect.flip(manager.write(killed.sessionId, { level: 2 }))
+      yield* Effect.flip(manager.setData(killed.token, "k", 1))
+      const rotated = yield* manager.create("kim", { ttl: 0, fields: { level: 1 } })
+      const renewed = yield* manager.rotate(rotated.token)
+      const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
+      const sessionKeys = keys.filter((key) => key.includes(":s:"))
+      assert.deepStrictEqual(sessionKeys, [`{${namespace}}:s:${renewed.sessionId}`])
+      assert.isFalse(keys.some((key) => key.endsWith(killed.sessionId) && !key.includes(":f:")))
+    }))
+
   it.scoped("listings page through r and a merged in sorted-set order (score, then member bytes), ties included", () =>
     Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { pageSize: 3 })

@@ -11,7 +11,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Session from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
-import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
+import { advance, backends, makeManager, TestTime, uniqueNamespace } from "./utils/backends.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
   options: Partial<SessionManager.Options<F>> = {}
@@ -19,7 +19,7 @@ const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields
 
 const sorted = (values: ReadonlyArray<string>) => [...values].sort()
 
-describe.each(backends)("SessionManager on %s", (_name, backend) => {
+describe.each(backends)("SessionManager on %s", (backendName, backend) => {
   layer(backend)((it) => {
     describe("create and get", () => {
       it.scoped("creates a session with the default ttl and reads it back", () =>
@@ -516,6 +516,72 @@ describe.each(backends)("SessionManager on %s", (_name, backend) => {
             "SessionNotFound"
           )
           assert.strictEqual(yield* m.count(), 0)
+        }))
+    })
+
+    describe("guarantees", () => {
+      // only a clock that stands still between calls can land on the boundary: the memory store's
+      it.scoped.skipIf(backendName !== "memory")(
+        "activity windows include a session accessed exactly the window ago, as Redis's ZCOUNT does",
+        () =>
+          Effect.gen(function*() {
+            assert.isTrue((yield* TestTime).exact)
+            const m = yield* manager({ ttl: 0 })
+            const s = yield* m.create("wendy")
+            yield* advance(60)
+            assert.strictEqual(yield* m.count(60), 1)
+            assert.strictEqual(yield* m.countForUser("wendy", 60), 1)
+            assert.deepStrictEqual<ReadonlyArray<string>>(yield* m.getAllSessions(60), [s.sessionId])
+            assert.deepStrictEqual<ReadonlyArray<string>>(yield* m.getAllUsers(60), ["wendy"])
+            yield* advance(0.001)
+            assert.strictEqual(yield* m.count(60), 0)
+            assert.deepStrictEqual(yield* m.getAllSessions(60), [])
+          })
+      )
+
+      it.scoped("expired means gone: a read without touching never returns an expired session", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 10 })
+          const s = yield* m.create("xena")
+          yield* advance(11)
+          assert.strictEqual((yield* Effect.flip(m.get(s.token, { noUpdate: true })))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.inspect(s.sessionId)))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(s.token))
+          assert.strictEqual(yield* m.count(), 0)
+        }))
+
+      it.scoped("nothing resurrected: a write or data write to a killed session fails and creates nothing", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ additionalFields: { level: Schema.Number } })
+          const s = yield* m.create("yuri", { fields: { level: 1 } })
+          yield* m.kill(s.sessionId)
+          assert.strictEqual((yield* Effect.flip(m.write(s.sessionId, { level: 2 })))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.setData(s.token, "k", 1)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.inspect(s.sessionId)))._tag, "SessionNotFound")
+          assert.strictEqual(yield* m.countForUser("yuri"), 0)
+          assert.deepStrictEqual(yield* m.getAllUsers(), [])
+        }))
+
+      it.scoped("a rotated session's old token and id are dead, even when it never expires", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 0 })
+          const s = yield* m.create("zara", { ttl: 0 })
+          const rotated = yield* m.rotate(s.token)
+          assert.strictEqual((yield* Effect.flip(m.get(s.token)))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.get(s.token, { noUpdate: true })))._tag, "SessionNotFound")
+          assert.strictEqual((yield* Effect.flip(m.inspect(s.sessionId)))._tag, "SessionNotFound")
+          assert.isFalse(yield* m.exists(s.token))
+          assert.deepStrictEqual<ReadonlyArray<string>>(yield* m.getUserSessions("zara"), [rotated.sessionId])
+        }))
+
+      it.scoped("the wipe removes every expired session, however many batches that takes", () =>
+        Effect.gen(function*() {
+          const m = yield* manager({ ttl: 5 })
+          yield* Effect.all(Array.from({ length: 450 }, (_, i) => m.create(`w${i % 7}`)), { concurrency: 16 })
+          const kept = yield* m.create("keeper", { ttl: 0 })
+          yield* advance(6)
+          assert.strictEqual(yield* m.wipe, 450)
+          assert.deepStrictEqual<ReadonlyArray<string>>(yield* m.getAllSessions(), [kept.sessionId])
         }))
     })
 

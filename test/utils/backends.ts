@@ -19,6 +19,8 @@ import * as SessionManager from "../../src/SessionManager.js"
 export class TestTime extends Context.Tag("test/TestTime")<TestTime, {
   readonly advance: (seconds: number) => Effect.Effect<void>
   readonly shards: number
+  /** Whether the store's clock stands still between calls (TestClock), so a test can land on an exact instant. */
+  readonly exact: boolean
 }>() {}
 
 /** Moves the store's clock by `seconds` (back when negative). */
@@ -38,7 +40,8 @@ export const memory: Layer.Layer<RedisLayer.RedisClient | TestTime> = Layer.merg
       seconds >= 0
         ? TestClock.adjust(Duration.millis(seconds * 1000))
         : Effect.flatMap(Clock.currentTimeMillis, (now) => TestClock.setTime(now + seconds * 1000)),
-    shards: 1
+    shards: 1,
+    exact: true
   })
 )
 
@@ -54,7 +57,11 @@ export const redis = (
     Effect.map(Ref.make(0), (offset) =>
       Layer.merge(
         RedisLayer.layer({ ...options, url: inject("redisUrl"), clockOffset: Ref.get(offset) }),
-        Layer.succeed(TestTime, { advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000), shards })
+        Layer.succeed(TestTime, {
+          advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000),
+          shards,
+          exact: false
+        })
       ))
   )
 
@@ -67,7 +74,11 @@ export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestT
           cluster: { nodes: inject("clusterPorts").map((port) => ({ host: "127.0.0.1", port })) },
           clockOffset: Ref.get(offset)
         }),
-        Layer.succeed(TestTime, { advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000), shards })
+        Layer.succeed(TestTime, {
+          advance: (seconds) => Ref.update(offset, (ms) => ms + seconds * 1000),
+          shards,
+          exact: false
+        })
       ))
   )
 
