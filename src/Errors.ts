@@ -22,8 +22,9 @@ export class RedisError extends Schema.TaggedError<RedisError>("effect-redisess/
 }) {}
 
 /**
- * No live session has this id: it never existed, was killed, or has expired (an expired session
- * is never returned, even before the wipe has removed it).
+ * No live session has this token or id: it never existed, was killed, or has expired (an expired
+ * session is never returned, even before the wipe has removed it). `sessionId` is the session's
+ * public id, never a token.
  *
  * @since 0.1.0
  */

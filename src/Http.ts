@@ -227,7 +227,7 @@ export const layer = (options: CookieOptions = {}): Layer.Layer<SessionCookie, V
 /**
  * The session token the request carries: the session cookie when present, else (when enabled) an
  * `Authorization: Bearer` token. `None` when there is none or it is malformed (empty, too long,
- * characters outside the session id alphabet): such tokens never reach the `SessionManager`.
+ * characters outside the token alphabet): such tokens never reach the `SessionManager`.
  *
  * @since 0.1.0
  */
