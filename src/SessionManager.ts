@@ -422,19 +422,12 @@ export const make = <F extends FieldSchemas = NoFields>(
         Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(read.value)
 
     /** The session a store just made, with its token. */
-    // built whole, not spread from a Session: this is on every create's path
-    const newSession = ({ read: { now, session: s }, token }: Store.NewSession, fields: A): NewSession<A> => ({
-      sessionId: s.sessionId as S.SessionId,
-      userId: s.userId as S.UserId,
-      ttl: s.ttl / 1000,
-      createdAt: s.createdAt / 1000,
-      lastAccess: s.lastAccess / 1000,
-      expires: s.expires / 1000,
-      endsAt: s.deadline / 1000,
-      readAt: now / 1000,
-      fields,
-      token: Redacted.make(token as S.SessionToken)
-    })
+    /** The session a store just made, with its token (set on the value, not spread: every create's path). */
+    const newSession = ({ read, token }: Store.NewSession, fields: A): NewSession<A> => {
+      const session = sessionOf(read, fields) as Session<A> & { token?: Redacted.Redacted<S.SessionToken> }
+      session.token = Redacted.make(token as S.SessionToken)
+      return session as NewSession<A>
+    }
 
     /** Creates a session of valid inputs; the store makes its token when the effect runs, anew on every run. */
     const createSession = (
