@@ -1,5 +1,5 @@
 /**
- * The Redis store's scripts, each one typed contract: its keys, its arguments (with their types)
+ * The Redis store's scripts, each a typed contract: its keys, its arguments (with their types)
  * and a Schema of its reply. The Lua lives in `lua/` (one file per script, and one per shared
  * function in `lua/lib/`), read once when this module loads. A script's source is made of:
  * - locals named after its contract: `local A, X, U, R, SESSION = KEYS[1], ...` and
