@@ -272,13 +272,16 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
     keySchemas.has(key)
       ? Effect.succeed(keySchemas.get(key)!)
       : Effect.fail(new ValidationError({ message: `Invalid data key: ${key} is not declared` }))
-  const decodeKey = (sessionId: string, key: string, value: SessionData.DataValue) =>
+  /** The session id errors name (never the token); the token is valid once a data operation read it. */
+  const idFor = (token: TokenInput): string => Either.getOrElse(Validate.tokenId(token), () => "")
+  // the id is derived (a hash) only for an error, not for every key read
+  const decodeKey = (token: TokenInput, key: string, value: SessionData.DataValue) =>
     Effect.flatMap(declared(key), (decode) =>
       Either.match(decode({ [key]: value }), {
         onLeft: (error) =>
           Effect.fail(
             dataError(
-              sessionId,
+              idFor(token),
               key,
               `stored data ${key} does not decode: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
               error
@@ -287,9 +290,6 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
         onRight: (decoded) => Effect.succeed(decoded[key])
       }))
 
-  /** The session id errors name (never the token); the token is valid once a data operation read it. */
-  const idFor = (token: TokenInput): string => Either.getOrElse(Validate.tokenId(token), () => "")
-
   return {
     get: <K extends keyof A & string>(token: TokenInput, key: K) =>
       Effect.flatMap(declared(key), () =>
@@ -297,7 +297,7 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
           Option.match(value, {
             onNone: () => Effect.succeedNone,
             // decoded with the schema declared for this key
-            onSome: (value) => Effect.asSome(decodeKey(idFor(token), key, value) as Effect.Effect<A[K], DecodeError>)
+            onSome: (value) => Effect.asSome(decodeKey(token, key, value) as Effect.Effect<A[K], DecodeError>)
           }))),
     set: (token, values) =>
       Effect.suspend(() =>
@@ -312,7 +312,7 @@ export const makeTyped = <F extends Schema.Struct.Fields>(
         Effect.map(
           Effect.forEach(
             Object.keys(all).filter((key) => keySchemas.has(key)),
-            (key) => Effect.map(decodeKey(idFor(token), key, all[key]!), (value) => [key, value] as const)
+            (key) => Effect.map(decodeKey(token, key, all[key]!), (value) => [key, value] as const)
           ),
           (entries) => Object.fromEntries(entries) as Partial<A>
         ))
