@@ -47,13 +47,33 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       load(Scripts.exists.source),
       load("return 1")
     ])
-    // the library's own arguments: KEYS A X U R session, ARGV prefix, clock offset, grace, regular ttl, ...
-    const common = (id: string) =>
-      [5, ks.activity, ks.expiries, ks.users, ks.regular, ks.session(id), ks.prefix, "0", "600000", "1800000"] as const
-    const calls: ReadonlyArray<readonly [string, (id: string, i: number) => ReadonlyArray<string | number>]> = [
-      ["HGETALL of a session (a plain command)", (id) => ["hgetall", ks.session(id)]],
-      ["EVALSHA touch (the baseline: HSET + 3 ZADD)", (id, i) => {
+    // the library's own arguments: KEYS A X U R, each call's session; ARGV prefix, clock offset,
+    // grace, regular ttl, then each call's argument count and arguments (`scripts.ts`)
+    const batchOf = (sha: string, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
+      "evalsha",
+      sha,
+      4 + ids.length,
+      ks.activity,
+      ks.expiries,
+      ks.users,
+      ks.regular,
+      ...ids.map((id) => ks.session(id)),
+      ks.prefix,
+      "0",
+      "600000",
+      "1800000",
+      ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
+    ]
+    /** `calls` consecutive ids from the `i`-th. */
+    const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
+    // each row: its name, the calls one command carries, and the command for the i-th command
+    const calls: ReadonlyArray<
+      readonly [string, number, (i: number) => ReadonlyArray<string | number>]
+    > = [
+      ["HGETALL of a session (a plain command)", 1, (i) => ["hgetall", ks.session(ids[i % 1000]!)]],
+      ["EVALSHA touch (the baseline: HSET + 3 ZADD)", 1, (i) => {
         const now = Date.now()
+        const id = ids[i % 1000]!
         return [
           "evalsha",
           touch,
@@ -67,20 +87,23 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
           id
         ]
       }],
-      ["EVALSHA of `return 1`, the library's arguments", (id) => ["evalsha", nothing, ...common(id), id, "1"]],
-      ["EVALSHA exists", (id) => ["evalsha", exists, ...common(id), id]],
-      ["EVALSHA get, no update", (id) => ["evalsha", get, ...common(id), id, "0", "0"]],
-      ["EVALSHA get (update)", (id) => ["evalsha", get, ...common(id), id, "1", "0"]]
+      ["EVALSHA of `return 1`, the library's arguments", 1, (i) => batchOf(nothing, idsFrom(i, 1), [])],
+      ["EVALSHA exists", 1, (i) => batchOf(exists, idsFrom(i, 1), [])],
+      ["EVALSHA get, no update", 1, (i) => batchOf(get, idsFrom(i, 1), ["0", "0"])],
+      ["EVALSHA get (update)", 1, (i) => batchOf(get, idsFrom(i, 1), ["1", "0"])],
+      ["EVALSHA exists, 16 calls per script call", 16, (i) => batchOf(exists, idsFrom(i, 16), [])],
+      ["EVALSHA get, no update, 16 calls per script call", 16, (i) => batchOf(get, idsFrom(i, 16), ["0", "0"])],
+      ["EVALSHA get (update), 16 calls per script call", 16, (i) => batchOf(get, idsFrom(i, 16), ["1", "0"])]
     ]
     const n = 20_000
     const samples = new Map<string, Array<number>>()
     for (let rep = 0; rep < 6; rep++) {
-      for (const [name, args] of calls) {
+      for (const [name, perCommand, args] of calls) {
         const before = await redisCpuSeconds(admin)
-        for (let from = 0; from < n; from += 500) {
+        for (let from = 0; from < n / perCommand; from += 500) {
           const pipeline = client.pipeline()
           for (let i = from; i < from + 500; i++) {
-            const [command, ...rest] = args(ids[i % 1000]!, i)
+            const [command, ...rest] = args(i)
             pipeline.call(String(command), ...rest)
           }
           const replies = await pipeline.exec()
@@ -112,12 +135,13 @@ const nodeSide = async (): Promise<NodeResult> => {
   const session = ["user-1", `${now}`, "1800000", null, now, now + 1_800_000]
   const replies = new Map<string, unknown>([
     [Scripts.layout.sha, [1, 1_800_000]],
-    [Scripts.get.sha, [now, session]],
-    [Scripts.exists.sha, 1],
-    [Scripts.kill.sha, 1],
-    [Scripts.create.sha, [1, now, now + 1_800_000, 0]],
-    [Scripts.dataGet.sha, [["sen-GB"]]],
-    [Scripts.dataSet.sha, [1, 1]]
+    // a shard script's reply to a batch of one call: {replies, failed}
+    [Scripts.get.sha, [[[now, session]], []]],
+    [Scripts.exists.sha, [[1], []]],
+    [Scripts.kill.sha, [[1], []]],
+    [Scripts.create.sha, [[[1, now, now + 1_800_000, 0]], []]],
+    [Scripts.dataGet.sha, [[[["sen-GB"]]], []]],
+    [Scripts.dataSet.sha, [[[1, 1]], []]]
   ])
   const fake = {
     evalsha: (script: string) => Promise.resolve(replies.get(script)),

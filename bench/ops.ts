@@ -49,13 +49,15 @@ export interface Sizes {
 
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
+const first = (value: unknown) => Array.isArray(value) ? value[0] as unknown : undefined
+
 /** Fails the run when a data read did not return what was written (`read`: the value in the target's own form). */
 const expectData = (target: Target, reply: unknown) => {
   const stored = `s${benchData.value}`
   const read = target === "lib"
     ? Option.isOption(reply) ? Option.getOrUndefined(reply) : undefined
     : target === "libScript"
-    ? Array.isArray(reply) && Array.isArray(reply[0]) ? reply[0][0] : undefined
+    ? first(first(first(first(reply)))) // {replies, failed}, replies[1] = {values}
     : reply
   if (read !== (target === "raw" || target === "libScript" ? stored : benchData.value)) {
     throw new Error(`data get (${target}) returned ${JSON.stringify(reply)}`)

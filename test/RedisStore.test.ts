@@ -15,6 +15,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
+import { keyspace } from "../src/internal/redis/keys.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import type { TokenInput } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
@@ -470,6 +471,93 @@ describe("Redis store", () => {
         assert.isFalse(yield* b.exists(session.token))
       }
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(a.client, a.namespace)), [])
+    }))
+})
+
+describe("Redis store: calls gathered", () => {
+  it.scoped("calls made together on one shard go as one script call per 16, each with its own reply", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
+      const sessions = yield* Effect.all(Array.from({ length: 40 }, (_, i) => manager.create(`user${i % 7}`)))
+      yield* manager.kill(sessions[3]!.sessionId)
+      // the first run of the script on a server loads it (NOSCRIPT, then EVAL): not what is counted
+      yield* manager.exists(sessions[0]!.token)
+      const exists = yield* commandsOf(
+        Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(exists.commands, ["evalsha", "evalsha", "evalsha"]) // 16 + 16 + 8
+      assert.deepStrictEqual(exists.result, sessions.map((_, i) => i !== 3))
+      const reads = yield* commandsOf(
+        Effect.all(
+          sessions.map((session) =>
+            manager.get(session.token).pipe(
+              Effect.asSome,
+              Effect.catchTag("SessionNotFound", () => Effect.succeedNone)
+            )
+          ),
+          { concurrency: "unbounded" }
+        )
+      )
+      assert.strictEqual(reads.commands.filter((command) => command === "evalsha").length, 3)
+      reads.result.forEach((read, i) => {
+        if (i === 3) assert.isTrue(Option.isNone(read))
+        else assert.strictEqual(Option.getOrThrow(read).userId, `user${i % 7}`)
+      })
+      // one after another: one script call each
+      const sequential = yield* commandsOf(Effect.all(sessions.slice(0, 3).map((s) => manager.exists(s.token))))
+      assert.deepStrictEqual(sequential.commands, ["evalsha", "evalsha", "evalsha"])
+    }))
+
+  it.scoped("a call that fails in a batch fails alone: the others get their replies", () =>
+    Effect.gen(function*() {
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"))
+      const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
+      yield* manager.get(a!.token)
+      // bob's session hash becomes a string: reading it fails with WRONGTYPE
+      const key = keyspace(namespace).session(b!.sessionId)
+      yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
+      const { commands, result } = yield* commandsOf(
+        Effect.all([a!, b!, c!].map((session) => Effect.either(manager.get(session.token))), {
+          concurrency: "unbounded"
+        })
+      )
+      assert.deepStrictEqual(commands, ["evalsha"])
+      const [ra, rb, rc] = result
+      assert.strictEqual(Either.getOrThrow(ra!).userId, "alice")
+      assert.strictEqual(Either.getOrThrow(rc!).userId, "carol")
+      assert.isTrue(Either.isLeft(rb!))
+      const error = Either.getLeft(rb!).pipe(Option.getOrThrow)
+      assert.strictEqual(error._tag, "RedisError")
+      assert.include(error.message, "WRONGTYPE")
+      yield* Effect.promise(() => client.del(key))
+    }))
+
+  it.scoped("a batch goes once it holds 64 KiB of arguments, and a create making room goes alone", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {
+        maxSessionsPerUser: 2,
+        maxDataValueBytes: 64 * 1024
+      })
+      const sessions = yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`writer${i}`)))
+      yield* manager.setData(sessions[0]!.token, "warm-up", 1)
+      const value = "x".repeat(30 * 1024)
+      const written = yield* commandsOf(
+        Effect.all(sessions.map((session) => manager.setData(session.token, "blob", value)), {
+          concurrency: "unbounded"
+        })
+      )
+      // 30 KiB each: three make a batch of more than 64 KiB, which goes at once; the other two follow
+      assert.deepStrictEqual(written.commands, ["evalsha", "evalsha"])
+      for (const session of sessions) {
+        assert.strictEqual(Option.getOrThrow(yield* manager.getData(session.token, "blob")), value)
+      }
+      // under a per-user limit each create may remove sessions: work that grows, so never gathered
+      yield* manager.create("capped")
+      const capped = yield* commandsOf(
+        Effect.all(Array.from({ length: 4 }, () => manager.create("capped")), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(capped.commands, ["evalsha", "evalsha", "evalsha", "evalsha"])
+      assert.strictEqual(yield* manager.countForUser("capped"), 2)
     }))
 })
 

@@ -1,21 +1,31 @@
 /**
  * The Redis store's scripts, each a typed contract: its keys, its arguments (with their types)
  * and a Schema of its reply. The Lua lives in `lua/` (one file per script, and one per shared
- * function in `lua/lib/`), read once when this module loads. A script's source is made of:
- * - locals named after its contract: `local A, X, U, R, SESSION = KEYS[1], ...` and
- *   `local P, OFFSET, GRACE, REG, SID, TOUCH = ARGV[1], tonumber(ARGV[2]), ...` (numbers come as
- *   numbers, flags as booleans), and for variable arguments the index they start at (`FIELDS_AT`);
+ * function in `lua/lib/`), read once when this module loads.
+ *
+ * A script of a shard (`shard: true`, all but `layout`) runs one or more calls of its operation
+ * (`gather.ts` sends the calls made in the same tick together). Its keys are the shard's index keys
+ * `A X U R` (activity, expiries, users, regular; `keys.ts`), then each call's own keys; its
+ * arguments are the shard's `P` (key prefix), `OFFSET` (ms added to the server's clock; 0 outside
+ * tests), `GRACE` (how far past its logical expiry a key's native TTL may reach, ms; -1: no native
+ * TTLs) and `REG` (the namespace's regular ttl, ms; 0: none), then for each call the number of its
+ * own keys (only when its last key is optional), the number of its arguments, and the arguments.
+ * It replies `{replies, failed}`: one reply per call (false for nil), and the positions (from 1)
+ * of the calls that failed, whose replies are the error messages. A call that fails (an error
+ * reply or a failed command) changes nothing more and does not stop the others.
+ *
+ * Its source is made of:
+ * - locals of the shard: `local A, X, U, R = KEYS[1], ...`, `local P, OFFSET, GRACE, REG = ...`;
  * - the storage format's constants it uses (`format.ts`, `keys.ts`);
  * - the functions of `lua/lib` it calls, with those they call, each before its first use: Redis
  *   runs a script's whole source on every call, so a definition it does not use would be a cost on
  *   every call;
- * - its file.
- *
- * Every script of a shard (`shard: true`) takes the shard's index keys first, `A X U R` (activity,
- * expiries, users, regular; `keys.ts`), and first the arguments `P` (the shard's key prefix),
- * `OFFSET` (ms added to the server's clock; 0 outside tests), `GRACE` (how far past its logical
- * expiry a key's native TTL may reach, ms; -1: no native TTLs) and `REG` (the namespace's regular
- * ttl, ms; 0: none).
+ * - its file, as the body of `local function operation(first_key, key_count, first_arg, arg_count)`,
+ *   after locals named after its contract: `local SESSION = KEYS[first_key]`,
+ *   `local SID, TOUCH = ARGV[first_arg], ARGV[first_arg + 1] == '1'` (numbers come as numbers,
+ *   flags as booleans), and for variable arguments where they start and end (`FIELDS_AT`,
+ *   `FIELDS_END`);
+ * - the loop that runs each call in `pcall` and collects the replies.
  *
  * Keys in KEYS are all the keys a caller can name: the shard's indexes and the session or user the
  * call is about. Scripts also touch keys that only Redis knows when the script runs: the sessions
@@ -56,8 +66,13 @@ export type ReplySchema<R> = Schema.Schema<R, any>
 /** A script: its contract, its source and the SHA1 Redis knows it by. */
 export interface Script<K extends string, O extends string, A extends Record<string, ArgType>, R> {
   readonly name: string
-  /** Takes the shard's keys and arguments first. */
+  /** Takes the shard's keys and arguments first, then one or more calls (see the module's doc). */
   readonly shard: boolean
+  /**
+   * A point operation whose calls made in the same tick on one shard go to Redis as one script call
+   * (`gather.ts`): each is small and bounded, whatever the data.
+   */
+  readonly gather: boolean
   /** Its own keys, in order (after the shard's); `optionalKey` may be left out (then it is nil in Lua). */
   readonly keys: ReadonlyArray<K | O>
   readonly optionalKey: O | undefined
@@ -112,29 +127,79 @@ const functionsFor = (body: string): Array<string> => {
 
 const constants = [...Format.luaConstants, ...Keys.luaConstants]
 
-const luaArg = (type: ArgType, i: number) =>
-  type === "number" ? `tonumber(ARGV[${i}])` : type === "flag" ? `ARGV[${i}] == '1'` : `ARGV[${i}]`
+const luaArg = (type: ArgType, at: string) =>
+  type === "number" ? `tonumber(ARGV[${at}])` : type === "flag" ? `ARGV[${at}] == '1'` : `ARGV[${at}]`
+
+const plus = (name: string, i: number) => i === 0 ? name : `${name} + ${i}`
 
 const locals = (names: ReadonlyArray<string>, values: ReadonlyArray<string>) =>
   names.length === 0 ? [] : [`local ${names.join(", ")} = ${values.join(", ")}`]
 
-/** The full source of a script: locals of its contract, the constants and functions it uses, its file. */
-const sourceOf = (
+/** The library functions and format constants `body` uses, in order of definition. */
+const preludeOf = (body: string): Array<string> => {
+  const functions = functionsFor(body).map((name) => library.get(name)!)
+  const used = [body, ...functions].join("\n")
+  const consts = constants.filter(([name]) => mentions(used, name))
+  return [...locals(consts.map(([name]) => name), consts.map(([, value]) => value)), ...functions]
+}
+
+/**
+ * The source of a shard script: the shard's locals, the constants and functions its file uses, its
+ * file as the function `operation` of one call's keys and arguments, and the loop that runs every call
+ * of the batch (see `layout` below).
+ */
+const shardSourceOf = (
   file: string,
   keys: ReadonlyArray<string>,
+  optionalKey: string | undefined,
   args: ReadonlyArray<readonly [string, ArgType]>,
   rest: string | undefined
 ): string => {
   const body = read(file)
-  const functions = functionsFor(body).map((name) => library.get(name)!)
-  const used = [body, ...functions].join("\n")
-  const consts = constants.filter(([name]) => mentions(used, name))
+  const shardArgList = Object.entries(shardArgs)
+  const ownKeys = keys.map((name, i) =>
+    name === optionalKey ? `key_count > ${i} and KEYS[${plus("first_key", i)}] or nil` : `KEYS[${plus("first_key", i)}]`
+  )
+  const header = optionalKey === undefined ? 1 : 2
+  return [
+    ...locals(shardKeys, shardKeys.map((_, i) => `KEYS[${i + 1}]`)),
+    ...locals(shardArgList.map(([name]) => name), shardArgList.map(([, type], i) => luaArg(type, String(i + 1)))),
+    ...preludeOf(body),
+    "local function operation(first_key, key_count, first_arg, arg_count)",
+    ...locals(keys, ownKeys),
+    ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, plus("first_arg", i)))),
+    ...(rest === undefined ? [] : [
+      `local ${rest}_AT, ${rest}_END = ${plus("first_arg", args.length)}, first_arg + arg_count - 1`
+    ]),
+    body,
+    "end",
+    `local replies, failed, k, a = {}, {}, ${shardKeys.length + 1}, ${shardArgList.length + 1}`,
+    "while a <= #ARGV do",
+    optionalKey === undefined
+      ? `  local key_count, arg_count = ${keys.length}, tonumber(ARGV[a])`
+      : "  local key_count, arg_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])",
+    `  local ok, reply = pcall(operation, k, key_count, a + ${header}, arg_count)`,
+    "  if ok and type(reply) == 'table' and reply.err then ok, reply = false, reply.err end",
+    "  if not ok then",
+    "    if type(reply) == 'table' then reply = reply.err end",
+    "    reply = tostring(reply)",
+    "    failed[#failed + 1] = #replies + 1",
+    "  end",
+    "  if reply == nil then reply = false end",
+    "  replies[#replies + 1] = reply",
+    `  k, a = k + key_count, a + ${header} + arg_count`,
+    "end",
+    "return {replies, failed}"
+  ].join("\n")
+}
+
+/** The source of a script of no shard: locals of its contract, the constants and functions it uses, its file. */
+const plainSourceOf = (file: string, keys: ReadonlyArray<string>, args: ReadonlyArray<readonly [string, ArgType]>) => {
+  const body = read(file)
   return [
     ...locals(keys, keys.map((_, i) => `KEYS[${i + 1}]`)),
-    ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, i + 1))),
-    ...(rest === undefined ? [] : [`local ${rest}_AT = ${args.length + 1}`]),
-    ...locals(consts.map(([name]) => name), consts.map(([, value]) => value)),
-    ...functions,
+    ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, String(i + 1)))),
+    ...preludeOf(body),
     body
   ].join("\n")
 }
@@ -152,6 +217,7 @@ const define = <
 >(contract: {
   readonly name: string
   readonly shard?: boolean
+  readonly gather?: boolean
   readonly keys: ReadonlyArray<K>
   readonly optionalKey?: O
   readonly args: A
@@ -163,14 +229,17 @@ const define = <
   if (contract.optionalKey !== undefined && contract.keys.at(-1) !== (contract.optionalKey as string)) {
     throw new Error(`${contract.name}: only the last key may be optional`)
   }
-  const keys = shard ? [...shardKeys, ...contract.keys] : contract.keys
-  const args = Object.entries(shard ? { ...shardArgs, ...contract.args } : contract.args)
-  const source = sourceOf(`${contract.name}.lua`, keys, args, contract.rest)
+  const file = `${contract.name}.lua`
+  const args = Object.entries(contract.args)
+  const source = shard
+    ? shardSourceOf(file, contract.keys, contract.optionalKey, args, contract.rest)
+    : plainSourceOf(file, contract.keys, args)
   const decodeSchema = Schema.decodeUnknownEither(contract.reply)
   const fast = contract.fast
   return {
     name: contract.name,
     shard,
+    gather: contract.gather ?? false,
     keys: contract.keys as ReadonlyArray<Exclude<K, O> | O>,
     optionalKey: contract.optionalKey,
     args: contract.args,
@@ -267,6 +336,7 @@ const Batch = Schema.Tuple(Schema.NonNegativeInt, Bit)
 /** Stores a new session. */
 export const create = define({
   name: "create",
+  gather: true,
   keys: ["SESSION", "USER"],
   args: {
     SID: "string",
@@ -293,6 +363,7 @@ export const create = define({
 /** Reads a session, touching it or not. */
 export const get = define({
   name: "get",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string", TOUCH: "flag", TOUCH_AFTER: "number" },
   rest: "FIELD_NAMES",
@@ -303,6 +374,7 @@ export const get = define({
 /** Whether a session is live. */
 export const exists = define({
   name: "exists",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   reply: Bit,
@@ -312,6 +384,7 @@ export const exists = define({
 /** Writes additional fields of a live session and reads it back. */
 export const update = define({
   name: "update",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string", NAMES: "number" },
   rest: "FIELDS",
@@ -321,6 +394,7 @@ export const update = define({
 /** Removes a session. */
 export const kill = define({
   name: "kill",
+  gather: true,
   keys: ["SESSION", "FORWARD"],
   args: { SID: "string" },
   reply: Bit,
@@ -379,6 +453,7 @@ export const oldest = define({
 /** Moves a session to a new id. */
 export const rotate = define({
   name: "rotate",
+  gather: true,
   keys: ["SESSION", "NEW_SESSION", "FORWARD"],
   args: { SID: "string", NEW_SID: "string", FORWARD_TTL: "number" },
   rest: "FIELD_NAMES",
@@ -396,6 +471,7 @@ export const killOthers = define({
 /** Writes data entries within a size limit. */
 export const dataSet = define({
   name: "dataSet",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string", MAX: "number" },
   rest: "ENTRIES",
@@ -411,6 +487,7 @@ export const dataSet = define({
 /** Reads data entries. */
 export const dataGet = define({
   name: "dataGet",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   rest: "KEYS",
@@ -426,6 +503,7 @@ export const dataGet = define({
 /** Reads every data entry. */
 export const dataGetAll = define({
   name: "dataGetAll",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   reply: Schema.NullOr(Schema.Tuple(Schema.Array(Schema.String)))
@@ -434,6 +512,7 @@ export const dataGetAll = define({
 /** Removes data entries. */
 export const dataRemove = define({
   name: "dataRemove",
+  gather: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   rest: "KEYS",

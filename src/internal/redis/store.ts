@@ -32,6 +32,7 @@ import * as Durations from "../duration.js"
 import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
 import * as Deadlines from "./deadlines.js"
+import * as Gather from "./gather.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Scripts from "./scripts.js"
@@ -137,7 +138,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
    */
   const call = <A, B>(
     what: string,
-    run: () => Promise<A>,
+    run: (waiter: Gather.Waiter) => void,
     then: (value: A) => Effect.Effect<B, RedisError>
   ): Effect.Effect<B, RedisError> =>
     Effect.async<B, RedisError>((resume) => {
@@ -146,11 +147,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
         ))
       )
-      run().then(
-        (value) => {
-          if (deadlines.settle(pending)) resume(then(value))
+      run({
+        ok: (value) => {
+          if (deadlines.settle(pending)) resume(then(value as A))
         },
-        (cause: unknown) => {
+        fail: (cause) => {
           if (deadlines.settle(pending)) {
             resume(Effect.fail(
               new RedisError({
@@ -160,35 +161,31 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             ))
           }
         }
-      )
+      })
     })
 
-  /**
-   * EVALSHA of a script (EVAL when Redis does not have it yet); its reply decoded by the script's
-   * contract, then turned into the operation's result by `map`.
-   */
-  const evalScript = <R, B>(
-    script: AnyScript<R>,
-    numKeys: number,
-    argv: ReadonlyArray<string>,
-    map: (reply: R) => B
-  ): Effect.Effect<B, RedisError> =>
-    call(
-      script.name,
-      () =>
-        client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
-          isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
-        ),
-      (reply) => {
-        const fast = script.fast?.(reply)
-        if (fast !== undefined) return Effect.succeed(map(fast))
-        return Either.match(script.decode(reply), {
-          onLeft: (why) =>
-            Effect.fail(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
-          onRight: (decoded) => Effect.succeed(map(decoded))
-        })
-      }
+  /** A driver call's promise, told to a waiter. */
+  const promised = <A>(promise: () => Promise<A>) => (waiter: Gather.Waiter) => {
+    promise().then(waiter.ok, waiter.fail)
+  }
+
+  /** EVALSHA of a script, or EVAL when Redis does not have it yet. */
+  const send: Gather.Send = (script, numKeys, argv) =>
+    client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
+      isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
     )
+
+  const gather = Gather.make(send)
+
+  /** A script's reply decoded by its contract, then turned into the operation's result by `map`. */
+  const decoded = <R, B>(script: AnyScript<R>, map: (reply: R) => B) => (reply: unknown) => {
+    const fast = script.fast?.(reply)
+    if (fast !== undefined) return Effect.succeed(map(fast))
+    return Either.match(script.decode(reply), {
+      onLeft: (why) => Effect.fail(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
+      onRight: (value) => Effect.succeed(map(value))
+    })
+  }
 
   const argText = (type: ArgType, value: unknown): string =>
     type === "flag" ? (value ? "1" : "0") : type === "number" ? String(value) : value as string
@@ -202,32 +199,42 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   ): SessionStore & {
     readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
   } => {
-    /** The shard's keys every shard script takes first; copied per call with `slice` (see `deadlines.ts`). */
-    const commonKeys = [ks.activity, ks.expiries, ks.users, ks.regular]
     const graceText = String(grace)
     const regularText = String(regularTtl)
-    /** Runs a shard script with its keys and arguments by name, then its variable arguments. */
+    const shardArgs = [ks.prefix, "0", graceText, regularText]
+    const shard = gather.shard(
+      [ks.activity, ks.expiries, ks.users, ks.regular],
+      (offset) => offset === 0 ? shardArgs : [ks.prefix, String(offset), graceText, regularText]
+    )
+    /**
+     * Runs a shard script with its keys and arguments by name, then its variable arguments;
+     * gathered with the same tick's calls of the script unless `alone` (see `gather.ts`).
+     */
     const run = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
       script: Script<K, O, A, R>,
       keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
       args: { readonly [k in keyof A]: ArgValue<A[k]> },
       rest: ReadonlyArray<string>,
-      map: (reply: R) => B
+      map: (reply: R) => B,
+      alone = !script.gather
     ): Effect.Effect<B, RedisError> => {
-      const send = (offset: number) => {
-        const argv = commonKeys.slice()
+      const submit = (offset: number) => {
+        const ownKeys: Array<string> = []
         for (const name of script.keys) {
           const key = (keys as Record<string, string | undefined>)[name]
-          if (key !== undefined) argv.push(key)
+          if (key !== undefined) ownKeys.push(key)
         }
-        const numKeys = argv.length
-        argv.push(ks.prefix, offset === 0 ? "0" : String(offset), graceText, regularText)
+        const argv: Array<string> = []
         for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
         for (const arg of rest) argv.push(arg)
-        return evalScript(script, numKeys, argv, map)
+        return call(
+          script.name,
+          (waiter) => shard.submit(script, offset, ownKeys, argv, alone, waiter),
+          decoded(script, map)
+        )
       }
       // without a test clock offset, no Effect to read it on every call
-      return clockOffset === undefined ? send(0) : Effect.flatMap(clockOffset, (ms) => send(Math.round(ms)))
+      return clockOffset === undefined ? submit(0) : Effect.flatMap(clockOffset, (ms) => submit(Math.round(ms)))
     }
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
@@ -287,7 +294,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
 
     return {
-      now: call("TIME", () => client.time(), ([seconds, micros]) => {
+      now: call("TIME", promised(() => client.time()), ([seconds, micros]: [string, string]) => {
         const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
         return clockOffset === undefined ? Effect.succeed(ms) : Effect.map(clockOffset, (off) => ms + Math.round(off))
       }),
@@ -335,7 +342,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
                   }
                 } as const
               )
-            }
+            },
+            // making room under a per-user limit removes sessions: work that grows with the data
+            input.limit !== undefined
           ))
         }),
       get: (sessionId, touch, touchAfter = 0) =>
@@ -464,7 +473,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
 
   /** Records the namespace's layout (under `{namespace}`, whatever its shards) or reads the recorded one. */
   const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
-    evalScript(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)], (layout) => layout)
+    call(
+      Scripts.layout.name,
+      promised(() => send(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)])),
+      decoded(Scripts.layout, identity)
+    )
 
   const open = ({ defaultTtl, fieldNames, namespace, shards }: StoreConfig) =>
     Effect.flatMap(recordLayout(namespace, shards, defaultTtl), ([recordedShards, regularTtl]) => {

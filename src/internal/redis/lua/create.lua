@@ -25,6 +25,6 @@ local exp = expiry(now, TTL, deadline)
 index(SID, UID, now, exp, true)
 redis.call('HSET', SESSION, F_USER, UID, F_CREATED, now, F_TTL, TTL)
 if deadline > 0 then redis.call('HSET', SESSION, F_DEADLINE, deadline) end
-for i = FIELDS_AT, #ARGV, 2 do redis.call('HSET', SESSION, FIELD_PREFIX .. ARGV[i], ARGV[i + 1]) end
+for i = FIELDS_AT, FIELDS_END, 2 do redis.call('HSET', SESSION, FIELD_PREFIX .. ARGV[i], ARGV[i + 1]) end
 keep(SESSION, -2, need(now, exp))
 return {1, now, exp, deadline}

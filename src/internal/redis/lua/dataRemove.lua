@@ -3,7 +3,7 @@
 if not unexpired(SID, now_ms()) then return -1 end
 local size = tonumber(redis.call('HGET', SESSION, F_DATA_SIZE) or '0')
 local removed = 0
-for i = KEYS_AT, #ARGV do
+for i = KEYS_AT, KEYS_END do
   local f = DATA_PREFIX .. ARGV[i]
   local old = redis.call('HSTRLEN', SESSION, f)
   if old > 0 then

@@ -5,7 +5,7 @@
 if not unexpired(SID, now_ms()) then return nil end
 local size = tonumber(redis.call('HGET', SESSION, F_DATA_SIZE) or '0')
 local fields = {}
-for i = ENTRIES_AT, #ARGV, 2 do
+for i = ENTRIES_AT, ENTRIES_END, 2 do
   local f = DATA_PREFIX .. ARGV[i]
   local old = redis.call('HSTRLEN', SESSION, f)
   if old > 0 then size = size - old - #ARGV[i] end

@@ -2,6 +2,6 @@
 -- with the additional fields FIELD_NAMES_AT.. names.
 -- Returns {now, session} (see load), or nil when it is not live.
 local now = now_ms()
-local s = load(SID, now, TOUCH, FIELD_NAMES_AT, #ARGV, TOUCH_AFTER)
+local s = load(SID, now, TOUCH, FIELD_NAMES_AT, FIELD_NAMES_END, TOUCH_AFTER)
 if not s then return nil end
 return {now, s}

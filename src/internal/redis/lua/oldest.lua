@@ -6,7 +6,7 @@ if sweep(now, LIMIT) == LIMIT then return {-1} end
 while true do
   local ids = redis.call('ZRANGE', USER, 0, 0)
   if #ids == 0 then return {0} end
-  local s = load(ids[1], now, TOUCH, FIELD_NAMES_AT, #ARGV)
+  local s = load(ids[1], now, TOUCH, FIELD_NAMES_AT, FIELD_NAMES_END)
   if s then return {1, now, ids[1], s} end
   remove(ids[1], UID)
 end

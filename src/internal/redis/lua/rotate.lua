@@ -3,7 +3,7 @@
 -- ms) lets a kill of the old id that races this reach the session under its new id. Returns
 -- {now, session} (see load, with the fields FIELD_NAMES_AT.. names), or nil when it is not live.
 local now = now_ms()
-local s = load(SID, now, true, FIELD_NAMES_AT, #ARGV)
+local s = load(SID, now, true, FIELD_NAMES_AT, FIELD_NAMES_END)
 if not s then return nil end
 if redis.call('EXISTS', NEW_SESSION) == 1 then
   return redis.error_reply('ERR effect-redisess: session id already exists')

@@ -4,5 +4,5 @@
 local now = now_ms()
 if not unexpired(SID, now) then return nil end
 local last = FIELDS_AT + NAMES - 1 -- the names to read end here, the pairs to write follow
-for i = last + 1, #ARGV, 2 do redis.call('HSET', SESSION, FIELD_PREFIX .. ARGV[i], ARGV[i + 1]) end
+for i = last + 1, FIELDS_END, 2 do redis.call('HSET', SESSION, FIELD_PREFIX .. ARGV[i], ARGV[i + 1]) end
 return {now, load(SID, now, false, FIELDS_AT, last)}

@@ -1,0 +1,197 @@
+/**
+ * Calls of one shard script made in the same tick, sent to Redis as one script call. Redis spends
+ * most of a small call on the call itself (reading, parsing and answering a command, setting up a
+ * script run), so a call carrying many operations costs it a fraction per operation; Node sends and
+ * parses one command instead of many. The calls still run one after another, each as it would
+ * alone, and each gets its own reply or error (`scripts.ts` shows the script's side).
+ *
+ * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
+ * out when the current tick's work is done (`process.nextTick`), whether they hold one call or
+ * many. A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
+ * so one script call stays short.
+ */
+/** What gathering needs of a script (`scripts.ts`): its name, its code, whether its last key is optional. */
+export interface ScriptCode {
+  readonly name: string
+  readonly source: string
+  readonly sha: string
+  readonly optionalKey: string | undefined
+}
+
+/** Sends one script call (EVALSHA, EVAL when Redis lacks the script): `numKeys` keys, then the arguments. */
+export type Send = (script: ScriptCode, numKeys: number, argv: Array<string>) => Promise<unknown>
+
+/** What a call's caller is told: its reply, or its error. */
+export interface Waiter {
+  readonly ok: (reply: unknown) => void
+  readonly fail: (error: unknown) => void
+}
+
+/**
+ * Most calls in one script call. Small enough that many calls in flight make several batches, so
+ * Redis runs one while Node reads the replies of another (one batch for all would take turns).
+ */
+export const maxCalls = 16
+
+/** Most bytes of keys and arguments in one script call, unless one call alone has more. */
+export const maxBytes = 64 * 1024
+
+/** The calls of one shard script waiting to go. */
+class Batch {
+  readonly keys: Array<string>
+  readonly args: Array<string>
+  readonly waiters: Array<Waiter> = []
+  bytes = 0
+  constructor(
+    /** The open batches of its shard, by script: this one is there until it goes. */
+    readonly shard: Map<ScriptCode, Batch>,
+    readonly script: ScriptCode,
+    readonly offset: number,
+    shardKeys: ReadonlyArray<string>,
+    shardArgs: ReadonlyArray<string>
+  ) {
+    this.keys = shardKeys.slice()
+    this.args = shardArgs.slice()
+  }
+}
+
+/** An error a script call reported for one of its calls, named like the driver's. */
+const replyError = (message: string): Error => {
+  const error = new Error(message)
+  error.name = "ReplyError"
+  return error
+}
+
+const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
+
+/** Tells every caller of a batch its reply: `{replies, failed}`, failed listing (from 1) the calls that failed. */
+const settle = (batch: Batch, reply: unknown): void => {
+  const { waiters } = batch
+  if (
+    !isArray(reply) || reply.length !== 2 || !isArray(reply[0]) || !isArray(reply[1]) ||
+    reply[0].length !== waiters.length
+  ) {
+    const error = replyError(
+      `Unexpected reply from script ${batch.script.name}: not the {replies, failed} of ${waiters.length} call(s)`
+    )
+    for (const waiter of waiters) waiter.fail(error)
+    return
+  }
+  const [replies, failed] = reply
+  let next = failed.length > 0 ? Number(failed[0]) : 0
+  let f = 0
+  for (let i = 0; i < waiters.length; i++) {
+    if (i + 1 === next) {
+      waiters[i]!.fail(replyError(String(replies[i])))
+      next = ++f < failed.length ? Number(failed[f]) : 0
+    } else {
+      waiters[i]!.ok(replies[i])
+    }
+  }
+}
+
+/** The calls of every shard of one client, gathered per shard and script. */
+export interface Gather {
+  /**
+   * The gathering of one shard: its keys and arguments (`A X U R`, then `P OFFSET GRACE REG` with
+   * `OFFSET` left to each call).
+   */
+  readonly shard: (shardKeys: ReadonlyArray<string>, args: (offset: number) => ReadonlyArray<string>) => ShardGather
+}
+
+/** The gathering of one shard. */
+export interface ShardGather {
+  /**
+   * Runs one call of `script` (its own keys and arguments), with the others of its batch unless
+   * `alone` (a call whose work grows with the data).
+   */
+  readonly submit: (
+    script: ScriptCode,
+    offset: number,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>,
+    alone: boolean,
+    waiter: Waiter
+  ) => void
+}
+
+/** Gathers the calls sent through `send`. */
+export const make = (send: Send): Gather => {
+  let due: Array<Batch> = []
+  let scheduled = false
+
+  /** Sends a batch (closed: no call joins it any more). */
+  const go = (batch: Batch) => {
+    if (batch.shard.get(batch.script) === batch) batch.shard.delete(batch.script)
+    send(batch.script, batch.keys.length, batch.keys.concat(batch.args)).then(
+      (reply) => settle(batch, reply),
+      (error: unknown) => {
+        for (const waiter of batch.waiters) waiter.fail(error)
+      }
+    )
+  }
+
+  /** Sends every batch of the tick. */
+  const flush = () => {
+    scheduled = false
+    const batches = due
+    due = []
+    for (const batch of batches) go(batch)
+  }
+
+  /** Sends a batch before the tick ends. */
+  const goNow = (batch: Batch) => {
+    due.splice(due.indexOf(batch), 1)
+    go(batch)
+  }
+
+  return {
+    shard: (shardKeys, shardArgs) => {
+      const open = new Map<ScriptCode, Batch>()
+
+      const add = (batch: Batch, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, waiter: Waiter) => {
+        const { script } = batch
+        if (script.optionalKey !== undefined) batch.args.push(String(keys.length))
+        batch.args.push(String(args.length))
+        let bytes = 0
+        for (const key of keys) {
+          batch.keys.push(key)
+          bytes += key.length
+        }
+        for (const arg of args) {
+          batch.args.push(arg)
+          bytes += arg.length
+        }
+        batch.bytes += bytes
+        batch.waiters.push(waiter)
+      }
+
+      return {
+        submit: (script, offset, keys, args, alone, waiter) => {
+          if (alone) {
+            const batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
+            add(batch, keys, args, waiter)
+            return go(batch)
+          }
+          let batch = open.get(script)
+          if (batch !== undefined && batch.offset !== offset) {
+            // a test moved the clock: calls before and after it do not share a batch
+            goNow(batch)
+            batch = undefined
+          }
+          if (batch === undefined) {
+            batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
+            open.set(script, batch)
+            due.push(batch)
+            if (!scheduled) {
+              scheduled = true
+              process.nextTick(flush)
+            }
+          }
+          add(batch, keys, args, waiter)
+          if (batch.waiters.length >= maxCalls || batch.bytes >= maxBytes) goNow(batch)
+        }
+      }
+    }
+  }
+}
