@@ -532,6 +532,21 @@ describe("Redis store: calls gathered", () => {
       yield* Effect.promise(() => client.del(key))
     }))
 
+  it.scoped("counts made together share one sweep budget per script call", () =>
+    Effect.gen(function*() {
+      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })
+      yield* manager.count() // loads the script
+      yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
+      yield* advance(11)
+      yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`new${i}`)))
+      const counts = yield* commandsOf(Effect.all(Array.from({ length: 8 }, () => manager.count()), {
+        concurrency: "unbounded"
+      }))
+      assert.deepStrictEqual(counts.result, Array(8).fill(5))
+      // 35 expired sessions, at most 10 removed per script call whatever the calls in it: 4 calls
+      assert.deepStrictEqual(counts.commands, Array(4).fill("evalsha"))
+    }))
+
   it.scoped("a batch goes once it holds 64 KiB of arguments, and a create making room goes alone", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {

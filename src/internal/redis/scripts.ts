@@ -69,8 +69,9 @@ export interface Script<K extends string, O extends string, A extends Record<str
   /** Takes the shard's keys and arguments first, then one or more calls (see the module's doc). */
   readonly shard: boolean
   /**
-   * A point operation whose calls made in the same tick on one shard go to Redis as one script call
-   * (`gather.ts`): each is small and bounded, whatever the data.
+   * Whether the calls made in the same tick on one shard go to Redis as one script call
+   * (`gather.ts`): each call is small and bounded whatever the data, and the sweep that queries
+   * start with has one budget per script call (`lua/lib/sweep.lua`).
    */
   readonly gather: boolean
   /** Its own keys, in order (after the shard's); `optionalKey` may be left out (then it is nil in Lua). */
@@ -418,6 +419,7 @@ export const wipe = define({ name: "wipe", keys: [], args: { LIMIT: "number" }, 
 /** Counts sessions (of a user, with USER) within a window, after a sweep. */
 export const count = define({
   name: "count",
+  gather: true,
   keys: ["USER"],
   optionalKey: "USER",
   args: { LIMIT: "number", WINDOW: "number" },

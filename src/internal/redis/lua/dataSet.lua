@@ -2,18 +2,22 @@
 -- size (bytes of keys and values, kept in F_DATA_SIZE) within MAX (0: no limit). Returns
 -- {1, written}, {0, size} when the limit would be passed (nothing written), or nil when the
 -- session is not live.
-if not unexpired(SID, now_ms()) then return nil end
-local size = tonumber(redis.call('HGET', SESSION, F_DATA_SIZE) or '0')
-local fields = {}
+local v = redis.call('HMGET', SESSION, F_USER, F_TTL, F_DEADLINE, F_DATA_SIZE)
+if not v[1] then return nil end
+local _, _, _, exp = times(SID, v[1], v[2], v[3])
+if exp > 0 and exp <= now_ms() then return nil end
+local size = tonumber(v[4] or '0')
+local write = {'HSET', SESSION}
 for i = ENTRIES_AT, ENTRIES_END, 2 do
   local f = DATA_PREFIX .. ARGV[i]
   local old = redis.call('HSTRLEN', SESSION, f)
   if old > 0 then size = size - old - #ARGV[i] end
   size = size + #ARGV[i] + #ARGV[i + 1]
-  fields[#fields + 1] = f
-  fields[#fields + 1] = ARGV[i + 1]
+  write[#write + 1] = f
+  write[#write + 1] = ARGV[i + 1]
 end
 if MAX > 0 and size > MAX then return {0, size} end
-for i = 1, #fields, 2 do redis.call('HSET', SESSION, fields[i], fields[i + 1]) end
-redis.call('HSET', SESSION, F_DATA_SIZE, size)
-return {1, #fields / 2}
+write[#write + 1] = F_DATA_SIZE
+write[#write + 1] = size
+redis.call(unpack(write))
+return {1, (#write - 4) / 2}
