@@ -19,9 +19,9 @@ import { benchData, newSessionId } from "./targets.js"
  * Who ran an operation: a raw baseline, the same raw call through the library's Effect edge
  * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library
  * (one `runPromise` per operation), the library called from fibers of one Effect program (no edge
- * per operation), or redisess.
+ * per operation), the raw baseline called from such fibers (`Effect.promise`), or redisess.
  */
-export type Target = "raw" | "edge" | "libScript" | "lib" | "fiber" | "redisess"
+export type Target = "raw" | "edge" | "rawFiber" | "libScript" | "lib" | "fiber" | "redisess"
 
 /** One timed run. */
 export interface Sample {
@@ -90,6 +90,15 @@ export const runPointOps = async (
         const timing = await runMeasuredBatch(admin, n, () => lib.inFibers(n, inFlight, run))
         samples.push({ op, inFlight, rep, target: "fiber", timing })
       }
+      /** The raw baseline call from `inFlight` fibers of one Effect program, as an app hand-writing ioredis calls. */
+      const timeRawFibers = async (op: string, baseline: string, run: (i: number) => Promise<unknown>) => {
+        const timing = await runMeasuredBatch(
+          admin,
+          n,
+          () => lib.inFibers(n, inFlight, (_, i) => Effect.promise(() => run(i)))
+        )
+        samples.push({ op, inFlight, rep, target: "rawFiber", timing, baseline })
+      }
       const user = (i: number) => `u${i % 1000}`
       const rawIds = Array.from({ length: n }, newSessionId)
       const edgeIds = Array.from({ length: n }, newSessionId)
@@ -100,6 +109,8 @@ export const runPointOps = async (
 
       await time("touch", "raw", (i) => raw.touch(rawIds[i]!, user(i)), "EVALSHA touch")
       await time("touch", "edge", (i) => lib.edge(() => raw.touch(edgeIds[i]!, user(i))), "EVALSHA touch")
+      const fiberRawIds = Array.from({ length: n }, newSessionId)
+      await timeRawFibers("touch", "EVALSHA touch", (i) => raw.touch(fiberRawIds[i]!, user(i)))
       await time("create", "lib", async (i) => {
         libIds[i] = await lib.create(user(i))
       })
@@ -114,6 +125,7 @@ export const runPointOps = async (
       const libSessionIds = libIds.map((token) => idOf(token as SessionToken))
       await time("hgetall", "raw", (i) => raw.hgetall(libSessionIds[i]!), "HGETALL")
       await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libSessionIds[i]!)), "HGETALL")
+      await timeRawFibers("hgetall", "HGETALL", (i) => raw.hgetall(libSessionIds[i]!))
       for (const noUpdate of [false, true]) {
         const op = noUpdate ? "get (noUpdate)" : "get (update)"
         await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
@@ -139,7 +151,10 @@ export const runPointOps = async (
       })
       const { key, value } = benchData
       await time("data set", "raw", (i) => raw.hsetData(rawIds[i]!), "HSET (1 field)")
+      await time("data set", "edge", (i) => lib.edge(() => raw.hsetData(rawIds[i]!)), "HSET (1 field)")
+      await timeRawFibers("data set", "HSET (1 field)", (i) => raw.hsetData(rawIds[i]!))
       await time("data set", "lib", (i) => libData[i]!.set(key, value))
+      await timeFibers("data set", (sm, i) => sm.setData(fiberIds[i]!, key, value))
       await time("data set", "redisess", (i) => rsData[i]!.set(key, value))
       await time("data set", "libScript", (i) => raw.libScript.dataSet(scriptIds[i]!))
       for (const i of [0, n - 1]) {
@@ -149,7 +164,10 @@ export const runPointOps = async (
         expectData("libScript", await raw.libScript.dataGet(scriptIds[i]!))
       }
       await time("data get", "raw", (i) => raw.hgetData(rawIds[i]!), "HGET")
+      await time("data get", "edge", (i) => lib.edge(() => raw.hgetData(rawIds[i]!)), "HGET")
+      await timeRawFibers("data get", "HGET", (i) => raw.hgetData(rawIds[i]!))
       await time("data get", "lib", (i) => libData[i]!.get(key))
+      await timeFibers("data get", (sm, i) => sm.getData(fiberIds[i]!, key))
       await time("data get", "redisess", (i) => rsData[i]!.get(key))
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
@@ -209,9 +227,11 @@ export const runListingOps = async (
       const [rawCount, libCount] = [await raw.zcount(0), await lib.count()]
       if (rawCount !== libCount) throw new Error(`raw ZCOUNT sees ${rawCount} sessions, the library ${libCount}`)
       await time("count()", counts, "raw", () => raw.zcount(0), "ZCOUNT all")
+      await time("count()", counts, "edge", () => lib.edge(() => raw.zcount(0)), "ZCOUNT all")
       await time("count()", counts, "lib", () => lib.count())
       await time("count()", counts, "redisess", () => redisess.count())
       await time("count(60)", counts, "raw", () => raw.zcount(window()), "ZCOUNT window")
+      await time("count(60)", counts, "edge", () => lib.edge(() => raw.zcount(window())), "ZCOUNT window")
       await time("count(60)", counts, "lib", () => lib.count(window()))
       await time("count(60)", counts, "redisess", () => redisess.count(window()))
       await time(

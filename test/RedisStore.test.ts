@@ -281,17 +281,19 @@ describe("Redis store", () => {
       for (const key of after) assert.strictEqual(yield* Effect.promise(() => withTtls.client.pttl(key)), -1, key)
     }))
 
-  it.scoped("a session's hash stores only what it alone knows: last access is its user index score, expiry follows", () =>
+  it.scoped("a session's hash stores its user, times and ttl; its last access equals its user index score, expiry follows", () =>
     Effect.gen(function*() {
       const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {})
       const plain = yield* manager.create("gus")
       const capped = yield* manager.create("gus", { ttl: 600 })
       const fieldsOf = (sessionId: string) =>
         Effect.promise(async () => Object.keys(await client.hgetall(`{${namespace}}:s:${sessionId}`)).sort())
-      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"])
+      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["a", "c", "t", "u"])
       yield* advance(5)
       const read = yield* manager.get(plain.token)
-      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["c", "t", "u"]) // a touch writes no hash field
+      assert.deepStrictEqual(yield* fieldsOf(plain.sessionId), ["a", "c", "t", "u"]) // a touch adds no field
+      const lastAccess = yield* Effect.promise(() => client.hget(`{${namespace}}:s:${plain.sessionId}`, "a"))
+      assert.strictEqual(Number(lastAccess), ms(read.lastAccess))
       assert.isAtLeast(ms(read.lastAccess), ms(read.createdAt) + 5_000) // the server's clock runs on too
       assert.strictEqual(ms(read.expires), ms(read.lastAccess) + 60_000)
       const score = yield* Effect.promise(() => client.zscore(`{${namespace}}:u:gus`, plain.sessionId))
@@ -305,7 +307,7 @@ describe("Redis store", () => {
       const stored = yield* Effect.promise(() =>
         limited.client.hgetall(`{${limited.namespace}}:s:${deadline.sessionId}`)
       )
-      assert.deepStrictEqual(Object.keys(stored).sort(), ["c", "l", "t", "u"])
+      assert.deepStrictEqual(Object.keys(stored).sort(), ["a", "c", "l", "t", "u"])
       assert.strictEqual(Number(stored.l), ms(deadline.createdAt) + 90_000)
     }))
 
@@ -345,6 +347,7 @@ describe("Redis store", () => {
         for (const s of sessions) {
           await client.zadd(`{${namespace}}:${s.set}`, s.score, s.id)
           await client.zadd(`{${namespace}}:u:${s.user}`, s.score, s.id)
+          await client.hset(`{${namespace}}:s:${s.id}`, "a", s.score)
         }
         for (const user of new Set(sessions.map((s) => s.user))) {
           const latest = Math.max(...sessions.filter((s) => s.user === user).map((s) => s.score))

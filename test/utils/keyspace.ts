@@ -84,13 +84,13 @@ const shardViolations = async (
 
   const byUser = new Map<string, Map<string, number>>()
   for (const [id, hash] of sessions) {
-    // the hash holds only the format's fields (no last access or expiry: the user index's score is the last access)
+    // the hash holds only the format's fields (no expiry: it follows from last access, ttl and deadline)
     for (const field of Object.keys(hash)) {
       if (!fixedFields.has(field) && !field.startsWith(fieldPrefix) && !field.startsWith(dataPrefix)) {
         violations.push(`session ${id}: unexpected field ${field}`)
       }
     }
-    for (const field of [F.userId, F.createdAt, F.ttl]) {
+    for (const field of [F.userId, F.createdAt, F.lastAccess, F.ttl]) {
       if (!(field in hash)) violations.push(`session ${id}: no field ${field}`)
     }
     if (F.deadline in hash && Number(hash[F.deadline]) === 0) violations.push(`session ${id}: stored deadline 0`)
@@ -99,6 +99,9 @@ const shardViolations = async (
     if (last === undefined) {
       violations.push(`session ${id}: not in its user's index`)
       continue
+    }
+    if (Number(hash[F.lastAccess]) !== last) {
+      violations.push(`session ${id}: last access ${hash[F.lastAccess]} != its score ${last} in its user's index`)
     }
     const ttl = Number(hash[F.ttl])
     const deadline = Number(hash[F.deadline] ?? 0)

@@ -3,17 +3,20 @@
  * additional fields and data apart from them, and the fields of a namespace's layout record.
  * Scripts see these as Lua constants (`luaConstants`); key names are `keys.ts`'s.
  *
- * A session's hash holds what only it knows: its user, creation time, idle ttl, lifetime deadline
- * (only when it has one), additional fields (`f:<name>`, the manager's JSON) and data
- * (`d:<key>`, `SessionData`'s encoding, with their total size). Its last access is its score in its
- * user's sorted set, which every touch writes anyway, and its expiry follows from last access, ttl
- * and deadline: storing them too would cost bytes per session and a hash write per touch.
+ * A session's hash holds its user, creation time, last access, idle ttl, lifetime deadline (only
+ * when it has one), additional fields (`f:<name>`, the manager's JSON) and data (`d:<key>`,
+ * `SessionData`'s encoding, with their total size). Its expiry follows from last access, ttl and
+ * deadline. The last access is also its score in its user's sorted set and in the shard's index
+ * (which order them): kept in the hash too, a read of the session, its data or its liveness is one
+ * HMGET, where reading the score would be a second command (and a touch writes the hash instead).
  */
 
 /** The fields of a session's hash (values are decimal strings for numbers). */
 export const sessionField = {
   userId: "u",
   createdAt: "c",
+  /** Last access, unix ms (every touch writes it, with the indexes' scores). */
+  lastAccess: "a",
   /** Idle ttl, ms. */
   ttl: "t",
   /** Lifetime deadline, unix ms; absent when there is none. */
@@ -41,6 +44,7 @@ const lua = (value: string) => `'${value}'`
 export const luaConstants: ReadonlyArray<readonly [name: string, value: string]> = [
   ["F_USER", lua(sessionField.userId)],
   ["F_CREATED", lua(sessionField.createdAt)],
+  ["F_LAST", lua(sessionField.lastAccess)],
   ["F_TTL", lua(sessionField.ttl)],
   ["F_DEADLINE", lua(sessionField.deadline)],
   ["F_DATA_SIZE", lua(sessionField.dataSize)],

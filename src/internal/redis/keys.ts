@@ -5,8 +5,7 @@
  *
  * Layout of one shard (namespace `app`, one shard):
  * - `{app}:s:<sessionId>`  hash: one session (fields in `format.ts`)
- * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms): the one
- *                          place a session's last access is kept
+ * - `{app}:u:<userId>`     sorted set: the user's session ids, scored by last access (ms)
  * - `{app}:r`              sorted set: the shard's regular session ids (expiring exactly the
  *                          namespace's regular ttl after their last access), scored by last access (ms)
  * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)

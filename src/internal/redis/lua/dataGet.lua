@@ -1,9 +1,9 @@
 -- Reads data entries (keys from KEYS_AT) of live session SID, without touching it. Returns
 -- {values} with false for keys never set, or nil when the session is not live.
-local fields = {F_USER, F_TTL, F_DEADLINE}
+local fields = {F_USER, F_LAST, F_TTL, F_DEADLINE}
 for i = KEYS_AT, KEYS_END do fields[#fields + 1] = DATA_PREFIX .. ARGV[i] end
 local v = redis.call('HMGET', SESSION, unpack(fields))
 if not v[1] then return nil end
-local _, _, _, exp = times(SID, v[1], v[2], v[3])
+local _, _, _, exp = times(v[2], v[3], v[4])
 if exp > 0 and exp <= now_ms() then return nil end
-return {{unpack(v, 4)}}
+return {{unpack(v, 5)}}

@@ -2,11 +2,11 @@
 -- size (bytes of keys and values, kept in F_DATA_SIZE) within MAX (0: no limit). Returns
 -- {1, written}, {0, size} when the limit would be passed (nothing written), or nil when the
 -- session is not live.
-local v = redis.call('HMGET', SESSION, F_USER, F_TTL, F_DEADLINE, F_DATA_SIZE)
+local v = redis.call('HMGET', SESSION, F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE)
 if not v[1] then return nil end
-local _, _, _, exp = times(SID, v[1], v[2], v[3])
+local _, _, _, exp = times(v[2], v[3], v[4])
 if exp > 0 and exp <= now_ms() then return nil end
-local size = tonumber(v[4] or '0')
+local size = tonumber(v[5] or '0')
 local write = {'HSET', SESSION}
 for i = ENTRIES_AT, ENTRIES_END, 2 do
   local f = DATA_PREFIX .. ARGV[i]
