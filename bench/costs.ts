@@ -19,12 +19,10 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
-import * as RedisLayer from "../src/RedisLayer.js"
 import type { SessionToken } from "../src/Schema.js"
-import { idOf } from "../src/Session.js"
-import * as SessionManager from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain } from "./harness.js"
+import { RedisLayer, Session, SessionManager } from "./library.js"
 import { connect, lib, touchSource } from "./targets.js"
 
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
@@ -38,7 +36,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
   try {
     // the library hands out tokens; Redis knows the sessions by their ids
     const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => sessions.create(`u${i}`)))
-    const ids = tokens.map((token) => idOf(token as SessionToken))
+    const ids = tokens.map((token) => Session.idOf(token as SessionToken))
     const ks = keyspace("costs")
     const load = async (source: string) => String(await client.script("LOAD", source))
     const [touch, get, exists, nothing] = await Promise.all([
@@ -155,7 +153,7 @@ const nodeSide = async (): Promise<NodeResult> => {
   const sm = await runtime.runPromise(SessionManager.SessionManager)
   // a client presents a token (get, exists, data); an app ends a session by its id
   const token = "A".repeat(32)
-  const id = idOf(token as SessionToken)
+  const id = Session.idOf(token as SessionToken)
   const targets: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
     [
       "the edge alone: runPromise(Effect.promise(call))",

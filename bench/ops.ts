@@ -8,10 +8,10 @@ import * as Redacted from "effect/Redacted"
 import type { Redis } from "ioredis"
 import { performance } from "node:perf_hooks"
 import type { SessionToken } from "../src/Schema.js"
-import { idOf } from "../src/Session.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
 import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch } from "./harness.js"
+import { Session } from "./library.js"
 import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
 import { benchData, newSessionId } from "./targets.js"
 
@@ -122,7 +122,7 @@ export const runPointOps = async (
         rsIds[i] = await redisess.create(user(i))
       })
       await time("create", "libScript", (i) => raw.libScript.create(scriptIds[i]!, user(i)))
-      const libSessionIds = libIds.map((token) => idOf(token as SessionToken))
+      const libSessionIds = libIds.map((token) => Session.idOf(token as SessionToken))
       await time("hgetall", "raw", (i) => raw.hgetall(libSessionIds[i]!), "HGETALL")
       await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libSessionIds[i]!)), "HGETALL")
       await timeRawFibers("hgetall", "HGETALL", (i) => raw.hgetall(libSessionIds[i]!))
@@ -172,7 +172,7 @@ export const runPointOps = async (
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
       await time("kill", "lib", (i) => lib.kill(libIds[i]!))
-      await timeFibers("kill", (sm, i) => sm.kill(idOf(fiberIds[i]! as SessionToken)))
+      await timeFibers("kill", (sm, i) => sm.kill(Session.idOf(fiberIds[i]! as SessionToken)))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
 
@@ -289,7 +289,7 @@ export const runInterleavedLatency = async (
   const { lib, raw } = targets
   const sessions = 1000
   const libIds = await Promise.all(Array.from({ length: sessions }, (_, i) => lib.create(`il${i}`)))
-  const libSessionIds = libIds.map((token) => idOf(token as SessionToken))
+  const libSessionIds = libIds.map((token) => Session.idOf(token as SessionToken))
   const scriptIds = Array.from({ length: sessions }, newSessionId)
   await runConcurrent(sessions, 64, (i) => raw.libScript.create(scriptIds[i]!, `il${i}`))
   const rawIds = Array.from({ length: sessions }, newSessionId)

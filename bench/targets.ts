@@ -13,10 +13,9 @@ import { randomBytes } from "node:crypto"
 import { SessionManager as Redisess } from "redisess"
 import { dataPrefix } from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
-import * as RedisLayer from "../src/RedisLayer.js"
 import type { SessionToken } from "../src/Schema.js"
-import { idOf } from "../src/Session.js"
-import * as SessionManager from "../src/SessionManager.js"
+import type { SessionManagerService } from "../src/SessionManager.js"
+import { RedisLayer, Session, SessionManager } from "./library.js"
 
 /** The two additional fields of the "with fields" shape. */
 export type BenchFields = {
@@ -60,7 +59,7 @@ export interface LibSessions extends Sessions {
   readonly inFibers: (
     n: number,
     concurrency: number,
-    op: (sm: SessionManager.SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
+    op: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
   ) => Promise<void>
   readonly wipe: () => Promise<number>
 }
@@ -119,7 +118,7 @@ export const lib = async (
     get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
     exists: (sessionId) => runtime.runPromise(sm.exists(sessionId)),
     // an app ends its own session by id; the benchmark keeps tokens, the handles its clients hold
-    kill: (token) => runtime.runPromise(sm.kill(idOf(token as SessionToken))),
+    kill: (token) => runtime.runPromise(sm.kill(Session.idOf(token as SessionToken))),
     killUser: (userId) => runtime.runPromise(sm.killUser(userId)).then(() => undefined),
     count: (secs) => runtime.runPromise(sm.count(secs)),
     getAllSessions: (secs) => runtime.runPromise(sm.getAllSessions(secs)),
