@@ -535,6 +535,41 @@ describe("Redis store: calls gathered", () => {
       yield* Effect.promise(() => client.del(key))
     }))
 
+  it.scoped("identical reads and touches made together run once; identical writes do not", () =>
+    Effect.gen(function*() {
+      const { client, manager } = yield* managerOn(inject("redisUrl"))
+      /** The keys of its calls each EVALSHA carried (after the shard's four): one per get, two per kill. */
+      const carried: Array<number> = []
+      const send = client.sendCommand.bind(client)
+      client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
+        if (args[0].name === "evalsha") carried.push(Number(args[0].args[1]) - 4)
+        return send(...args)
+      }
+      const [alice, bob] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
+      yield* manager.get(alice!.token) // loads the script
+      carried.length = 0
+      const reads = yield* Effect.all(
+        [...Array.from({ length: 10 }, () => manager.get(alice!.token)), manager.get(bob!.token)],
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(carried, [2])
+      for (const read of reads.slice(0, 10)) assert.deepStrictEqual(read, reads[0])
+      assert.strictEqual(reads[10]!.userId, "bob")
+      carried.length = 0
+      const live = yield* Effect.all(Array.from({ length: 5 }, () => manager.exists(bob!.token)), {
+        concurrency: "unbounded"
+      })
+      assert.deepStrictEqual(live, Array(5).fill(true))
+      assert.deepStrictEqual(carried.slice(-1), [1])
+      // two kills of one id both run: the second finds nothing left
+      yield* manager.kill(bob!.sessionId) // loads the script
+      const carol = yield* manager.create("carol")
+      carried.length = 0
+      yield* Effect.all([manager.kill(carol.sessionId), manager.kill(carol.sessionId)], { concurrency: "unbounded" })
+      assert.deepStrictEqual(carried, [4])
+      assert.isFalse(yield* manager.exists(carol.token))
+    }))
+
   it.scoped("counts made together share one sweep budget per script call", () =>
     Effect.gen(function*() {
       const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })

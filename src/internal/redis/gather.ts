@@ -9,13 +9,22 @@
  * out when the current tick's work is done (`process.nextTick`), whether they hold one call or
  * many. A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
  * so one script call stays short.
+ *
+ * Identical calls of a shareable script (a read, or a touch: run twice at one moment they answer
+ * the same and leave the same state) made together run once, and all their callers get its reply:
+ * the requests a page fires at once with one cookie cost one read.
  */
-/** What gathering needs of a script (`scripts.ts`): its name, its code, whether its last key is optional. */
+
+/**
+ * What gathering needs of a script (`scripts.ts`): its name, its code, whether its last key is
+ * optional, and whether identical calls made together may share one run.
+ */
 export interface ScriptCode {
   readonly name: string
   readonly source: string
   readonly sha: string
   readonly optionalKey: string | undefined
+  readonly shareable: boolean
 }
 
 /** Sends one script call (EVALSHA, EVAL when Redis lacks the script): `numKeys` keys, then the arguments. */
@@ -40,7 +49,14 @@ export const maxBytes = 64 * 1024
 class Batch {
   readonly keys: Array<string>
   readonly args: Array<string>
+  /** One per call, in order. */
   readonly waiters: Array<Waiter> = []
+  /** Callers of a shareable script waiting for an identical call of the batch, by its position. */
+  twins: Map<number, Array<Waiter>> | undefined = undefined
+  /** The calls of a shareable script by identity (made once a second call comes). */
+  identities: Map<string, number> | undefined = undefined
+  /** The first call's keys and arguments, for its identity. */
+  first: readonly [ReadonlyArray<string>, ReadonlyArray<string>] | undefined = undefined
   bytes = 0
   constructor(
     /** The open batches of its shard, by script: this one is there until it goes. */
@@ -64,6 +80,15 @@ const replyError = (message: string): Error => {
 
 const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
 
+/** A call's identity: its keys and arguments, unambiguously. */
+const identity = (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => JSON.stringify([keys, args])
+
+/** Tells every caller of a batch the same error. */
+const failAll = (batch: Batch, error: unknown): void => {
+  for (const waiter of batch.waiters) waiter.fail(error)
+  if (batch.twins !== undefined) for (const twins of batch.twins.values()) for (const twin of twins) twin.fail(error)
+}
+
 /** Tells every caller of a batch its reply: `{replies, failed}`, failed listing (from 1) the calls that failed. */
 const settle = (batch: Batch, reply: unknown): void => {
   const { waiters } = batch
@@ -71,23 +96,61 @@ const settle = (batch: Batch, reply: unknown): void => {
     !isArray(reply) || reply.length !== 2 || !isArray(reply[0]) || !isArray(reply[1]) ||
     reply[0].length !== waiters.length
   ) {
-    const error = replyError(
-      `Unexpected reply from script ${batch.script.name}: not the {replies, failed} of ${waiters.length} call(s)`
+    return failAll(
+      batch,
+      replyError(
+        `Unexpected reply from script ${batch.script.name}: not the {replies, failed} of ${waiters.length} call(s)`
+      )
     )
-    for (const waiter of waiters) waiter.fail(error)
-    return
   }
   const [replies, failed] = reply
   let next = failed.length > 0 ? Number(failed[0]) : 0
   let f = 0
   for (let i = 0; i < waiters.length; i++) {
+    const twins = batch.twins?.get(i)
     if (i + 1 === next) {
-      waiters[i]!.fail(replyError(String(replies[i])))
+      const error = replyError(String(replies[i]))
+      waiters[i]!.fail(error)
+      if (twins !== undefined) for (const twin of twins) twin.fail(error)
       next = ++f < failed.length ? Number(failed[f]) : 0
     } else {
       waiters[i]!.ok(replies[i])
+      if (twins !== undefined) for (const twin of twins) twin.ok(replies[i])
     }
   }
+}
+
+/**
+ * Whether a call of a shareable script joins an identical one of the batch (then it waits for that
+ * call's reply, and is not sent). Identities are made only once a batch has a second call.
+ */
+const joinsTwin = (
+  batch: Batch,
+  keys: ReadonlyArray<string>,
+  args: ReadonlyArray<string>,
+  waiter: Waiter
+): boolean => {
+  if (!batch.script.shareable) return false
+  if (batch.waiters.length === 0) {
+    batch.first = [keys, args]
+    return false
+  }
+  if (batch.identities === undefined) {
+    batch.identities = new Map()
+    if (batch.first !== undefined) batch.identities.set(identity(batch.first[0], batch.first[1]), 0)
+    batch.first = undefined
+  }
+  const id = identity(keys, args)
+  const twin = batch.identities.get(id)
+  if (twin === undefined) {
+    batch.identities.set(id, batch.waiters.length)
+    return false
+  }
+  batch.twins ??= new Map()
+  const twins = batch.twins.get(twin)
+  if (twins === undefined) batch.twins.set(twin, [waiter])
+  else twins.push(waiter)
+  return true
 }
 
 /** The calls of every shard of one client, gathered per shard and script. */
@@ -125,9 +188,7 @@ export const make = (send: Send): Gather => {
     if (batch.shard.get(batch.script) === batch) batch.shard.delete(batch.script)
     send(batch.script, batch.keys.length, batch.keys.concat(batch.args)).then(
       (reply) => settle(batch, reply),
-      (error: unknown) => {
-        for (const waiter of batch.waiters) waiter.fail(error)
-      }
+      (error: unknown) => failAll(batch, error)
     )
   }
 
@@ -151,6 +212,7 @@ export const make = (send: Send): Gather => {
 
       const add = (batch: Batch, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, waiter: Waiter) => {
         const { script } = batch
+        if (joinsTwin(batch, keys, args, waiter)) return
         if (script.optionalKey !== undefined) batch.args.push(String(keys.length))
         batch.args.push(String(args.length))
         let bytes = 0

@@ -74,6 +74,11 @@ export interface Script<K extends string, O extends string, A extends Record<str
    * start with has one budget per script call (`lua/lib/sweep.lua`).
    */
   readonly gather: boolean
+  /**
+   * Whether identical calls gathered together may run once, all their callers getting its reply:
+   * a read, or a touch (run twice at one moment, it answers the same and leaves the same state).
+   */
+  readonly shareable: boolean
   /** Its own keys, in order (after the shard's); `optionalKey` may be left out (then it is nil in Lua). */
   readonly keys: ReadonlyArray<K | O>
   readonly optionalKey: O | undefined
@@ -219,6 +224,7 @@ const define = <
   readonly name: string
   readonly shard?: boolean
   readonly gather?: boolean
+  readonly shareable?: boolean
   readonly keys: ReadonlyArray<K>
   readonly optionalKey?: O
   readonly args: A
@@ -241,6 +247,7 @@ const define = <
     name: contract.name,
     shard,
     gather: contract.gather ?? false,
+    shareable: contract.shareable ?? false,
     keys: contract.keys as ReadonlyArray<Exclude<K, O> | O>,
     optionalKey: contract.optionalKey,
     args: contract.args,
@@ -365,6 +372,7 @@ export const create = define({
 export const get = define({
   name: "get",
   gather: true,
+  shareable: true,
   keys: ["SESSION"],
   args: { SID: "string", TOUCH: "flag", TOUCH_AFTER: "number" },
   rest: "FIELD_NAMES",
@@ -376,6 +384,7 @@ export const get = define({
 export const exists = define({
   name: "exists",
   gather: true,
+  shareable: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   reply: Bit,
@@ -420,6 +429,7 @@ export const wipe = define({ name: "wipe", keys: [], args: { LIMIT: "number" }, 
 export const count = define({
   name: "count",
   gather: true,
+  shareable: true,
   keys: ["USER"],
   optionalKey: "USER",
   args: { LIMIT: "number", WINDOW: "number" },
@@ -490,6 +500,7 @@ export const dataSet = define({
 export const dataGet = define({
   name: "dataGet",
   gather: true,
+  shareable: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   rest: "KEYS",
@@ -506,6 +517,7 @@ export const dataGet = define({
 export const dataGetAll = define({
   name: "dataGetAll",
   gather: true,
+  shareable: true,
   keys: ["SESSION"],
   args: { SID: "string" },
   reply: Schema.NullOr(Schema.Tuple(Schema.Array(Schema.String)))
