@@ -86,7 +86,11 @@ const identity = (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => J
 /** Tells every caller of a batch the same error. */
 const failAll = (batch: Batch, error: unknown): void => {
   for (const waiter of batch.waiters) waiter.fail(error)
-  if (batch.twins !== undefined) for (const twins of batch.twins.values()) for (const twin of twins) twin.fail(error)
+  if (batch.twins !== undefined) {
+    for (const twins of batch.twins.values()) {
+      for (const twin of twins) twin.fail(error)
+    }
+  }
 }
 
 /** Tells every caller of a batch its reply: `{replies, failed}`, failed listing (from 1) the calls that failed. */
@@ -111,11 +115,11 @@ const settle = (batch: Batch, reply: unknown): void => {
     if (i + 1 === next) {
       const error = replyError(String(replies[i]))
       waiters[i]!.fail(error)
-      if (twins !== undefined) for (const twin of twins) twin.fail(error)
+      if (twins !== undefined) { for (const twin of twins) twin.fail(error) }
       next = ++f < failed.length ? Number(failed[f]) : 0
     } else {
       waiters[i]!.ok(replies[i])
-      if (twins !== undefined) for (const twin of twins) twin.ok(replies[i])
+      if (twins !== undefined) { for (const twin of twins) twin.ok(replies[i]) }
     }
   }
 }
