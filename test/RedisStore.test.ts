@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
@@ -568,6 +569,27 @@ describe("Redis store: calls gathered", () => {
       yield* Effect.all([manager.kill(carol.sessionId), manager.kill(carol.sessionId)], { concurrency: "unbounded" })
       assert.deepStrictEqual(carried, [4])
       assert.isFalse(yield* manager.exists(carol.token))
+    }))
+
+  it.scoped("calls started by separate events of one turn of the event loop share a script call", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
+      const sessions = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`visitor${i}`)))
+      yield* manager.exists(sessions[0]!.token) // loads the script
+      const runtime = yield* Effect.runtime<never>()
+      // three timers due together: three callbacks, as requests arriving on three sockets would be
+      const fromTimers = Effect.promise(() =>
+        Promise.all(
+          sessions.map((session) =>
+            new Promise<boolean>((resolve, reject) =>
+              setTimeout(() => Runtime.runPromise(runtime)(manager.exists(session.token)).then(resolve, reject), 1)
+            )
+          )
+        )
+      )
+      const { commands, result } = yield* commandsOf(fromTimers)
+      assert.deepStrictEqual(result, [true, true, true])
+      assert.deepStrictEqual(commands, ["evalsha"])
     }))
 
   it.scoped("counts made together share one sweep budget per script call", () =>

@@ -1,13 +1,15 @@
 /**
- * Calls of one shard script made in the same tick, sent to Redis as one script call. Redis spends
- * most of a small call on the call itself (reading, parsing and answering a command, setting up a
- * script run), so a call carrying many operations costs it a fraction per operation; Node sends and
- * parses one command instead of many. The calls still run one after another, each as it would
+ * Calls of one shard script made in the same turn of the event loop, sent to Redis as one script
+ * call. Redis spends most of a small call on the call itself (reading, parsing and answering a
+ * command, setting up a script run), so a call carrying many operations costs it a fraction per
+ * operation; Node sends and parses one command instead of many. The calls still run one after another, each as it would
  * alone, and each gets its own reply or error (`scripts.ts` shows the script's side).
  *
  * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
- * out when the current tick's work is done (`process.nextTick`), whether they hold one call or
- * many. A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
+ * out at the end of the event loop's current turn (`setImmediate`), whether they hold one call or
+ * many: after the callbacks of everything that arrived together (the requests read from many
+ * sockets at once, the replies of one batch), not after each (as `process.nextTick` would). A
+ * batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
  * so one script call stays short.
  *
  * Identical calls of a shareable script (a read, or a touch: run twice at one moment they answer
@@ -251,7 +253,7 @@ export const make = (send: Send): Gather => {
             due.push(batch)
             if (!scheduled) {
               scheduled = true
-              process.nextTick(flush)
+              setImmediate(flush)
             }
           }
           add(batch, keys, args, waiter)

@@ -4,12 +4,13 @@
  * function in `lua/lib/`), read once when this module loads.
  *
  * A script of a shard (`shard: true`, all but `layout`) runs one or more calls of its operation
- * (`gather.ts` sends the calls made in the same tick together). Its keys are the shard's index keys
- * `A X U R` (activity, expiries, users, regular; `keys.ts`), then each call's own keys; its
- * arguments are the shard's `P` (key prefix), `OFFSET` (ms added to the server's clock; 0 outside
- * tests), `GRACE` (how far past its logical expiry a key's native TTL may reach, ms; -1: no native
- * TTLs) and `REG` (the namespace's regular ttl, ms; 0: none), then for each call the number of its
- * own keys (only when its last key is optional), the number of its arguments, and the arguments.
+ * (`gather.ts` sends the calls made in the same turn of the event loop together). Its keys are
+ * the shard's index keys `A X U R` (activity, expiries, users, regular; `keys.ts`), then each
+ * call's own keys; its arguments are the shard's `P` (key prefix), `OFFSET` (ms added to the
+ * server's clock; 0 outside tests), `GRACE` (how far past its logical expiry a key's native TTL may
+ * reach, ms; -1: no native TTLs) and `REG` (the namespace's regular ttl, ms; 0: none), then for
+ * each call the number of its own keys (only when its last key is optional), the number of its
+ * arguments, and the arguments.
  * It replies `{replies, failed}`: one reply per call (false for nil), and the positions (from 1)
  * of the calls that failed, whose replies are the error messages. A call that fails (an error
  * reply or a failed command) changes nothing more and does not stop the others.
@@ -69,9 +70,9 @@ export interface Script<K extends string, O extends string, A extends Record<str
   /** Takes the shard's keys and arguments first, then one or more calls (see the module's doc). */
   readonly shard: boolean
   /**
-   * Whether the calls made in the same tick on one shard go to Redis as one script call
-   * (`gather.ts`): each call is small and bounded whatever the data, and the sweep that queries
-   * start with has one budget per script call (`lua/lib/sweep.lua`).
+   * Whether the calls made in the same turn of the event loop on one shard go to Redis as one
+   * script call (`gather.ts`): each call is small and bounded whatever the data, and the sweep
+   * that queries start with has one budget per script call (`lua/lib/sweep.lua`).
    */
   readonly gather: boolean
   /**

@@ -208,7 +208,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     )
     /**
      * Runs a shard script with its keys and arguments by name, then its variable arguments;
-     * gathered with the same tick's calls of the script unless `alone` (see `gather.ts`).
+     * gathered with the calls of the script made in the same turn of the event loop unless `alone`
+     * (see `gather.ts`).
      */
     const run = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
       script: Script<K, O, A, R>,
