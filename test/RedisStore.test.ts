@@ -247,6 +247,30 @@ describe("Redis store", () => {
       for (const key of foreverKeys) assert.strictEqual(yield* Effect.promise(() => forever.client.pttl(key)), -1, key)
     }))
 
+  it.live("keys touched across grace periods always outlive the sessions in them (real time)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 2 }, {
+        nativeTtlGrace: Duration.millis(300)
+      })
+      const sessions = yield* Effect.all([manager.create("erin"), manager.create("erin"), manager.create("finn")])
+      const keys = [
+        ...sessions.map((s) => `{${namespace}}:s:${s.sessionId}`),
+        `{${namespace}}:u:erin`,
+        `{${namespace}}:u:finn`,
+        `{${namespace}}:r`,
+        `{${namespace}}:U`
+      ]
+      // twelve touches 100 ms apart: four grace periods; without refreshes the TTLs would fall to ~1.1 s
+      for (let i = 0; i < 12; i++) {
+        yield* Effect.sleep(Duration.millis(100))
+        yield* Effect.all(sessions.map((s) => manager.get(s.token)), { concurrency: "unbounded" })
+        for (const key of keys) {
+          const pttl = yield* Effect.promise(() => client.pttl(key))
+          assert.isAtLeast(pttl, 1_950, `${key} after touch ${i}`) // the ttl, less the time to read it
+        }
+      }
+    })))
+
   it.scoped("with nativeTtl: false no key gets a TTL, sessions still expire on time, and TTLs left by the default go", () =>
     Effect.gen(function*() {
       const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {

@@ -1,19 +1,21 @@
 -- Writes data entries (key, value pairs from ENTRIES_AT) of live session SID, keeping its data
 -- size (bytes of keys and values, kept in F_DATA_SIZE) within MAX (0: no limit). Returns
 -- {1, written}, {0, size} when the limit would be passed (nothing written), or nil when the
--- session is not live.
-local v = redis.call('HMGET', SESSION, F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE)
+-- session is not live. The values it replaces are read with the session's fields, in one HMGET
+-- (each at most the manager's value limit).
+local read = {F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE}
+for i = ENTRIES_AT, ENTRIES_END, 2 do read[#read + 1] = DATA_PREFIX .. ARGV[i] end
+local v = redis.call('HMGET', SESSION, unpack(read))
 if not v[1] then return nil end
 local _, _, _, exp = times(v[2], v[3], v[4])
 if exp > 0 and exp <= now_ms() then return nil end
 local size = tonumber(v[5] or '0')
 local write = {'HSET', SESSION}
 for i = ENTRIES_AT, ENTRIES_END, 2 do
-  local f = DATA_PREFIX .. ARGV[i]
-  local old = redis.call('HSTRLEN', SESSION, f)
-  if old > 0 then size = size - old - #ARGV[i] end
+  local old = v[6 + (i - ENTRIES_AT) / 2]
+  if old then size = size - #old - #ARGV[i] end
   size = size + #ARGV[i] + #ARGV[i + 1]
-  write[#write + 1] = f
+  write[#write + 1] = read[6 + (i - ENTRIES_AT) / 2]
   write[#write + 1] = ARGV[i + 1]
 end
 if MAX > 0 and size > MAX then return {0, size} end

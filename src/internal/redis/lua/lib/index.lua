@@ -1,9 +1,9 @@
 -- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
 -- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
--- it writes lives at least as long as the session (reads first, as in remove). Without it the
--- keys' native TTLs are known to be long enough: a touch refreshes them only when the session
--- hash's own TTL runs low (once per grace period), since they were refreshed together and only
--- ever extended. A session changing between regular and not always takes the full path. The
+-- it writes lives at least its need plus the grace (reads first, as in remove). Without it the
+-- keys' native TTLs are known to be long enough: a session's touches take the full path on its
+-- first touch in each grace period (see load), and TTLs are only ever extended. A session
+-- changing between regular and not always takes the full path. The
 -- user's score in U only ever grows here (GT): a write carrying an earlier clock (another app
 -- instance's) never hides the user's latest access.
 local function index(sid, uid, now, exp, full, was)
@@ -22,9 +22,10 @@ local function index(sid, uid, now, exp, full, was)
     return
   end
   local n = need(now, exp)
-  local br, ba, bx, bu, bU = redis.call('PTTL', R), redis.call('PTTL', A), redis.call('PTTL', X),
-    redis.call('PTTL', uk), redis.call('PTTL', U)
+  -- the TTLs of the keys it writes (the user's key first: see above), and no other
+  local bu, bU = redis.call('PTTL', uk), redis.call('PTTL', U)
   if reg then
+    local br = redis.call('PTTL', R)
     redis.call('ZADD', R, now, sid)
     keep(R, br, n)
     if was == false then
@@ -32,6 +33,7 @@ local function index(sid, uid, now, exp, full, was)
       redis.call('ZREM', X, sid)
     end
   else
+    local ba, bx = redis.call('PTTL', A), redis.call('PTTL', X)
     other(sid, now, exp, ba, bx, n)
     if was == true then redis.call('ZREM', R, sid) end
   end

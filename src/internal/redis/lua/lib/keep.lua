@@ -1,10 +1,10 @@
--- Keeps a key's native TTL at least need ms (need 0: the key must not expire). With native TTLs
--- off (GRACE < 0), removes any TTL the key has (one set while they were on).
--- before is the key's PTTL read before the write (-2: the write created the key).
+-- Keeps a key alive at least need + GRACE ms from now, never shortening its TTL (need 0: the key
+-- must not expire). With native TTLs off (GRACE < 0), removes any TTL the key has (one set while
+-- they were on). before is the key's PTTL read before the write (-2: the write created the key).
 local function keep(key, before, need)
   if need == 0 or GRACE < 0 then
     if before >= 0 then redis.call('PERSIST', key) end
-  elseif before == -2 or (before >= 0 and before < need) then
+  elseif before == -2 or (before >= 0 and before < need + GRACE) then
     redis.call('PEXPIRE', key, need + GRACE)
   end
 end

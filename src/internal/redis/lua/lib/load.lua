@@ -27,15 +27,24 @@ local function load(sid, now, touch, first, last, after)
   if touch and now - at >= (after or 0) then
     local nexp = expiry(now, ttl, deadline)
     local n = need(now, nexp)
-    local b = redis.call('PTTL', sk)
     local was = regular(at, exp)
-    -- full when the hash's TTL runs low or must go (native TTLs off), or the session changes index
-    local full = (b >= 0 and (GRACE < 0 or b < n)) or was ~= regular(now, nexp)
+    -- full (the keys' TTLs refreshed, see index) when the session changes index, and with native
+    -- TTLs on, on its first touch in each grace period of the store's clock: every key it was
+    -- written to then was kept alive need + GRACE, so until the next period they outlive it.
+    -- Without native TTLs (or a grace of 0), whenever its hash still has a TTL (to remove it).
+    local b = nil
+    local full = was ~= regular(now, nexp)
+    if GRACE > 0 then
+      full = full or math.floor(now / GRACE) ~= math.floor(at / GRACE)
+    else
+      b = redis.call('PTTL', sk)
+      full = full or (b >= 0 and (GRACE < 0 or b < n))
+    end
     index(sid, uid, now, nexp, full, was)
     -- the hash last: the index writes (the user's key first) are where a Cluster slot being
     -- migrated may stop the script, before anything of this session has changed
     redis.call('HSET', sk, F_LAST, now)
-    if full then keep(sk, b, n) end
+    if full then keep(sk, b or redis.call('PTTL', sk), n) end
     at, exp = now, nexp
   end
   v[#v] = at
