@@ -55,10 +55,8 @@ class Batch {
   readonly waiters: Array<Waiter> = []
   /** Callers of a shareable script waiting for an identical call of the batch, by its position. */
   twins: Map<number, Array<Waiter>> | undefined = undefined
-  /** The calls of a shareable script by identity (made once a second call comes). */
-  identities: Map<string, number> | undefined = undefined
-  /** The first call's keys and arguments, for its identity. */
-  first: readonly [ReadonlyArray<string>, ReadonlyArray<string>] | undefined = undefined
+  /** The calls of a shareable script by their first key (`""` without keys), to find identical ones. */
+  byKey: Map<string, Array<Call>> | undefined = undefined
   bytes = 0
   constructor(
     /** The open batches of its shard, by script: this one is there until it goes. */
@@ -82,8 +80,18 @@ const replyError = (message: string): Error => {
 
 const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
 
-/** A call's identity: its keys and arguments, unambiguously. */
-const identity = (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => JSON.stringify([keys, args])
+/** A call of a batch: its position, keys and arguments. */
+interface Call {
+  readonly at: number
+  readonly keys: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string>
+}
+
+const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /** Tells every caller of a batch the same error. */
 const failAll = (batch: Batch, error: unknown): void => {
@@ -128,7 +136,7 @@ const settle = (batch: Batch, reply: unknown): void => {
 
 /**
  * Whether a call of a shareable script joins an identical one of the batch (then it waits for that
- * call's reply, and is not sent). Identities are made only once a batch has a second call.
+ * call's reply, and is not sent). Calls are found by their first key, then compared.
  */
 const joinsTwin = (
   batch: Batch,
@@ -137,24 +145,19 @@ const joinsTwin = (
   waiter: Waiter
 ): boolean => {
   if (!batch.script.shareable) return false
-  if (batch.waiters.length === 0) {
-    batch.first = [keys, args]
-    return false
-  }
-  if (batch.identities === undefined) {
-    batch.identities = new Map()
-    if (batch.first !== undefined) batch.identities.set(identity(batch.first[0], batch.first[1]), 0)
-    batch.first = undefined
-  }
-  const id = identity(keys, args)
-  const twin = batch.identities.get(id)
+  const key = keys.length > 0 ? keys[0]! : ""
+  batch.byKey ??= new Map()
+  const calls = batch.byKey.get(key)
+  const twin = calls?.find((call) => same(call.keys, keys) && same(call.args, args))
   if (twin === undefined) {
-    batch.identities.set(id, batch.waiters.length)
+    const call = { at: batch.waiters.length, keys, args }
+    if (calls === undefined) batch.byKey.set(key, [call])
+    else calls.push(call)
     return false
   }
   batch.twins ??= new Map()
-  const twins = batch.twins.get(twin)
-  if (twins === undefined) batch.twins.set(twin, [waiter])
+  const twins = batch.twins.get(twin.at)
+  if (twins === undefined) batch.twins.set(twin.at, [waiter])
   else twins.push(waiter)
   return true
 }
