@@ -3,11 +3,11 @@
  * output. Not the sources through tsx: its transform keeps function names by a call per closure
  * made (esbuild's `keepNames`), a cost on every operation that the published package does not
  * have, while redisess, express and Effect run as published. `src`, `examples` and the HTTP
- * benchmark's servers (`bench/http`) are compiled again (a few seconds) whenever one of their files
- * is newer than the output, into `node_modules/.cache`, away from `dist/`.
+ * benchmark's servers (`bench/http`) are compiled (a few seconds) into `node_modules/.cache`, away
+ * from `dist/`, once for each state of their files.
  */
 import { execFileSync } from "node:child_process"
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -16,7 +16,7 @@ import type * as SessionModule from "../src/Session.js"
 import type * as SessionManagerModule from "../src/SessionManager.js"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const out = join(root, "node_modules", ".cache", "effect-redisess-bench")
+const cache = join(root, "node_modules", ".cache", "effect-redisess-bench")
 const sources = ["src", "examples", join("bench", "http")]
 
 /** The newest modification time of the files under `dir`, ms. */
@@ -26,19 +26,19 @@ const newest = (dir: string): number =>
     return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs)
   }, 0)
 
-/** The compiled file of a source (`src/RedisLayer.ts` -> `.../src/RedisLayer.js`), to import or run. */
-export const compiled = (source: string): string => join(out, source.replace(/\.ts$/, ".js"))
+/**
+ * The output for the sources as they are: named after their newest modification time, compiled
+ * into a directory of this process's own and renamed into place, so that processes starting
+ * together (a benchmark's children, two test files) never see a half-written one.
+ */
+const out = join(cache, `build-${Math.round(Math.max(...sources.map((dir) => newest(join(root, dir)))))}`)
 
-const marker = compiled("src/index.ts")
-const stale = () =>
-  !existsSync(marker) ||
-  statSync(marker).mtimeMs < Math.max(...sources.map((dir) => newest(join(root, dir))))
-
-if (stale()) {
-  mkdirSync(out, { recursive: true })
-  const back = (path: string) => join("..", "..", "..", path)
+if (!existsSync(out)) {
+  const own = `${out}.${process.pid}`
+  mkdirSync(own, { recursive: true })
+  const back = (path: string) => join("..", "..", "..", "..", path)
   writeFileSync(
-    join(out, "tsconfig.json"),
+    join(own, "tsconfig.json"),
     JSON.stringify({
       extends: back("tsconfig.json"),
       compilerOptions: { noEmit: false, outDir: ".", rootDir: back("."), sourceMap: false, plugins: [] },
@@ -46,9 +46,24 @@ if (stale()) {
     })
   )
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
-  execFileSync(process.execPath, [tsc, "-p", join(out, "tsconfig.json")], { cwd: root, stdio: "inherit" })
-  cpSync(join(root, "src", "internal", "redis", "lua"), compiled("src/internal/redis/lua"), { recursive: true })
+  execFileSync(process.execPath, [tsc, "-p", join(own, "tsconfig.json")], { cwd: root, stdio: "inherit" })
+  cpSync(join(root, "src", "internal", "redis", "lua"), join(own, "src", "internal", "redis", "lua"), {
+    recursive: true
+  })
+  try {
+    renameSync(own, out)
+  } catch {
+    rmSync(own, { recursive: true, force: true }) // another process put the same output in place first
+  }
+  // earlier outputs, an hour old: no benchmark still runs from them
+  for (const entry of readdirSync(cache)) {
+    const path = join(cache, entry)
+    if (path !== out && statSync(path).mtimeMs < Date.now() - 3_600_000) rmSync(path, { recursive: true, force: true })
+  }
 }
+
+/** The compiled file of a source (`src/RedisLayer.ts` -> `.../src/RedisLayer.js`), to import or run. */
+export const compiled = (source: string): string => join(out, source.replace(/\.ts$/, ".js"))
 
 const load = <A>(source: string): Promise<A> => import(pathToFileURL(compiled(source)).href) as Promise<A>
 
