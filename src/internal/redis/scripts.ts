@@ -26,7 +26,8 @@
  *   `local SID, TOUCH = ARGV[first_arg], ARGV[first_arg + 1] == '1'` (numbers come as numbers,
  *   flags as booleans), and for variable arguments where they start and end (`FIELDS_AT`,
  *   `FIELDS_END`);
- * - the loop that runs each call in `pcall` and collects the replies.
+ * - the loop that runs the calls and collects the replies, in `pcall`: a call that raises an error
+ *   is recorded as failed, and the loop goes on after it.
  *
  * Keys in KEYS are all the keys a caller can name: the shard's indexes and the session or user the
  * call is about. Scripts also touch keys that only Redis knows when the script runs: the sessions
@@ -180,21 +181,34 @@ const shardSourceOf = (
     ]),
     body,
     "end",
-    `local replies, failed, k, a = {}, {}, ${shardKeys.length + 1}, ${shardArgList.length + 1}`,
-    "while a <= #ARGV do",
+    // every call in turn, in one pcall: a call that raises an error (a failed command) is recorded
+    // as failed, and the loop goes on after it in a new pcall
+    `local replies, failed, n, k, a = {}, {}, 0, ${shardKeys.length + 1}, ${shardArgList.length + 1}`,
+    "local next_k, next_a",
+    "local function run_calls()",
+    "  while a <= #ARGV do",
     optionalKey === undefined
-      ? `  local key_count, arg_count = ${keys.length}, tonumber(ARGV[a])`
-      : "  local key_count, arg_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])",
-    `  local ok, reply = pcall(operation, k, key_count, a + ${header}, arg_count)`,
-    "  if ok and type(reply) == 'table' and reply.err then ok, reply = false, reply.err end",
-    "  if not ok then",
-    "    if type(reply) == 'table' then reply = reply.err end",
-    "    reply = tostring(reply)",
-    "    failed[#failed + 1] = #replies + 1",
+      ? `    local key_count, arg_count = ${keys.length}, tonumber(ARGV[a])`
+      : "    local key_count, arg_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])",
+    `    next_k, next_a, n = k + key_count, a + ${header} + arg_count, n + 1`,
+    `    local reply = operation(k, key_count, a + ${header}, arg_count)`,
+    "    if type(reply) == 'table' and reply.err then",
+    "      reply = reply.err",
+    "      failed[#failed + 1] = n",
+    "    elseif reply == nil then",
+    "      reply = false",
+    "    end",
+    "    replies[n] = reply",
+    "    k, a = next_k, next_a",
     "  end",
-    "  if reply == nil then reply = false end",
-    "  replies[#replies + 1] = reply",
-    `  k, a = k + key_count, a + ${header} + arg_count`,
+    "end",
+    "while true do",
+    "  local ok, err = pcall(run_calls)",
+    "  if ok then break end",
+    "  if type(err) == 'table' then err = err.err end",
+    "  replies[n] = tostring(err)",
+    "  failed[#failed + 1] = n",
+    "  k, a = next_k, next_a",
     "end",
     "return {replies, failed}"
   ].join("\n")
