@@ -1,11 +1,11 @@
 -- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
 -- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
--- it writes lives at least its need plus the grace (reads first, as in remove). Without it the
--- keys' native TTLs are known to be long enough: a session's touches take the full path on its
--- first touch in each grace period (see load), and TTLs are only ever extended. A session
--- changing between regular and not always takes the full path. The
--- user's score in U only ever grows here (GT): a write carrying an earlier clock (another app
--- instance's) never hides the user's latest access.
+-- it writes lives at least its need plus half the grace (keep; reads first, as in remove).
+-- Without it the keys' native TTLs are known to be long enough: a session's touches take the full
+-- path on its first touch in each half grace period (see load), and TTLs are only ever extended.
+-- A session changing between regular and not always takes the full path. The user's score in U
+-- only ever grows here (GT): a write carrying an earlier clock (another app instance's) never
+-- hides the user's latest access.
 local function index(sid, uid, now, exp, full, was)
   local uk = P .. USER_KEY .. uid
   local reg = regular(now, exp)

@@ -1,10 +1,12 @@
--- Keeps a key alive at least need + GRACE ms from now, never shortening its TTL (need 0: the key
--- must not expire). With native TTLs off (GRACE < 0), removes any TTL the key has (one set while
--- they were on). before is the key's PTTL read before the write (-2: the write created the key).
+-- Keeps a key alive at least need + GRACE / 2 ms from now: when it has less, PEXPIRE need + GRACE,
+-- so that a key many sessions share is extended about once per half grace period, not by each.
+-- Never shortens a TTL (need 0: the key must not expire). With native TTLs off (GRACE < 0),
+-- removes any TTL the key has (one set while they were on). before is the key's PTTL read before
+-- the write (-2: the write created the key).
 local function keep(key, before, need)
   if need == 0 or GRACE < 0 then
     if before >= 0 then redis.call('PERSIST', key) end
-  elseif before == -2 or (before >= 0 and before < need + GRACE) then
+  elseif before == -2 or (before >= 0 and before < need + GRACE / 2) then
     redis.call('PEXPIRE', key, need + GRACE)
   end
 end

@@ -29,13 +29,14 @@ local function load(sid, now, touch, first, last, after)
     local n = need(now, nexp)
     local was = regular(at, exp)
     -- full (the keys' TTLs refreshed, see index) when the session changes index, and with native
-    -- TTLs on, on its first touch in each grace period of the store's clock: every key it was
-    -- written to then was kept alive need + GRACE, so until the next period they outlive it.
+    -- TTLs on, on its first touch in each half grace period of the store's clock: every key it was
+    -- written to then was kept alive need + GRACE / 2 (keep), so until the next period they
+    -- outlive it.
     -- Without native TTLs (or a grace of 0), whenever its hash still has a TTL (to remove it).
     local b = nil
     local full = was ~= regular(now, nexp)
     if GRACE > 0 then
-      full = full or math.floor(now / GRACE) ~= math.floor(at / GRACE)
+      full = full or math.floor(2 * now / GRACE) ~= math.floor(2 * at / GRACE)
     else
       b = redis.call('PTTL', sk)
       full = full or (b >= 0 and (GRACE < 0 or b < n))
