@@ -6,11 +6,9 @@
  * else on the tests' Redis (the benchmark is non-destructive there).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { inject } from "vitest"
+import { runQuickBench } from "./utils/quickBench.js"
 
 interface Report {
   readonly memory: ReadonlyArray<
@@ -19,28 +17,9 @@ interface Report {
   readonly latency: ReadonlyArray<{ readonly target: string; readonly passes: ReadonlyArray<unknown> }>
 }
 
-const runBench = (env: Record<string, string | undefined>): Promise<string> =>
-  new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "bench/run.ts"],
-      { cwd: join(import.meta.dirname, ".."), env, maxBuffer: 16 * 1024 * 1024 },
-      (error, _stdout, stderr) => (error === null ? resolve(stderr) : reject(new Error(`${error.message}\n${stderr}`)))
-    )
-  })
-
 describe("npm run bench (BENCH_QUICK=1)", () => {
-  it("runs to the end and reports every target", async () => {
-    const out = mkdtempSync(join(tmpdir(), "bench-"))
-    try {
-      const privateServer = inject("clusterPorts").length > 0 // redis-server is on PATH
-      const { REDIS_URL: _, ...env } = process.env
-      const log = await runBench({
-        ...env,
-        BENCH_QUICK: "1",
-        BENCH_OUT: out,
-        ...(privateServer ? {} : { REDIS_URL: inject("redisUrl") })
-      })
+  it("runs to the end and reports every target", () =>
+    runQuickBench("bench/run.ts", (out, log) => {
       const markdown = readFileSync(join(out, "latest.md"), "utf8")
       const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8")) as Report
       assert.include(readFileSync(join(out, "latest.svg"), "utf8"), "<svg")
@@ -76,8 +55,5 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
       }
       assert.isAbove(report.latency.length, 0)
       for (const l of report.latency) assert.strictEqual(l.passes.length, 3, l.target)
-    } finally {
-      rmSync(out, { recursive: true, force: true })
-    }
-  }, 180_000)
+    }), 180_000)
 })

@@ -1,8 +1,9 @@
 /**
- * The Redis implementation of the store port: every operation is one script (`scripts.ts`) on the
- * shard of the session or user it is about, sent as EVALSHA and falling back to EVAL when the
- * server's script cache does not have it (after a restart, a failover or SCRIPT FLUSH), so NOSCRIPT
- * never reaches callers. Namespace-wide operations run on every shard.
+ * The Redis implementation of the store port: every operation is one call of a script
+ * (`scripts.ts`) on the shard of the session or user it is about, sent with the other calls of
+ * that script made in the same turn of the event loop (`gather.ts`) as EVALSHA, falling back to
+ * EVAL when the server's script cache does not have it (after a restart, a failover or SCRIPT
+ * FLUSH), so NOSCRIPT never reaches callers. Namespace-wide operations run on every shard.
  *
  * A namespace records its layout on first use (`keys.ts`'s `meta`): its shard count, and its
  * regular ttl, the manager's default ttl then. A session is regular when it expires exactly the
