@@ -95,6 +95,22 @@ describe("Redis scripts", () => {
     )
   }
 
+  it.scoped("a driver that throws instead of rejecting fails the operation with a RedisError", () =>
+    Effect.gen(function*() {
+      const fake = {
+        evalsha: (sha: string) => {
+          if (sha === Scripts.layout.sha) return Promise.resolve([1, 0])
+          throw new Error("connection is closed")
+        }
+      }
+      const manager = yield* SessionManager.make({ namespace: "throwing-driver", wipeInterval: 0 }).pipe(
+        Effect.provide(Layer.succeed(RedisLayer.RedisClient, RedisLayer.make(fake as unknown as Redis)))
+      )
+      const error = yield* Effect.flip(manager.exists("A".repeat(32)))
+      assert.strictEqual(error._tag, "RedisError")
+      assert.include(error.message, "connection is closed")
+    }))
+
   it.scoped("a reply of the wrong shape fails the operation with a RedisError naming the script", () =>
     Effect.gen(function*() {
       // one call's reply, as a batch of one carries it; and a count not in a batch's shape at all

@@ -195,13 +195,17 @@ export const make = (send: Send): Gather => {
   /** Sends a batch (closed: no call joins it any more). */
   const go = (batch: Batch) => {
     if (batch.shard.get(batch.script) === batch) batch.shard.delete(batch.script)
-    send(batch.script, batch.keys.length, batch.keys.concat(batch.args)).then(
-      (reply) => settle(batch, reply),
-      (error: unknown) => failAll(batch, error)
-    )
+    let sent: Promise<unknown>
+    try {
+      sent = send(batch.script, batch.keys.length, batch.keys.concat(batch.args))
+    } catch (error) {
+      // a driver that throws instead of rejecting: its callers are told, the event loop is not
+      return failAll(batch, error)
+    }
+    sent.then((reply) => settle(batch, reply), (error: unknown) => failAll(batch, error))
   }
 
-  /** Sends every batch of the tick. */
+  /** Sends every batch of the turn. */
   const flush = () => {
     scheduled = false
     const batches = due
@@ -209,7 +213,7 @@ export const make = (send: Send): Gather => {
     for (const batch of batches) go(batch)
   }
 
-  /** Sends a batch before the tick ends. */
+  /** Sends a batch before the turn ends. */
   const goNow = (batch: Batch) => {
     due.splice(due.indexOf(batch), 1)
     go(batch)
