@@ -153,8 +153,8 @@ const preludeOf = (body: string): Array<string> => {
 
 /**
  * The source of a shard script: the shard's locals, the constants and functions its file uses, its
- * file as the function `operation` of one call's keys and arguments, and the loop that runs every call
- * of the batch (see `layout` below).
+ * file as the function `operation` of one call's keys and arguments, and the loop that runs every
+ * call of the batch (see the module's doc).
  */
 const shardSourceOf = (
   file: string,
