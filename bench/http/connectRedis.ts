@@ -2,13 +2,14 @@
  * The benchmark's "connect-redis" server: express 5 + express-session + connect-redis 9 on
  * node-redis (`redis` v5), on 127.0.0.1 and the port `PORT` (0: any free one), Redis at
  * `REDIS_URL`, keys under `PREFIX`. `rolling: true`, `resave: false`, `saveUninitialized: false`, a
- * fixed secret, a 15-minute cookie (connect-redis takes the key's ttl from it). Routes:
+ * random secret per process, a 15-minute cookie (connect-redis takes the key's ttl from it). Routes:
  * `GET /login?userName=NAME` sets `req.session.userId`; `GET /me` answers `{ userId }` (401 without
  * a session). Prints `ready <port>` once it listens; SIGTERM closes the server and the client.
  *
  * Run: node --import tsx bench/http/connectRedis.ts (with REDIS_URL and PREFIX; see bench/http.ts)
  */
 import { RedisStore } from "connect-redis"
+import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
 import { createRequire } from "node:module"
@@ -54,7 +55,7 @@ const main = async () => {
   const app = express()
   app.use(session({
     store: new RedisStore({ client, prefix }),
-    secret: "effect-redisess http benchmark secret",
+    secret: randomBytes(32).toString("hex"), // signs this process's cookies only
     resave: false,
     saveUninitialized: false,
     rolling: true,
