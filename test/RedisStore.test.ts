@@ -250,7 +250,7 @@ describe("Redis store", () => {
   it.live("keys touched across grace periods always outlive the sessions in them (real time)", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 2 }, {
-        nativeTtlGrace: Duration.millis(600)
+        nativeTtlGrace: Duration.millis(400)
       })
       const sessions = yield* Effect.all([manager.create("erin"), manager.create("erin"), manager.create("finn")])
       const keys = [
@@ -260,15 +260,19 @@ describe("Redis store", () => {
         `{${namespace}}:r`,
         `{${namespace}}:U`
       ]
-      // forty touches 40 ms apart: five half grace periods; without refreshes the TTLs would fall
-      // to ~1 s, and with a refresh that only makes sure of the ttl they would dip below it between two
-      for (let i = 0; i < 40; i++) {
-        yield* Effect.sleep(Duration.millis(40))
-        yield* Effect.all(sessions.map((s) => manager.get(s.token)), { concurrency: "unbounded" })
-        for (const key of keys) {
-          const pttl = yield* Effect.promise(() => client.pttl(key))
-          assert.isAtLeast(pttl, 1_980, `${key} after touch ${i}`) // the ttl, less the time to read it
-        }
+      // eighty touches 25 ms apart: ten half grace periods; without refreshes the TTLs would fall
+      // to ~0.4 s, and with a refresh that only makes sure of the ttl they would dip below it between two
+      for (let i = 0; i < 80; i++) {
+        yield* Effect.sleep(Duration.millis(25))
+        const reads = yield* Effect.all(sessions.map((s) => manager.get(s.token)), { concurrency: "unbounded" })
+        const expires = Math.max(...reads.map((read) => ms(read.expires)))
+        // the server's clock and every key's TTL at one moment (MULTI), however late this process reads them
+        const replies = yield* Effect.promise(() =>
+          keys.reduce((multi, key) => multi.pttl(key), client.multi().time()).exec()
+        )
+        const [[, time], ...ttls] = replies as unknown as [[null, [string, string]], ...Array<[null, number]>]
+        const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000)
+        ttls.forEach(([, pttl], k) => assert.isAtLeast(now + pttl, expires - 1, `${keys[k]} after touch ${i}`))
       }
     })))
 
