@@ -57,6 +57,8 @@ class Batch {
   twins: Map<number, Array<Waiter>> | undefined = undefined
   /** The calls of a shareable script by their first key (`""` without keys), to find identical ones. */
   byKey: Map<string, Array<Call>> | undefined = undefined
+  /** A shareable script's first call, until a second comes (then it goes into `byKey`). */
+  first: Call | undefined = undefined
   bytes = 0
   constructor(
     /** The open batches of its shard, by script: this one is there until it goes. */
@@ -86,6 +88,8 @@ interface Call {
   readonly keys: ReadonlyArray<string>
   readonly args: ReadonlyArray<string>
 }
+
+const firstKey = (keys: ReadonlyArray<string>): string => keys.length > 0 ? keys[0]! : ""
 
 const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
   if (a.length !== b.length) return false
@@ -136,7 +140,8 @@ const settle = (batch: Batch, reply: unknown): void => {
 
 /**
  * Whether a call of a shareable script joins an identical one of the batch (then it waits for that
- * call's reply, and is not sent). Calls are found by their first key, then compared.
+ * call's reply, and is not sent). Calls are found by their first key, then compared; a batch of one
+ * call indexes nothing.
  */
 const joinsTwin = (
   batch: Batch,
@@ -145,8 +150,17 @@ const joinsTwin = (
   waiter: Waiter
 ): boolean => {
   if (!batch.script.shareable) return false
-  const key = keys.length > 0 ? keys[0]! : ""
-  batch.byKey ??= new Map()
+  if (batch.waiters.length === 0) {
+    // the first call: nothing to compare with yet, and (at one call in flight) nothing to index
+    batch.first = { at: 0, keys, args }
+    return false
+  }
+  if (batch.byKey === undefined) {
+    batch.byKey = new Map()
+    if (batch.first !== undefined) batch.byKey.set(firstKey(batch.first.keys), [batch.first])
+    batch.first = undefined
+  }
+  const key = firstKey(keys)
   const calls = batch.byKey.get(key)
   const twin = calls?.find((call) => same(call.keys, keys) && same(call.args, args))
   if (twin === undefined) {
