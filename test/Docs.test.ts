@@ -31,18 +31,12 @@ const blocks = (): Array<{ readonly where: string; readonly code: string; readon
 
 /** The names the docs use without importing them, and where they come from. */
 const prelude: ReadonlyArray<readonly [name: string, line: string]> = [
-  ["Effect", `import { Effect } from "effect"`],
-  ["Layer", `import { Layer } from "effect"`],
-  ["Schema", `import { Schema } from "effect"`],
-  ["Context", `import { Context } from "effect"`],
-  ["Duration", `import { Duration } from "effect"`],
-  ["Option", `import { Option } from "effect"`],
-  ["Redacted", `import { Redacted } from "effect"`],
-  ["Schedule", `import { Schedule } from "effect"`],
-  ["Config", `import { Config } from "effect"`],
-  ["RedisLayer", `import { RedisLayer } from "effect-redisess"`],
-  ["SessionManager", `import { SessionManager } from "effect-redisess"`],
-  ["Session", `import { Session } from "effect-redisess"`],
+  ...["Effect", "Layer", "Schema", "Context", "Duration", "Option", "Redacted", "Schedule", "Config"].map(
+    (name) => [name, `import { ${name} } from "effect"`] as const
+  ),
+  ...["RedisLayer", "SessionManager", "Session"].map(
+    (name) => [name, `import { ${name} } from "effect-redisess"`] as const
+  ),
   ["Http", `import * as Http from "effect-redisess/Http"`]
 ]
 
