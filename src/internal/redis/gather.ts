@@ -29,8 +29,11 @@ export interface ScriptCode {
   readonly shareable: boolean
 }
 
-/** Sends one script call (EVALSHA, EVAL when Redis lacks the script): `numKeys` keys, then the arguments. */
-export type Send = (script: ScriptCode, numKeys: number, argv: Array<string>) => Promise<unknown>
+/**
+ * Sends one script call (EVALSHA, EVAL when Redis lacks the script): `numKeys` keys, then the
+ * arguments, all in `argv`; tells `waiter` its reply or error.
+ */
+export type Send = (script: ScriptCode, numKeys: number, argv: Array<string>, waiter: Waiter) => void
 
 /** What a call's caller is told: its reply, or its error. */
 export interface Waiter {
@@ -47,30 +50,54 @@ export const maxCalls = 16
 /** Most bytes of keys and arguments in one script call, unless one call alone has more. */
 export const maxBytes = 64 * 1024
 
-/** The calls of one shard script waiting to go. */
-class Batch {
-  readonly keys: Array<string>
-  readonly args: Array<string>
-  /** One per call, in order. */
-  readonly waiters: Array<Waiter> = []
+/** A call of a batch: its keys, arguments and caller. */
+interface Call {
+  readonly keys: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string>
+  readonly waiter: Waiter
+}
+
+/**
+ * The calls of one shard script waiting to go. Their keys and arguments are copied once, into the
+ * script call's own argument list, when it goes; it is also the waiter of that script call.
+ */
+class Batch implements Waiter {
+  /** In order. */
+  readonly calls: Array<Call> = []
   /** Callers of a shareable script waiting for an identical call of the batch, by its position. */
   twins: Map<number, Array<Waiter>> | undefined = undefined
-  /** The calls of a shareable script by their first key (`""` without keys), to find identical ones. */
-  byKey: Map<string, Array<Call>> | undefined = undefined
-  /** A shareable script's first call, until a second comes (then it goes into `byKey`). */
-  first: Call | undefined = undefined
+  /**
+   * The positions of a shareable script's calls by their first key (`""` without keys), to find
+   * identical ones; made when a second call comes.
+   */
+  byKey: Map<string, Array<number>> | undefined = undefined
+  keyCount = 0
   bytes = 0
   constructor(
     /** The open batches of its shard, by script: this one is there until it goes. */
-    readonly shard: Map<ScriptCode, Batch>,
+    readonly open: Map<ScriptCode, Batch | undefined>,
     readonly script: ScriptCode,
     readonly offset: number,
-    shardKeys: ReadonlyArray<string>,
-    shardArgs: ReadonlyArray<string>
-  ) {
-    this.keys = shardKeys.slice()
-    this.args = shardArgs.slice()
+    readonly shardKeys: ReadonlyArray<string>,
+    readonly shardArgs: ReadonlyArray<string>
+  ) {}
+  /** The script call's keys then arguments: the shard's, then each call's in turn. */
+  argv(): Array<string> {
+    const { calls, shardArgs, shardKeys } = this
+    const counted = this.script.optionalKey !== undefined
+    const argv: Array<string> = []
+    for (const key of shardKeys) argv.push(key)
+    for (const call of calls) for (const key of call.keys) argv.push(key)
+    for (const arg of shardArgs) argv.push(arg)
+    for (const call of calls) {
+      if (counted) argv.push(String(call.keys.length))
+      argv.push(String(call.args.length))
+      for (const arg of call.args) argv.push(arg)
+    }
+    return argv
   }
+  readonly ok = (reply: unknown) => settle(this, reply)
+  readonly fail = (error: unknown) => failAll(this, error)
 }
 
 /** An error a script call reported for one of its calls, named like the driver's. */
@@ -82,13 +109,6 @@ const replyError = (message: string): Error => {
 
 const isArray = Array.isArray as (value: unknown) => value is ReadonlyArray<unknown>
 
-/** A call of a batch: its position, keys and arguments. */
-interface Call {
-  readonly at: number
-  readonly keys: ReadonlyArray<string>
-  readonly args: ReadonlyArray<string>
-}
-
 const firstKey = (keys: ReadonlyArray<string>): string => keys.length > 0 ? keys[0]! : ""
 
 const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
@@ -99,7 +119,7 @@ const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
 
 /** Tells every caller of a batch the same error. */
 const failAll = (batch: Batch, error: unknown): void => {
-  for (const waiter of batch.waiters) waiter.fail(error)
+  for (const call of batch.calls) call.waiter.fail(error)
   if (batch.twins !== undefined) {
     for (const twins of batch.twins.values()) {
       for (const twin of twins) twin.fail(error)
@@ -109,30 +129,31 @@ const failAll = (batch: Batch, error: unknown): void => {
 
 /** Tells every caller of a batch its reply: `{replies, failed}`, failed listing (from 1) the calls that failed. */
 const settle = (batch: Batch, reply: unknown): void => {
-  const { waiters } = batch
+  const { calls } = batch
   if (
     !isArray(reply) || reply.length !== 2 || !isArray(reply[0]) || !isArray(reply[1]) ||
-    reply[0].length !== waiters.length
+    reply[0].length !== calls.length
   ) {
     return failAll(
       batch,
       replyError(
-        `Unexpected reply from script ${batch.script.name}: not the {replies, failed} of ${waiters.length} call(s)`
+        `Unexpected reply from script ${batch.script.name}: not the {replies, failed} of ${calls.length} call(s)`
       )
     )
   }
   const [replies, failed] = reply
   let next = failed.length > 0 ? Number(failed[0]) : 0
   let f = 0
-  for (let i = 0; i < waiters.length; i++) {
+  for (let i = 0; i < calls.length; i++) {
     const twins = batch.twins?.get(i)
+    const waiter = calls[i]!.waiter
     if (i + 1 === next) {
       const error = replyError(String(replies[i]))
-      waiters[i]!.fail(error)
+      waiter.fail(error)
       if (twins !== undefined) { for (const twin of twins) twin.fail(error) }
       next = ++f < failed.length ? Number(failed[f]) : 0
     } else {
-      waiters[i]!.ok(replies[i])
+      waiter.ok(replies[i])
       if (twins !== undefined) { for (const twin of twins) twin.ok(replies[i]) }
     }
   }
@@ -149,29 +170,21 @@ const joinsTwin = (
   args: ReadonlyArray<string>,
   waiter: Waiter
 ): boolean => {
-  if (!batch.script.shareable) return false
-  if (batch.waiters.length === 0) {
-    // the first call: nothing to compare with yet, and (at one call in flight) nothing to index
-    batch.first = { at: 0, keys, args }
-    return false
-  }
-  if (batch.byKey === undefined) {
-    batch.byKey = new Map()
-    if (batch.first !== undefined) batch.byKey.set(firstKey(batch.first.keys), [batch.first])
-    batch.first = undefined
-  }
+  const { calls } = batch
+  // the first call: nothing to compare with yet, and (at one call in flight) nothing to index
+  if (!batch.script.shareable || calls.length === 0) return false
+  if (batch.byKey === undefined) batch.byKey = new Map([[firstKey(calls[0]!.keys), [0]]])
   const key = firstKey(keys)
-  const calls = batch.byKey.get(key)
-  const twin = calls?.find((call) => same(call.keys, keys) && same(call.args, args))
+  const found = batch.byKey.get(key)
+  const twin = found?.find((at) => same(calls[at]!.keys, keys) && same(calls[at]!.args, args))
   if (twin === undefined) {
-    const call = { at: batch.waiters.length, keys, args }
-    if (calls === undefined) batch.byKey.set(key, [call])
-    else calls.push(call)
+    if (found === undefined) batch.byKey.set(key, [calls.length])
+    else found.push(calls.length)
     return false
   }
   batch.twins ??= new Map()
-  const twins = batch.twins.get(twin.at)
-  if (twins === undefined) batch.twins.set(twin.at, [waiter])
+  const twins = batch.twins.get(twin)
+  if (twins === undefined) batch.twins.set(twin, [waiter])
   else twins.push(waiter)
   return true
 }
@@ -208,15 +221,14 @@ export const make = (send: Send): Gather => {
 
   /** Sends a batch (closed: no call joins it any more). */
   const go = (batch: Batch) => {
-    if (batch.shard.get(batch.script) === batch) batch.shard.delete(batch.script)
-    let sent: Promise<unknown>
+    // closed ones are left as undefined: no map entry made and dropped per batch
+    if (batch.open.get(batch.script) === batch) batch.open.set(batch.script, undefined)
     try {
-      sent = send(batch.script, batch.keys.length, batch.keys.concat(batch.args))
+      send(batch.script, batch.shardKeys.length + batch.keyCount, batch.argv(), batch)
     } catch (error) {
       // a driver that throws instead of rejecting: its callers are told, the event loop is not
-      return failAll(batch, error)
+      failAll(batch, error)
     }
-    sent.then((reply) => settle(batch, reply), (error: unknown) => failAll(batch, error))
   }
 
   /** Sends every batch of the turn. */
@@ -227,32 +239,24 @@ export const make = (send: Send): Gather => {
     for (const batch of batches) go(batch)
   }
 
-  /** Sends a batch before the turn ends. */
-  const goNow = (batch: Batch) => {
-    due.splice(due.indexOf(batch), 1)
-    go(batch)
-  }
-
   return {
     shard: (shardKeys, shardArgs) => {
-      const open = new Map<ScriptCode, Batch>()
+      const open = new Map<ScriptCode, Batch | undefined>()
+
+      /** Sends an open batch before the turn ends. */
+      const goNow = (batch: Batch) => {
+        due.splice(due.indexOf(batch), 1)
+        go(batch)
+      }
 
       const add = (batch: Batch, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, waiter: Waiter) => {
-        const { script } = batch
         if (joinsTwin(batch, keys, args, waiter)) return
-        if (script.optionalKey !== undefined) batch.args.push(String(keys.length))
-        batch.args.push(String(args.length))
         let bytes = 0
-        for (const key of keys) {
-          batch.keys.push(key)
-          bytes += key.length
-        }
-        for (const arg of args) {
-          batch.args.push(arg)
-          bytes += arg.length
-        }
+        for (const key of keys) bytes += key.length
+        for (const arg of args) bytes += arg.length
         batch.bytes += bytes
-        batch.waiters.push(waiter)
+        batch.keyCount += keys.length
+        batch.calls.push({ keys, args, waiter })
       }
 
       return {
@@ -278,7 +282,7 @@ export const make = (send: Send): Gather => {
             }
           }
           add(batch, keys, args, waiter)
-          if (batch.waiters.length >= maxCalls || batch.bytes >= maxBytes) goNow(batch)
+          if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) goNow(batch)
         }
       }
     }

@@ -170,11 +170,20 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     promise().then(waiter.ok, waiter.fail)
   }
 
-  /** EVALSHA of a script, or EVAL when Redis does not have it yet. */
-  const send: Gather.Send = (script, numKeys, argv) =>
-    client.evalsha(script.sha, numKeys, ...argv).catch((error: unknown) =>
-      isNoScript(error) ? client.eval(script.source, numKeys, ...argv) : Promise.reject(error)
-    )
+  /**
+   * EVALSHA of a script, or EVAL when Redis does not have it yet. The arguments go as one array
+   * (the driver flattens it), not spread into the call.
+   */
+  const send: Gather.Send = (script, numKeys, argv, waiter) => {
+    client.evalsha(script.sha, numKeys, argv).then(waiter.ok, (error: unknown) => {
+      if (!isNoScript(error)) return waiter.fail(error)
+      try {
+        client.eval(script.source, numKeys, argv).then(waiter.ok, waiter.fail)
+      } catch (thrown) {
+        waiter.fail(thrown)
+      }
+    })
+  }
 
   const gather = Gather.make(send)
 
@@ -477,7 +486,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
     call(
       Scripts.layout.name,
-      promised(() => send(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)])),
+      (waiter) => send(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)], waiter),
       decoded(Scripts.layout, identity)
     )
 
