@@ -50,7 +50,7 @@ const scriptCalls = async (port: number): Promise<number> => {
   const client = new Redis(port, "127.0.0.1")
   const stats = await client.info("commandstats")
   client.disconnect()
-  return [...stats.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[2]), 0)
+  return [...stats.matchAll(/cmdstat_(fcall|evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[2]), 0)
 }
 
 const main = async () => {

@@ -36,9 +36,9 @@ const commands = async (admin: Redis) => {
   }
 }
 
-/** EVALSHA and EVAL calls the server has run. */
+/** Script calls the server has run: FCALL, EVALSHA and EVAL. */
 const scriptCalls = async (admin: Redis) =>
-  [...(await admin.info("commandstats")).matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)]
+  [...(await admin.info("commandstats")).matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=(\d+)/g)]
     .reduce((sum, m) => sum + Number(m[1]), 0)
 
 const main = async () => {

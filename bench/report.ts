@@ -418,7 +418,7 @@ export const markdown = (results: Results): string => {
   p("repetition (the raw baseline is re-measured in every repetition, next to the libraries). effect-redisess is")
   p("called through `ManagedRuntime.runPromise` (one call per operation); redisess through its promises. Raw")
   p("baselines are plain ioredis calls: `EVALSHA touch` is a small script doing HSET of 2 fields and 3 ZADD.")
-  p("`lib script, raw` sends effect-redisess's own Lua script by EVALSHA without Effect, so that")
+  p("`lib script, raw` sends effect-redisess's own script call (FCALL of its function) without Effect, so that")
   p("`lib script` vs `effect-redisess` is the cost of the Effect layer and `lib script` vs the baseline the cost of its Lua.")
   p("`baseline via the edge` sends the raw baseline call through the same edge and nothing else,")
   p("`runtime.runPromise(Effect.promise(() => call))`: the best any library reached through one `runPromise` per operation")

@@ -179,23 +179,25 @@ return 1
 /** A new session id in the library's format (22 URL-safe characters). */
 export const newSessionId = (): string => randomBytes(16).toString("base64url")
 
-/** One EVALSHA call of the library, replayable with another session id and user id. */
+/** One script call of the library (FCALL or EVALSHA), replayable with another session id and user id. */
 type Replay = (sessionId: string, userId: string) => Promise<unknown>
 
 const captureUser = "bench-capture-user"
 
 /**
- * Records the EVALSHA the library sends for create, get (touch / no touch), exists, kill and the
+ * Records the script call (FCALL, or EVALSHA) the library sends for create, get (touch / no touch), exists, kill and the
  * data set / get of `benchData` (by running each once through the library on a recording
  * connection), and returns replays of them
  * on `client`: the library's own scripts and arguments, whatever its current version sends, without Effect.
  */
 const captureLibScripts = async (url: string, namespace: string, client: Redis) => {
   const recorder = await connect(url)
+  /** The last script call: its command (FCALL, or EVALSHA where the library is not loaded) and arguments. */
   let last: ReadonlyArray<string> = []
   const send = recorder.sendCommand.bind(recorder)
   recorder.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
-    if (args[0].name === "evalsha") last = args[0].args.map(String)
+    const { name } = args[0]
+    if (name === "fcall" || name === "evalsha") last = [name, ...args[0].args.map(String)]
     return send(...args)
   }
   const runtime = ManagedRuntime.make(
@@ -204,19 +206,21 @@ const captureLibScripts = async (url: string, namespace: string, client: Redis) 
     )
   )
   const sm = await runtime.runPromise(SessionManager.SessionManager)
-  /** Runs one operation, then turns the EVALSHA it sent into a replay (`idOf`: the session id it used). */
+  /** Runs one operation, then turns the script call it sent into a replay (`idOf`: the session id it used). */
   const record = async <A>(run: Effect.Effect<A, unknown>, idOf: (a: A) => string): Promise<Replay> => {
     last = []
     const sessionId = idOf(await runtime.runPromise(run))
-    const [sha, numKeys, ...rest] = last
-    if (sha === undefined || numKeys === undefined) throw new Error("the library sent no EVALSHA")
+    const [command, script, numKeys, ...rest] = last
+    if (command === undefined || script === undefined || numKeys === undefined) {
+      throw new Error("the library sent no script call")
+    }
     // each argument: a constant, or its parts around the recorded session id and user id, joined again on replay
     const args = rest.map((arg): (sid: string, uid: string) => string => {
       if (!arg.includes(sessionId) && !arg.includes(captureUser)) return () => arg
       const parts = arg.split(sessionId).map((piece) => piece.split(captureUser))
       return (sid, uid) => parts.map((pieces) => pieces.join(uid)).join(sid)
     })
-    return (sid, uid) => client.evalsha(sha, numKeys, ...args.map((arg) => arg(sid, uid)))
+    return (sid, uid) => client.call(command, script, numKeys, ...args.map((arg) => arg(sid, uid)))
   }
   let id = ""
   let token = ""
@@ -282,7 +286,7 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
         secs === 0 ? "-inf" : String(Date.now() - secs * 1000),
         "+inf"
       ),
-    /** The library's own scripts, in the library's namespace, by EVALSHA without Effect. */
+    /** The library's own script calls (FCALL), in the library's namespace, without Effect. */
     libScript: {
       create: (sessionId: string, userId: string) => lib.create(sessionId, userId),
       get: (sessionId: string, touch: boolean) =>

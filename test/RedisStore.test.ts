@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
 import { keyspace } from "../src/internal/redis/keys.js"
+import * as Scripts from "../src/internal/redis/scripts.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import type { TokenInput } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
@@ -84,16 +85,14 @@ describe("Redis store", () => {
           manager.killOtherSessions(sessionId),
           manager.kill(sessionId)
         ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
-      // the first run of each script on a server loads it (EVALSHA answered NOSCRIPT, then EVAL)
-      for (const operation of operations(yield* manager.create("alice"))) yield* operation
+      // the library was loaded when the manager opened: even each script's first call is one FCALL
       const created = yield* commandsOf(manager.create("alice"))
-      assert.deepStrictEqual(created.commands, ["evalsha"])
+      assert.deepStrictEqual(created.commands, ["fcall"])
       for (const operation of operations(created.result)) {
-        assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["evalsha"])
+        assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["fcall"])
       }
-      yield* manager.rotate((yield* manager.create("alice")).token)
       const rotated = yield* commandsOf(manager.rotate((yield* manager.create("alice")).token))
-      assert.deepStrictEqual(rotated.commands, ["evalsha"])
+      assert.deepStrictEqual(rotated.commands, ["fcall"])
     }))
 
   it.scoped("killUser, killAll and wipe work in bounded batches and never use KEYS or SCAN", () =>
@@ -102,30 +101,27 @@ describe("Redis store", () => {
       const { advance, client, commandsOf, manager, namespace } = yield* managerOn(server.url, { ttl: 10 }, {
         batchSize: 10
       })
-      // load the scripts first, so that every call below is one EVALSHA
-      yield* Effect.all([manager.killUser("nobody"), manager.wipe, manager.create("warm-up")])
-      yield* manager.killAll
       yield* Effect.all(Array.from({ length: 35 }, () => manager.create("bulk")), { concurrency: 8 })
       yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`other${i}`, { ttl: 0 })))
       const killUser = yield* commandsOf(manager.killUser("bulk"))
       assert.strictEqual(killUser.result, 35)
       // 4 batches: 10, 10, 10, and a short last one that says none are left
-      assert.deepStrictEqual(killUser.commands, Array(4).fill("evalsha"))
+      assert.deepStrictEqual(killUser.commands, Array(4).fill("fcall"))
       // fewer sessions than a batch: one call
       yield* Effect.all([manager.create("pair"), manager.create("pair")])
       const pair = yield* commandsOf(manager.killUser("pair"))
       assert.strictEqual(pair.result, 2)
-      assert.deepStrictEqual(pair.commands, ["evalsha"])
+      assert.deepStrictEqual(pair.commands, ["fcall"])
 
       yield* Effect.all(Array.from({ length: 25 }, () => manager.create("expiring")), { concurrency: 8 })
       yield* advance(11)
       const wipe = yield* commandsOf(manager.wipe)
       assert.strictEqual(wipe.result, 25)
-      assert.deepStrictEqual(wipe.commands, Array(3).fill("evalsha"))
+      assert.deepStrictEqual(wipe.commands, Array(3).fill("fcall"))
 
       const killAll = yield* commandsOf(manager.killAll)
       assert.strictEqual(killAll.result, 12)
-      assert.isTrue(killAll.commands.every((name) => name === "evalsha"))
+      assert.isTrue(killAll.commands.every((name) => name === "fcall"))
       const stats = yield* Effect.promise(() => client.info("commandstats"))
       assert.notMatch(stats, /cmdstat_(keys|scan):/)
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
@@ -136,13 +132,11 @@ describe("Redis store", () => {
       const server = yield* privateRedisServer()
       const storeOptions = { batchSize: 10 }
       const { client, commandsOf, manager, namespace } = yield* managerOn(server.url, {}, storeOptions)
-      // warm up the scripts, so that every call below is one EVALSHA
-      yield* manager.killOtherSessions((yield* manager.create("warm-up")).sessionId)
       const sessions = yield* Effect.all(Array.from({ length: 36 }, () => manager.create("many")), { concurrency: 8 })
       const others = yield* commandsOf(manager.killOtherSessions(sessions[0]!.sessionId))
       assert.strictEqual(others.result, 35)
       // 35 others in batches of at most 10: 4 calls, the last saying none are left
-      assert.deepStrictEqual(others.commands, Array(4).fill("evalsha"))
+      assert.deepStrictEqual(others.commands, Array(4).fill("fcall"))
       assert.deepStrictEqual(yield* manager.getUserSessions("many"), [sessions[0]!.sessionId])
 
       // a manager with a cap of 5 meets a user who has 36: it evicts 32 in calls of at most 10
@@ -150,7 +144,6 @@ describe("Redis store", () => {
       const capped = yield* SessionManager.make({ namespace, wipeInterval: 0, maxSessionsPerUser: 5 }).pipe(
         Effect.provide(RedisLayer.layerFromClient(client, storeOptions))
       )
-      yield* capped.create("warm-up") // loads the script
       const create = yield* commandsOf(capped.create("many"))
       assert.isAtLeast(create.commands.length, 4)
       assert.strictEqual(yield* capped.countForUser("many"), 5)
@@ -209,10 +202,10 @@ describe("Redis store", () => {
       assert.deepStrictEqual(yield* manager.getData(rotated.token, "k199"), Option.some("199".padEnd(100, "x")))
     }))
 
-  it.scoped("a flushed script cache (NOSCRIPT) never reaches callers", () =>
+  it.scoped("without the library: a flushed script cache (NOSCRIPT) never reaches callers", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()
-      const { client, commandsOf, manager } = yield* managerOn(server.url)
+      const { client, commandsOf, manager } = yield* managerOn(server.url, {}, { functions: false })
       const session = yield* manager.create("bob")
       yield* Effect.promise(() => client.script("FLUSH"))
       const read = yield* commandsOf(manager.get(session.token))
@@ -220,6 +213,66 @@ describe("Redis store", () => {
       assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
       // the EVAL loaded it again
       assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
+    }))
+
+  it.scoped("the scripts are one Functions library: a flushed library never reaches callers, and is loaded again", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { client, commandsOf, manager } = yield* managerOn(server.url)
+      const libraries = () =>
+        Effect.promise(async () =>
+          ((await client.call("FUNCTION", "LIST")) as Array<Array<unknown>>).map((library) => String(library[1]))
+        )
+      // loaded when the manager opened: every shard script is a function of it
+      assert.deepStrictEqual(yield* libraries(), [Scripts.library.name])
+      const session = yield* manager.create("bob")
+      yield* Effect.promise(() => client.call("FUNCTION", "FLUSH"))
+      // the FCALL is refused (nothing ran): the call goes by script (loaded by EVAL, as the script
+      // cache does not have it either), and the library is loaded again meanwhile, on the same
+      // connection, so before the call's answer
+      const read = yield* commandsOf(manager.get(session.token))
+      assert.strictEqual(read.result.userId, "bob")
+      assert.deepStrictEqual(read.commands, ["fcall", "evalsha", "FUNCTION", "eval"])
+      assert.deepStrictEqual(yield* libraries(), [Scripts.library.name])
+      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["fcall"])
+    }))
+
+  it.scoped("a server that refuses the library (an ACL without FUNCTION) gets every call by EVALSHA", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const admin = yield* rawClient(server.url)
+      yield* Effect.promise(() =>
+        admin.call("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all", "-function")
+      )
+      const url = server.url.replace("redis://", "redis://app:app-pw@")
+      const { commandsOf, manager } = yield* managerOn(url)
+      assert.deepStrictEqual(yield* Effect.promise(() => admin.call("FUNCTION", "LIST")), [])
+      const session = yield* manager.create("dora")
+      // by EVALSHA, loaded by EVAL on its first call to this server
+      const read = yield* commandsOf(manager.get(session.token))
+      assert.strictEqual(read.result.userId, "dora")
+      assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
+    }))
+
+  it.scoped("out of memory, reads still answer and writes fail with Redis's OOM error, changing nothing", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer({ args: ["--maxmemory-policy", "noeviction"] })
+      const { client, manager } = yield* managerOn(server.url)
+      const session = yield* manager.create("erin")
+      yield* manager.setData(session.token, "lang", "en")
+      yield* Effect.promise(() => client.config("SET", "maxmemory", "1"))
+      // Redis refuses a function that may write when out of memory: the calls go by script, where
+      // only writes fail
+      assert.strictEqual((yield* manager.get(session.token, { noUpdate: true })).userId, "erin")
+      assert.isTrue(yield* manager.exists(session.token))
+      assert.deepStrictEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
+      const refused = yield* Effect.flip(manager.setData(session.token, "lang", "fr"))
+      assert.strictEqual(refused._tag, "RedisError")
+      assert.include(refused.message, "OOM")
+      yield* Effect.promise(() => client.config("SET", "maxmemory", "0"))
+      assert.deepStrictEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
     }))
 
   it.scoped("every key gets a native TTL a little past the logical expiry; ttl 0 keys persist", () =>
@@ -513,12 +566,10 @@ describe("Redis store: calls gathered", () => {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
       const sessions = yield* Effect.all(Array.from({ length: 40 }, (_, i) => manager.create(`user${i % 7}`)))
       yield* manager.kill(sessions[3]!.sessionId)
-      // the first run of the script on a server loads it (NOSCRIPT, then EVAL): not what is counted
-      yield* manager.exists(sessions[0]!.token)
       const exists = yield* commandsOf(
         Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
       )
-      assert.deepStrictEqual(exists.commands, ["evalsha", "evalsha", "evalsha"]) // 16 + 16 + 8
+      assert.deepStrictEqual(exists.commands, ["fcall", "fcall", "fcall"]) // 16 + 16 + 8
       assert.deepStrictEqual(exists.result, sessions.map((_, i) => i !== 3))
       const reads = yield* commandsOf(
         Effect.all(
@@ -531,14 +582,14 @@ describe("Redis store: calls gathered", () => {
           { concurrency: "unbounded" }
         )
       )
-      assert.strictEqual(reads.commands.filter((command) => command === "evalsha").length, 3)
+      assert.strictEqual(reads.commands.filter((command) => command === "fcall").length, 3)
       reads.result.forEach((read, i) => {
         if (i === 3) assert.isTrue(Option.isNone(read))
         else assert.strictEqual(Option.getOrThrow(read).userId, `user${i % 7}`)
       })
       // one after another: one script call each
       const sequential = yield* commandsOf(Effect.all(sessions.slice(0, 3).map((s) => manager.exists(s.token))))
-      assert.deepStrictEqual(sequential.commands, ["evalsha", "evalsha", "evalsha"])
+      assert.deepStrictEqual(sequential.commands, ["fcall", "fcall", "fcall"])
     }))
 
   it.scoped("a call that fails in a batch fails alone: the others get their replies", () =>
@@ -554,7 +605,7 @@ describe("Redis store: calls gathered", () => {
           concurrency: "unbounded"
         })
       )
-      assert.deepStrictEqual(commands, ["evalsha"])
+      assert.deepStrictEqual(commands, ["fcall"])
       const [ra, rb, rc] = result
       assert.strictEqual(Either.getOrThrow(ra!).userId, "alice")
       assert.strictEqual(Either.getOrThrow(rc!).userId, "carol")
@@ -568,15 +619,14 @@ describe("Redis store: calls gathered", () => {
   it.scoped("identical reads and touches made together run once; identical writes do not", () =>
     Effect.gen(function*() {
       const { client, manager } = yield* managerOn(inject("redisUrl"))
-      /** The keys of its calls each EVALSHA carried (after the shard's four): one per get, two per kill. */
+      /** The keys of its calls each FCALL carried (after the shard's four): one per get, two per kill. */
       const carried: Array<number> = []
       const send = client.sendCommand.bind(client)
       client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
-        if (args[0].name === "evalsha") carried.push(Number(args[0].args[1]) - 4)
+        if (args[0].name === "fcall") carried.push(Number(args[0].args[1]) - 4)
         return send(...args)
       }
       const [alice, bob] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
-      yield* manager.get(alice!.token) // loads the script
       carried.length = 0
       const reads = yield* Effect.all(
         [...Array.from({ length: 10 }, () => manager.get(alice!.token)), manager.get(bob!.token)],
@@ -592,7 +642,6 @@ describe("Redis store: calls gathered", () => {
       assert.deepStrictEqual(live, Array(5).fill(true))
       assert.deepStrictEqual(carried.slice(-1), [1])
       // two kills of one id both run: the second finds nothing left
-      yield* manager.kill(bob!.sessionId) // loads the script
       const carol = yield* manager.create("carol")
       carried.length = 0
       yield* Effect.all([manager.kill(carol.sessionId), manager.kill(carol.sessionId)], { concurrency: "unbounded" })
@@ -604,7 +653,6 @@ describe("Redis store: calls gathered", () => {
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
       const sessions = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`visitor${i}`)))
-      yield* manager.exists(sessions[0]!.token) // loads the script
       const runtime = yield* Effect.runtime<never>()
       // three timers due together: three callbacks, as requests arriving on three sockets would be
       const fromTimers = Effect.promise(() =>
@@ -618,13 +666,12 @@ describe("Redis store: calls gathered", () => {
       )
       const { commands, result } = yield* commandsOf(fromTimers)
       assert.deepStrictEqual(result, [true, true, true])
-      assert.deepStrictEqual(commands, ["evalsha"])
+      assert.deepStrictEqual(commands, ["fcall"])
     }))
 
   it.scoped("counts made together share one sweep budget per script call", () =>
     Effect.gen(function*() {
       const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })
-      yield* manager.count() // loads the script
       yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
       yield* advance(11)
       yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`new${i}`)))
@@ -633,7 +680,7 @@ describe("Redis store: calls gathered", () => {
       }))
       assert.deepStrictEqual(counts.result, Array(8).fill(5))
       // 35 expired sessions, at most 10 removed per script call whatever the calls in it: 4 calls
-      assert.deepStrictEqual(counts.commands, Array(4).fill("evalsha"))
+      assert.deepStrictEqual(counts.commands, Array(4).fill("fcall"))
     }))
 
   it.scoped("a batch goes once it holds 64 KiB of arguments, and a create making room goes alone", () =>
@@ -651,7 +698,7 @@ describe("Redis store: calls gathered", () => {
         })
       )
       // 30 KiB each: three make a batch of more than 64 KiB, which goes at once; the other two follow
-      assert.deepStrictEqual(written.commands, ["evalsha", "evalsha"])
+      assert.deepStrictEqual(written.commands, ["fcall", "fcall"])
       for (const session of sessions) {
         assert.strictEqual(Option.getOrThrow(yield* manager.getData(session.token, "blob")), value)
       }
@@ -660,7 +707,7 @@ describe("Redis store: calls gathered", () => {
       const capped = yield* commandsOf(
         Effect.all(Array.from({ length: 4 }, () => manager.create("capped")), { concurrency: "unbounded" })
       )
-      assert.deepStrictEqual(capped.commands, ["evalsha", "evalsha", "evalsha", "evalsha"])
+      assert.deepStrictEqual(capped.commands, ["fcall", "fcall", "fcall", "fcall"])
       assert.strictEqual(yield* manager.countForUser("capped"), 2)
     }))
 })

@@ -88,6 +88,7 @@ export const backends: ReadonlyArray<readonly [string, Layer.Layer<RedisLayer.Re
   ["redis", redis()],
   ["redis, no native TTLs", redis({ nativeTtl: false })],
   ["redis, 4 shards", redis({}, 4)],
+  ["redis, scripts by EVALSHA", redis({ functions: false })],
   ...(inject("clusterPorts").length > 0 ? [["cluster of 3, 16 shards", cluster()] as const] : [])
 ]
 

@@ -18,8 +18,8 @@
  */
 
 /**
- * What gathering needs of a script (`scripts.ts`): its name, its code, whether its last key is
- * optional, and whether identical calls made together may share one run.
+ * What gathering and sending need of a script (`scripts.ts`): its name, its code and function,
+ * whether its last key is optional, and whether identical calls made together may share one run.
  */
 export interface ScriptCode {
   readonly name: string
@@ -27,6 +27,8 @@ export interface ScriptCode {
   readonly sha: string
   readonly optionalKey: string | undefined
   readonly shareable: boolean
+  /** Its function in the Functions library, if it has one (then it may go by FCALL). */
+  readonly function: string | undefined
 }
 
 /**

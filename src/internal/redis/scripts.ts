@@ -98,13 +98,17 @@ export interface Script<K extends string, O extends string, A extends Record<str
   readonly decode: (reply: unknown) => Either.Either<R, string>
   readonly source: string
   readonly sha: string
+  /** A shard script's parts, from which its source and its function in the library are made. */
+  readonly parts: ShardParts | undefined
+  /** Its function in the {@link library} (a shard script's), called by FCALL where the library is loaded. */
+  readonly function: string | undefined
 }
 
 const luaDir = new URL("./lua/", import.meta.url)
 const read = (file: string) => readFileSync(new URL(file, luaDir), "utf8").trim()
 
 /** The shared functions of `lua/lib`, by name (each file defines the function it is named after). */
-const library: ReadonlyMap<string, string> = new Map(
+const libFunctions: ReadonlyMap<string, string> = new Map(
   readdirSync(new URL("lib/", luaDir)).filter((file) => file.endsWith(".lua")).map((file) => {
     const name = file.slice(0, -".lua".length)
     const source = read(`lib/${file}`)
@@ -121,7 +125,7 @@ const functionsFor = (body: string): Array<string> => {
   const ordered: Array<string> = []
   const seen = new Set<string>()
   const visit = (source: string) => {
-    for (const [name, definition] of library) {
+    for (const [name, definition] of libFunctions) {
       if (!seen.has(name) && calls(source, name)) {
         seen.add(name)
         visit(definition)
@@ -143,55 +147,72 @@ const plus = (name: string, i: number) => i === 0 ? name : `${name} + ${i}`
 const locals = (names: ReadonlyArray<string>, values: ReadonlyArray<string>) =>
   names.length === 0 ? [] : [`local ${names.join(", ")} = ${values.join(", ")}`]
 
-/** The library functions and format constants `body` uses, in order of definition. */
-const preludeOf = (body: string): Array<string> => {
-  const functions = functionsFor(body).map((name) => library.get(name)!)
-  const used = [body, ...functions].join("\n")
-  const consts = constants.filter(([name]) => mentions(used, name))
-  return [...locals(consts.map(([name]) => name), consts.map(([, value]) => value)), ...functions]
+/** A shard script's operation and what it needs, to assemble as a script or in the library. */
+export interface ShardParts {
+  /** The functions of `lua/lib` it calls (with those they call), in order of definition. */
+  readonly functions: ReadonlyArray<string>
+  /** Its file as a function of one call's keys and arguments, named `name`. */
+  readonly operation: (name: string) => Array<string>
+  /** Its own keys per call, or undefined when a count of them comes first (an optional last key). */
+  readonly fixedKeys: number | undefined
 }
 
-/**
- * The source of a shard script: the shard's locals, the constants and functions its file uses, its
- * file as the function `operation` of one call's keys and arguments, and the loop that runs every
- * call of the batch (see the module's doc).
- */
-const shardSourceOf = (
+const shardArgList = Object.entries(shardArgs)
+
+/** Where a batch's first call's keys and arguments start, after the shard's. */
+const firstCallKey = shardKeys.length + 1
+const firstCallArg = shardArgList.length + 1
+
+const shardPartsOf = (
   file: string,
   keys: ReadonlyArray<string>,
   optionalKey: string | undefined,
   args: ReadonlyArray<readonly [string, ArgType]>,
   rest: string | undefined
-): string => {
+): ShardParts => {
   const body = read(file)
-  const shardArgList = Object.entries(shardArgs)
   const ownKeys = keys.map((name, i) =>
     name === optionalKey ? `key_count > ${i} and KEYS[${plus("first_key", i)}] or nil` : `KEYS[${plus("first_key", i)}]`
   )
-  const header = optionalKey === undefined ? 1 : 2
+  return {
+    functions: functionsFor(body),
+    operation: (name) => [
+      `local function ${name}(first_key, key_count, first_arg, arg_count)`,
+      ...locals(keys, ownKeys),
+      ...locals(args.map(([arg]) => arg), args.map(([, type], i) => luaArg(type, plus("first_arg", i)))),
+      ...(rest === undefined ? [] : [
+        `local ${rest}_AT, ${rest}_END = ${plus("first_arg", args.length)}, first_arg + arg_count - 1`
+      ]),
+      body,
+      "end"
+    ],
+    fixedKeys: optionalKey === undefined ? keys.length : undefined
+  }
+}
+
+/** The constants and functions of `lua/lib` that code calling `functions` uses. */
+const helpers = (functions: ReadonlyArray<string>, code: ReadonlyArray<string>) => {
+  const definitions = functions.map((name) => libFunctions.get(name)!)
+  const used = [...code, ...definitions].join("\n")
+  const consts = constants.filter(([name]) => mentions(used, name))
+  return [...locals(consts.map(([name]) => name), consts.map(([, value]) => value)), ...definitions]
+}
+
+/**
+ * The loop that runs every call of a batch (`operation`, with `fixed` keys per call or a count of
+ * them first) and collects the replies, in one pcall: a call that raises an error (a failed command)
+ * is recorded as failed, and the loop goes on after it in a new pcall.
+ */
+const batchLoop = (fixed: number | undefined, operation = "operation", run = "run_calls"): Array<string> => {
+  const header = fixed === undefined ? 2 : 1
   return [
-    ...locals(shardKeys, shardKeys.map((_, i) => `KEYS[${i + 1}]`)),
-    ...locals(shardArgList.map(([name]) => name), shardArgList.map(([, type], i) => luaArg(type, String(i + 1)))),
-    ...preludeOf(body),
-    "local function operation(first_key, key_count, first_arg, arg_count)",
-    ...locals(keys, ownKeys),
-    ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, plus("first_arg", i)))),
-    ...(rest === undefined ? [] : [
-      `local ${rest}_AT, ${rest}_END = ${plus("first_arg", args.length)}, first_arg + arg_count - 1`
-    ]),
-    body,
-    "end",
-    // every call in turn, in one pcall: a call that raises an error (a failed command) is recorded
-    // as failed, and the loop goes on after it in a new pcall
-    `local replies, failed, n, k, a = {}, {}, 0, ${shardKeys.length + 1}, ${shardArgList.length + 1}`,
-    "local next_k, next_a",
-    "local function run_calls()",
+    `local function ${run}()`,
     "  while a <= #ARGV do",
-    optionalKey === undefined
-      ? `    local key_count, arg_count = ${keys.length}, tonumber(ARGV[a])`
-      : "    local key_count, arg_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])",
+    fixed === undefined
+      ? "    local key_count, arg_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])"
+      : `    local key_count, arg_count = ${fixed}, tonumber(ARGV[a])`,
     `    next_k, next_a, n = k + key_count, a + ${header} + arg_count, n + 1`,
-    `    local reply = operation(k, key_count, a + ${header}, arg_count)`,
+    `    local reply = ${operation}(k, key_count, a + ${header}, arg_count)`,
     "    if type(reply) == 'table' and reply.err then",
     "      reply = reply.err",
     "      failed[#failed + 1] = n",
@@ -201,16 +222,38 @@ const shardSourceOf = (
     "    replies[n] = reply",
     "    k, a = next_k, next_a",
     "  end",
-    "end",
-    "while true do",
-    "  local ok, err = pcall(run_calls)",
-    "  if ok then break end",
-    "  if type(err) == 'table' then err = err.err end",
-    "  replies[n] = tostring(err)",
-    "  failed[#failed + 1] = n",
-    "  k, a = next_k, next_a",
-    "end",
-    "return {replies, failed}"
+    "end"
+  ]
+}
+
+const runBatch = (run = "run_calls") => [
+  "while true do",
+  `  local ok, err = pcall(${run})`,
+  "  if ok then break end",
+  "  if type(err) == 'table' then err = err.err end",
+  "  replies[n] = tostring(err)",
+  "  failed[#failed + 1] = n",
+  "  k, a = next_k, next_a",
+  "end",
+  "return {replies, failed}"
+]
+
+/**
+ * The source of a shard script: the shard's locals, the constants and functions its file uses, its
+ * file as the function `operation` of one call's keys and arguments, and the loop that runs every
+ * call of the batch (see the module's doc).
+ */
+const shardSourceOf = (parts: ShardParts): string => {
+  const operation = parts.operation("operation")
+  return [
+    ...locals(shardKeys, shardKeys.map((_, i) => `KEYS[${i + 1}]`)),
+    ...locals(shardArgList.map(([name]) => name), shardArgList.map(([, type], i) => luaArg(type, String(i + 1)))),
+    ...helpers(parts.functions, operation),
+    ...operation,
+    `local replies, failed, n, k, a = {}, {}, 0, ${firstCallKey}, ${firstCallArg}`,
+    "local next_k, next_a",
+    ...batchLoop(parts.fixedKeys),
+    ...runBatch()
   ].join("\n")
 }
 
@@ -220,7 +263,7 @@ const plainSourceOf = (file: string, keys: ReadonlyArray<string>, args: Readonly
   return [
     ...locals(keys, keys.map((_, i) => `KEYS[${i + 1}]`)),
     ...locals(args.map(([name]) => name), args.map(([, type], i) => luaArg(type, String(i + 1)))),
-    ...preludeOf(body),
+    ...helpers(functionsFor(body), [body]),
     body
   ].join("\n")
 }
@@ -253,9 +296,8 @@ const define = <
   }
   const file = `${contract.name}.lua`
   const args = Object.entries(contract.args)
-  const source = shard
-    ? shardSourceOf(file, contract.keys, contract.optionalKey, args, contract.rest)
-    : plainSourceOf(file, contract.keys, args)
+  const parts = shard ? shardPartsOf(file, contract.keys, contract.optionalKey, args, contract.rest) : undefined
+  const source = parts !== undefined ? shardSourceOf(parts) : plainSourceOf(file, contract.keys, args)
   const decodeSchema = Schema.decodeUnknownEither(contract.reply)
   const fast = contract.fast
   return {
@@ -277,7 +319,9 @@ const define = <
         : Either.mapLeft(decodeSchema(reply), (error) => ParseResult.TreeFormatter.formatErrorSync(error))
     },
     source,
-    sha: createHash("sha1").update(source).digest("hex")
+    sha: createHash("sha1").update(source).digest("hex"),
+    parts,
+    function: undefined
   }
 }
 
@@ -578,3 +622,80 @@ export const all = {
   dataRemove,
   layout
 } as const
+
+// ---------------------------------------------------------------------------------------------
+// The library
+
+/** The shard scripts as one Redis Functions library. */
+export interface Library {
+  /** Its name on the server: `effect_redisess_` and a hash of its source, so versions live side by side. */
+  readonly name: string
+  /** The source for `FUNCTION LOAD`. */
+  readonly source: string
+}
+
+/** A file's state: its top-level locals other than functions (`local now_read = nil`), as name list and values. */
+const stateOf = (definition: string): Array<readonly [names: string, values: string]> =>
+  Array.from(
+    definition.matchAll(/^local (?!function\b)([\w, ]+?) = (.+)$/gm),
+    (match) => [match[1]!, match[2]!] as const
+  )
+
+/**
+ * Builds the library of `scripts`' shard scripts, and names each script's function in it.
+ *
+ * A script's source runs whole on every EVALSHA, defining every function it uses anew: the library
+ * defines them once, when it is loaded. Its functions share the shard's locals and the state of
+ * `lua/lib` (the clock read once per call, the sweep's budget), which every call sets or resets
+ * first; Redis runs one function at a time. Each script's operation is the same code as in its
+ * script, and so is the loop over a batch's calls: a call gets the same reply either way.
+ */
+const makeLibrary = (
+  scripts: ReadonlyArray<{ readonly name: string; readonly parts: ShardParts | undefined }>
+): Library => {
+  const shard = scripts.flatMap((script) => script.parts === undefined ? [] : [[script, script.parts] as const])
+  const operations = shard.map(([script, parts]) => parts.operation(`op_${script.name}`))
+  const functions = functionsFor(operations.map((lines) => lines.join("\n")).join("\n"))
+  const state = functions.flatMap((name) => stateOf(libFunctions.get(name)!))
+  const body = [
+    "local KEYS, ARGV",
+    `local ${shardKeys.join(", ")}`,
+    `local ${shardArgList.map(([name]) => name).join(", ")}`,
+    ...helpers(functions, operations.flat()),
+    "local replies, failed, n, k, a, next_k, next_a",
+    // a call's start: its keys and arguments, the shard's locals, fresh state
+    "local function begin(keys, args)",
+    "  KEYS, ARGV = keys, args",
+    `  ${shardKeys.join(", ")} = ${shardKeys.map((_, i) => `KEYS[${i + 1}]`).join(", ")}`,
+    `  ${shardArgList.map(([name]) => name).join(", ")} = ${
+      shardArgList.map(([, type], i) => luaArg(type, String(i + 1))).join(", ")
+    }`,
+    ...state.map(([names, values]) => `  ${names} = ${values}`),
+    `  replies, failed, n, k, a = {}, {}, 0, ${firstCallKey}, ${firstCallArg}`,
+    "end",
+    ...shard.flatMap(([script, parts], i) => [
+      ...operations[i]!,
+      ...batchLoop(parts.fixedKeys, `op_${script.name}`, `run_${script.name}`)
+    ])
+  ].join("\n")
+  const hash = createHash("sha1").update(body).digest("hex").slice(0, 12)
+  const registrations = shard.map(([script]) => {
+    const name = `effect_redisess_${hash}_${script.name}`
+    ;(script as unknown as { function: string | undefined }).function = name
+    return [
+      `redis.register_function('${name}', function(keys, args)`,
+      "  begin(keys, args)",
+      ...runBatch(`run_${script.name}`).map((line) => `  ${line}`),
+      "end)"
+    ].join("\n")
+  })
+  const name = `effect_redisess_${hash}`
+  return { name, source: [`#!lua name=${name}`, body, ...registrations].join("\n") }
+}
+
+/**
+ * Every shard script as one Redis Functions library (Redis >= 7.0 and Valkey): where it is loaded,
+ * a call is an FCALL of the script's function, which runs the same operation without defining its
+ * functions first (see `store.ts`).
+ */
+export const library: Library = makeLibrary(Object.values(all))
