@@ -47,9 +47,14 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     ])
     // the library's own arguments: KEYS A X U R, each call's session; ARGV prefix, clock offset,
     // grace, regular ttl, then each call's argument count and arguments (`scripts.ts`)
-    const batchOf = (sha: string, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
-      "evalsha",
-      sha,
+    // (the library's functions too: the manager loaded it when it opened)
+    const batchOf = (sha: string, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+      scriptCall(["evalsha", sha], ids, args)
+    /** The same calls as an FCALL of the script's function in the library. */
+    const fcallOf = (script: { readonly function: string | undefined }, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+      scriptCall(["fcall", script.function ?? "(no function)"], ids, args)
+    const scriptCall = (head: ReadonlyArray<string>, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
+      ...head,
       4 + ids.length,
       ks.activity,
       ks.expiries,
@@ -91,7 +96,13 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ["EVALSHA get (update)", 1, (i) => batchOf(get, idsFrom(i, 1), ["1", "0"])],
       ["EVALSHA exists, 16 calls per script call", 16, (i) => batchOf(exists, idsFrom(i, 16), [])],
       ["EVALSHA get, no update, 16 calls per script call", 16, (i) => batchOf(get, idsFrom(i, 16), ["0", "0"])],
-      ["EVALSHA get (update), 16 calls per script call", 16, (i) => batchOf(get, idsFrom(i, 16), ["1", "0"])]
+      ["EVALSHA get (update), 16 calls per script call", 16, (i) => batchOf(get, idsFrom(i, 16), ["1", "0"])],
+      ["FCALL exists", 1, (i) => fcallOf(Scripts.exists, idsFrom(i, 1), [])],
+      ["FCALL get, no update", 1, (i) => fcallOf(Scripts.get, idsFrom(i, 1), ["0", "0"])],
+      ["FCALL get (update)", 1, (i) => fcallOf(Scripts.get, idsFrom(i, 1), ["1", "0"])],
+      ["FCALL exists, 16 calls per call", 16, (i) => fcallOf(Scripts.exists, idsFrom(i, 16), [])],
+      ["FCALL get, no update, 16 calls per call", 16, (i) => fcallOf(Scripts.get, idsFrom(i, 16), ["0", "0"])],
+      ["FCALL get (update), 16 calls per call", 16, (i) => fcallOf(Scripts.get, idsFrom(i, 16), ["1", "0"])]
     ]
     const n = 20_000
     const samples = new Map<string, Array<number>>()
@@ -197,7 +208,9 @@ const main = async () => {
   p("## Redis CPU per call")
   p()
   p("20,000 calls sent 500 to a pipeline, so that Redis is the bottleneck; `INFO cpu` delta per call, median of 5")
-  p("runs after a warm-up; 1,000 sessions present, each call on one of them.")
+  p("runs after a warm-up; 1,000 sessions present, each call on one of them. EVALSHA runs a script's whole source,")
+  p("defining every function it uses, on every call; FCALL calls the same operation in the library loaded once")
+  p("(`FUNCTION LOAD`), which the store uses where the server allows it.")
   p()
   p("| call | Redis CPU µs |")
   p("| --- | --: |")
