@@ -51,8 +51,11 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     const batchOf = (sha: string, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
       scriptCall(["evalsha", sha], ids, args)
     /** The same calls as an FCALL of the script's function in the library. */
-    const fcallOf = (script: { readonly function: string | undefined }, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
-      scriptCall(["fcall", script.function ?? "(no function)"], ids, args)
+    const fcallOf = (
+      script: { readonly function: string | undefined },
+      ids: ReadonlyArray<string>,
+      args: ReadonlyArray<string>
+    ) => scriptCall(["fcall", script.function ?? "(no function)"], ids, args)
     const scriptCall = (head: ReadonlyArray<string>, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
       ...head,
       4 + ids.length,
@@ -140,12 +143,12 @@ const nodeSide = async (): Promise<NodeResult> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run the node side with --expose-gc")
   const now = Date.now()
-  // a read's values: user, created, ttl, deadline (none), last access, expiry
+  // a session's values: user, created, ttl, deadline (none), last access, expiry (a read: then the time)
   const session = ["user-1", `${now}`, "1800000", null, now, now + 1_800_000]
   const replies = new Map<string, unknown>([
     [Scripts.layout.sha, [1, 1_800_000]],
     // a shard script's reply to a batch of one call: {replies, failed}
-    [Scripts.get.sha, [[[now, session]], []]],
+    [Scripts.get.sha, [[[...session, now]], []]],
     [Scripts.exists.sha, [[1], []]],
     [Scripts.kill.sha, [[1], []]],
     [Scripts.create.sha, [[[1, now, now + 1_800_000, 0]], []]],

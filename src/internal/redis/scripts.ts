@@ -356,9 +356,9 @@ export const SessionValues = Schema.Tuple(
 /** The decoded {@link SessionValues}. */
 export type SessionValues = typeof SessionValues.Type
 
-const fastSession = (reply: unknown): SessionValues | undefined => {
-  if (!isArray(reply) || reply.length < 6) return undefined
-  const n = reply.length
+/** The {@link SessionValues} in the first `n` values of `reply`, decoded without the schema. */
+const fastSession = (reply: ReadonlyArray<unknown>, n: number): Array<string | number | null> | undefined => {
+  if (n < 6) return undefined
   const userId = reply[0]
   const createdAt = storedMillis(reply[1])
   const ttl = storedMillis(reply[2])
@@ -376,17 +376,37 @@ const fastSession = (reply: unknown): SessionValues | undefined => {
     values.push(value)
   }
   values.push(lastAccess, expires)
-  return values as unknown as SessionValues
+  return values
 }
 
-/** A read: the store's time and the session, or null when it is not live. */
-const Read = Schema.NullOr(Schema.Tuple(Millis, SessionValues))
+/**
+ * A read as a script replies it: the session's {@link SessionValues} followed by the store's time,
+ * in one array (one table for Redis to turn into a reply, not two), or null when it is not live;
+ * decoded as the time and the session.
+ */
+const Read = Schema.NullOr(Schema.transform(
+  Schema.Tuple(
+    [Schema.String, StoredMillis, StoredMillis, Schema.NullOr(StoredMillis)],
+    Schema.NullOr(Schema.String),
+    Millis,
+    Millis,
+    Millis
+  ),
+  Schema.Tuple(Millis, Schema.typeSchema(SessionValues)),
+  {
+    strict: false,
+    decode: (flat) => [flat[flat.length - 1], flat.slice(0, -1)] as const,
+    encode: ([now, values]) => [...values, now]
+  }
+))
 
 const fastRead = (reply: unknown): typeof Read.Type | undefined => {
   if (reply === null) return null
-  if (!isArray(reply) || reply.length !== 2 || !isMillis(reply[0])) return undefined
-  const session = fastSession(reply[1])
-  return session === undefined ? undefined : [reply[0], session]
+  if (!isArray(reply)) return undefined
+  const now = reply[reply.length - 1]
+  if (!isMillis(now)) return undefined
+  const session = fastSession(reply, reply.length - 1)
+  return session === undefined ? undefined : [now, session as unknown as SessionValues]
 }
 
 const Bit = Schema.Literal(0, 1)

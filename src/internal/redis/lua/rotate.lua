@@ -1,9 +1,10 @@
 -- Moves live session SID to NEW_SID (touching it): its hash, data, creation time and index entries
 -- go with it, and the old id is dead in the same step. A forward record (FORWARD, for FORWARD_TTL
 -- ms) lets a kill of the old id that races this reach the session under its new id. Returns
--- {now, session} (see load, with the fields FIELD_NAMES_AT.. names), or nil when it is not live.
+-- the session (see load, with the fields FIELD_NAMES_AT.. names) followed by now, in one table, or
+-- nil when it is not live.
 local now = now_ms()
-local s = load(SID, now, true, FIELD_NAMES_AT, FIELD_NAMES_END)
+local s = load(SID, now, true, FIELD_NAMES_AT, FIELD_NAMES_END, nil, SESSION)
 if not s then return nil end
 if redis.call('EXISTS', NEW_SESSION) == 1 then
   return redis.error_reply('ERR effect-redisess: session id already exists')
@@ -18,4 +19,5 @@ for _, key in ipairs({R, A, X, P .. USER_KEY .. s[1]}) do
 end
 -- the record says until when it holds, by the store's clock, and expires a little after
 redis.call('SET', FORWARD, str(now + FORWARD_TTL) .. ' ' .. NEW_SID, 'PX', FORWARD_TTL + 1000)
-return {now, s}
+s[#s + 1] = now
+return s

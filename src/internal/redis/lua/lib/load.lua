@@ -4,9 +4,10 @@
 -- last access and expiry as numbers (integer replies, which a client reads faster than strings).
 -- The reply is the HMGET's own table: its last value (the stored last access) gives way to the
 -- two numbers. Reads only those fields, whatever data the session holds. With touch, its last
--- access becomes now (the values show the new ones); an expired one is removed.
-local function load(sid, now, touch, first, last, after)
-  local sk = P .. SESSION_KEY .. sid
+-- access becomes now (the values show the new ones); an expired one is removed. key: the session's
+-- key when the caller has it (in KEYS), else it is made from sid.
+local function load(sid, now, touch, first, last, after, key)
+  local sk = key or P .. SESSION_KEY .. sid
   local v
   if first > last then
     v = redis.call('HMGET', sk, F_USER, F_CREATED, F_TTL, F_DEADLINE, F_LAST)
