@@ -152,7 +152,7 @@ const nodeSide = async (): Promise<NodeResult> => {
     [Scripts.exists.sha, [[1], []]],
     [Scripts.kill.sha, [[1], []]],
     [Scripts.create.sha, [[[1, now, now + 1_800_000, 0]], []]],
-    [Scripts.dataGet.sha, [[[["sen-GB"]]], []]],
+    [Scripts.dataGet.sha, [[["user-1", `${now}`, "1800000", null, "sen-GB"]], []]],
     [Scripts.dataSet.sha, [[[1, 1]], []]]
   ])
   const fake = {

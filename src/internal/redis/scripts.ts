@@ -583,12 +583,21 @@ export const dataGet = define({
   keys: ["SESSION"],
   args: { SID: "string" },
   rest: "KEYS",
-  reply: Schema.NullOr(Schema.Tuple(Schema.Array(Schema.NullOr(Schema.String)))),
+  // the fields read to check that the session is live (user, last access, ttl, deadline), then the values
+  reply: Schema.NullOr(
+    Schema.Tuple(
+      [Schema.String, Schema.NullOr(Schema.String), Schema.NullOr(Schema.String), Schema.NullOr(Schema.String)],
+      Schema.NullOr(Schema.String)
+    )
+  ),
   fast: (reply) => {
     if (reply === null) return null
-    if (!isArray(reply) || reply.length !== 1 || !isArray(reply[0])) return undefined
-    for (const value of reply[0]) if (value !== null && typeof value !== "string") return undefined
-    return [reply[0] as ReadonlyArray<string | null>] as const
+    if (!isArray(reply) || reply.length < 4 || typeof reply[0] !== "string") return undefined
+    for (let i = 1; i < reply.length; i++) {
+      const value = reply[i]
+      if (value !== null && typeof value !== "string") return undefined
+    }
+    return reply as readonly [string, string | null, string | null, string | null, ...Array<string | null>]
   }
 })
 
@@ -714,7 +723,7 @@ const makeLibrary = (
 }
 
 /**
- * Every shard script as one Redis Functions library (Redis >= 7.0 and Valkey): where it is loaded,
+ * Every shard script as one Redis Functions library (Redis >= 7.0): where it is loaded,
  * a call is an FCALL of the script's function, which runs the same operation without defining its
  * functions first (see `store.ts`).
  */

@@ -66,9 +66,8 @@ export interface StoreOptions {
   /** How far past its logical expiry a key's native Redis TTL may reach, with `nativeTtl`. Default 10 minutes. */
   readonly nativeTtlGrace?: Durations.Input
   /**
-   * Whether to load the scripts as a Redis Functions library (`FUNCTION LOAD`, Redis >= 7.0 or
-   * Valkey) and call them by FCALL, which costs Redis less per call than EVALSHA (see the README's
-   * Performance). Default `true`; where the server refuses the library (an older Redis, an ACL
+   * Whether to load the scripts as a Redis Functions library (`FUNCTION LOAD`, Redis >= 7.0) and
+   * call them by FCALL, which costs Redis less per call than EVALSHA (see `docs/redis.md`). Default `true`; where the server refuses the library (an older Redis, an ACL
    * without FUNCTION) the store uses EVALSHA, as with `false`.
    */
   readonly functions?: boolean
@@ -488,7 +487,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           session(sessionId),
           { SID: sessionId },
           keys,
-          (reply) => reply === null ? Option.none() : Option.some(reply[0].map((value) => value ?? undefined))
+          (reply) => {
+            if (reply === null) return Option.none()
+            const values: Array<string | undefined> = []
+            for (let i = 4; i < reply.length; i++) values.push(reply[i] ?? undefined)
+            return Option.some(values)
+          }
         ),
       dataGetAll: (sessionId) =>
         run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }, [], (reply) => {

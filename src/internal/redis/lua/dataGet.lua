@@ -1,9 +1,10 @@
--- Reads data entries (keys from KEYS_AT) of live session SID, without touching it. Returns
--- {values} with false for keys never set, or nil when the session is not live.
+-- Reads data entries (keys from KEYS_AT) of live session SID, without touching it. Returns the
+-- HMGET's own table (the fields read to check that it is live, then the values, false for keys
+-- never set: no table made for the reply), or nil when the session is not live.
 local fields = {F_USER, F_LAST, F_TTL, F_DEADLINE}
 for i = KEYS_AT, KEYS_END do fields[#fields + 1] = DATA_PREFIX .. ARGV[i] end
 local v = redis.call('HMGET', SESSION, unpack(fields))
 if not v[1] then return nil end
 local _, _, _, exp = times(v[2], v[3], v[4])
 if exp > 0 and exp <= now_ms() then return nil end
-return {{unpack(v, 5)}}
+return v
