@@ -50,6 +50,7 @@ export interface Sizes {
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
 const first = (value: unknown) => Array.isArray(value) ? value[0] as unknown : undefined
+const dataValue = (value: unknown) => Array.isArray(value) ? value[4] as unknown : undefined
 
 /** Fails the run when a data read did not return what was written (`read`: the value in the target's own form). */
 const expectData = (target: Target, reply: unknown) => {
@@ -57,7 +58,7 @@ const expectData = (target: Target, reply: unknown) => {
   const read = target === "lib"
     ? Option.isOption(reply) ? Option.getOrUndefined(reply) : undefined
     : target === "libScript"
-    ? first(first(first(first(reply)))) // {replies, failed}, replies[1] = {values}
+    ? dataValue(first(first(reply))) // {replies, failed}, replies[1] = {user, last access, ttl, deadline, values...}
     : reply
   if (read !== (target === "raw" || target === "libScript" ? stored : benchData.value)) {
     throw new Error(`data get (${target}) returned ${JSON.stringify(reply)}`)
