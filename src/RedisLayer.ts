@@ -203,6 +203,7 @@ export interface ConfigOptions {
   readonly pageSize?: number
   readonly nativeTtl?: boolean
   readonly nativeTtlGrace?: Durations.Input
+  readonly functions?: boolean
 }
 
 /**

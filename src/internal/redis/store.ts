@@ -67,8 +67,9 @@ export interface StoreOptions {
   readonly nativeTtlGrace?: Durations.Input
   /**
    * Whether to load the scripts as a Redis Functions library (`FUNCTION LOAD`, Redis >= 7.0) and
-   * call them by FCALL, which costs Redis less per call than EVALSHA (see `docs/redis.md`). Default `true`; where the server refuses the library (an older Redis, an ACL
-   * without FUNCTION) the store uses EVALSHA, as with `false`.
+   * call them by FCALL, which costs Redis less per call than EVALSHA (see `docs/redis.md`). Default
+   * `true`; where the server refuses the library (an older Redis, an ACL without FUNCTION) the
+   * store uses EVALSHA, as with `false`.
    */
   readonly functions?: boolean
   /**
