@@ -29,6 +29,11 @@
  * - the loop that runs the calls and collects the replies, in `pcall`: a call that raises an error
  *   is recorded as failed, and the loop goes on after it.
  *
+ * The same parts make {@link library}: every shard script's operation and loop as one Redis
+ * Functions library, whose functions are defined once when it is loaded instead of on every call.
+ * The store calls a script's function (`function`) by FCALL where the library is loaded, and sends
+ * the script by EVALSHA elsewhere: the same code runs either way.
+ *
  * Keys in KEYS are all the keys a caller can name: the shard's indexes and the session or user the
  * call is about. Scripts also touch keys that only Redis knows when the script runs: the sessions
  * and users named by index entries (a sweep, a user's sessions) or by a session's hash (its user's
