@@ -64,6 +64,32 @@ describe("Redis scripts", () => {
     )
   })
 
+  it("the library has a function per shard script, named after the library's hash, and defines each function once", () => {
+    assert.match(Scripts.library.name, /^effect_redisess_[0-9a-f]{12}$/)
+    assert.isTrue(Scripts.library.source.startsWith(`#!lua name=${Scripts.library.name}\n`))
+    for (const script of scripts) {
+      assert.strictEqual(script.function, script.shard ? `${Scripts.library.name}_${script.name}` : undefined)
+    }
+    const defined = Array.from(Scripts.library.source.matchAll(/^local function (\w+)\(/gm), (match) => match[1])
+    assert.strictEqual(new Set(defined).size, defined.length)
+    const registered = Array.from(Scripts.library.source.matchAll(/^redis\.register_function\('(\w+)'/gm), (m) => m[1])
+    assert.sameMembers(registered, scripts.flatMap((script) => script.function === undefined ? [] : [script.function]))
+  })
+
+  it.scoped("the library loads on Redis, with those functions", () =>
+    Effect.gen(function*() {
+      const client = yield* rawClient(inject("redisUrl"))
+      const name = yield* Effect.promise(() => client.call("FUNCTION", "LOAD", "REPLACE", Scripts.library.source))
+      assert.strictEqual(name, Scripts.library.name)
+      const [library] = (yield* Effect.promise(() =>
+        client.call("FUNCTION", "LIST", "LIBRARYNAME", Scripts.library.name)
+      )) as Array<Array<unknown>>
+      const functions = (library![5] as Array<Array<unknown>>).map((entry) =>
+        String(entry[1])
+      )
+      assert.sameMembers(functions, scripts.flatMap((script) => script.function === undefined ? [] : [script.function]))
+    }))
+
   it.scoped("every script compiles on Redis", () =>
     Effect.gen(function*() {
       const client = yield* rawClient(inject("redisUrl"))
