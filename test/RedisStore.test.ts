@@ -8,7 +8,6 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -570,8 +569,7 @@ describe("Redis store: calls gathered", () => {
       const exists = yield* commandsOf(
         Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
       )
-      // the first, made at rest, goes at once; the others gather while it is in flight: 16 + 16 + 7
-      assert.deepStrictEqual(exists.commands, ["fcall", "fcall", "fcall", "fcall"])
+      assert.deepStrictEqual(exists.commands, ["fcall", "fcall", "fcall"]) // 16 + 16 + 8
       assert.deepStrictEqual(exists.result, sessions.map((_, i) => i !== 3))
       const reads = yield* commandsOf(
         Effect.all(
@@ -584,7 +582,7 @@ describe("Redis store: calls gathered", () => {
           { concurrency: "unbounded" }
         )
       )
-      assert.strictEqual(reads.commands.filter((command) => command === "fcall").length, 4)
+      assert.strictEqual(reads.commands.filter((command) => command === "fcall").length, 3)
       reads.result.forEach((read, i) => {
         if (i === 3) assert.isTrue(Option.isNone(read))
         else assert.strictEqual(Option.getOrThrow(read).userId, `user${i % 7}`)
@@ -592,27 +590,6 @@ describe("Redis store: calls gathered", () => {
       // one after another: one script call each
       const sequential = yield* commandsOf(Effect.all(sessions.slice(0, 3).map((s) => manager.exists(s.token))))
       assert.deepStrictEqual(sequential.commands, ["fcall", "fcall", "fcall"])
-    }))
-
-  it.scoped("a call made at rest goes at once; calls made while one is in flight wait for the turn's end", () =>
-    Effect.gen(function*() {
-      const { client, manager } = yield* managerOn(inject("redisUrl"))
-      const [a, b] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
-      const sent: Array<string> = []
-      const send = client.sendCommand.bind(client)
-      client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
-        sent.push(args[0].name)
-        return send(...args)
-      }
-      const runtime = yield* Effect.runtime<never>()
-      // a fiber runs until it waits: the first call is sent before runFork returns
-      const first = Runtime.runFork(runtime)(manager.exists(a.token))
-      assert.deepStrictEqual(sent, ["fcall"])
-      // the second is made while the first is in flight: it joins a batch, sent at the end of the turn
-      const second = Runtime.runFork(runtime)(manager.exists(b.token))
-      assert.deepStrictEqual(sent, ["fcall"])
-      assert.deepStrictEqual(yield* Fiber.join(Fiber.zip(first, second)), [true, true])
-      assert.deepStrictEqual(sent, ["fcall", "fcall"])
     }))
 
   it.scoped("a call that fails in a batch fails alone: the others get their replies", () =>
@@ -623,14 +600,13 @@ describe("Redis store: calls gathered", () => {
       // bob's session hash becomes a string: reading it fails with WRONGTYPE
       const key = keyspace(namespace).session(b!.sessionId)
       yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
-      // the first read goes at once (nothing in flight); the next three make one batch, bob's between
       const { commands, result } = yield* commandsOf(
-        Effect.all([a!, a!, b!, c!].map((session) => Effect.either(manager.get(session.token))), {
+        Effect.all([a!, b!, c!].map((session) => Effect.either(manager.get(session.token))), {
           concurrency: "unbounded"
         })
       )
-      assert.deepStrictEqual(commands, ["fcall", "fcall"])
-      const [, ra, rb, rc] = result
+      assert.deepStrictEqual(commands, ["fcall"])
+      const [ra, rb, rc] = result
       assert.strictEqual(Either.getOrThrow(ra!).userId, "alice")
       assert.strictEqual(Either.getOrThrow(rc!).userId, "carol")
       assert.isTrue(Either.isLeft(rb!))
@@ -651,40 +627,34 @@ describe("Redis store: calls gathered", () => {
         return send(...args)
       }
       const [alice, bob] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
-      /**
-       * Runs `calls` together behind a count (no keys of its own): at rest the count goes at once,
-       * and the calls gather while it is in flight, as they do under load.
-       */
-      const behindACount = <A, E>(calls: ReadonlyArray<Effect.Effect<A, E>>) =>
-        Effect.map(
-          Effect.all([manager.count(), ...calls], { concurrency: "unbounded" }),
-          ([, ...results]) => results as Array<A>
-        )
       carried.length = 0
-      const reads = yield* behindACount(
-        [...Array.from({ length: 10 }, () => manager.get(alice!.token)), manager.get(bob!.token)]
+      const reads = yield* Effect.all(
+        [...Array.from({ length: 10 }, () => manager.get(alice!.token)), manager.get(bob!.token)],
+        { concurrency: "unbounded" }
       )
-      assert.deepStrictEqual(carried, [0, 2])
+      assert.deepStrictEqual(carried, [2])
       for (const read of reads.slice(0, 10)) assert.deepStrictEqual(read, reads[0])
       assert.strictEqual(reads[10]!.userId, "bob")
       carried.length = 0
-      const live = yield* behindACount(Array.from({ length: 5 }, () => manager.exists(bob!.token)))
+      const live = yield* Effect.all(Array.from({ length: 5 }, () => manager.exists(bob!.token)), {
+        concurrency: "unbounded"
+      })
       assert.deepStrictEqual(live, Array(5).fill(true))
-      assert.deepStrictEqual(carried, [0, 1])
+      assert.deepStrictEqual(carried.slice(-1), [1])
       // two kills of one id both run: the second finds nothing left
       const carol = yield* manager.create("carol")
       carried.length = 0
-      yield* behindACount([manager.kill(carol.sessionId), manager.kill(carol.sessionId)])
-      assert.deepStrictEqual(carried, [0, 4])
+      yield* Effect.all([manager.kill(carol.sessionId), manager.kill(carol.sessionId)], { concurrency: "unbounded" })
+      assert.deepStrictEqual(carried, [4])
       assert.isFalse(yield* manager.exists(carol.token))
     }))
 
   it.scoped("calls started by separate events of one turn of the event loop share a script call", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
-      const sessions = yield* Effect.all(Array.from({ length: 4 }, (_, i) => manager.create(`visitor${i}`)))
+      const sessions = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`visitor${i}`)))
       const runtime = yield* Effect.runtime<never>()
-      // four timers due together: four callbacks, as requests arriving on four sockets would be
+      // three timers due together: three callbacks, as requests arriving on three sockets would be
       const fromTimers = Effect.promise(() =>
         Promise.all(
           sessions.map((session) =>
@@ -695,38 +665,22 @@ describe("Redis store: calls gathered", () => {
         )
       )
       const { commands, result } = yield* commandsOf(fromTimers)
-      assert.deepStrictEqual(result, [true, true, true, true])
-      // the first, made at rest, goes at once; the three others, from the callbacks after it, share one
-      assert.deepStrictEqual(commands, ["fcall", "fcall"])
+      assert.deepStrictEqual(result, [true, true, true])
+      assert.deepStrictEqual(commands, ["fcall"])
     }))
 
   it.scoped("counts made together share one sweep budget per script call", () =>
     Effect.gen(function*() {
-      const { advance, client, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })
+      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })
       yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
       yield* advance(11)
       yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`new${i}`)))
-      const session = yield* manager.create("pacer")
-      /** What each FCALL answered for each of its calls. */
-      const answers: Array<ReadonlyArray<unknown>> = []
-      const send = client.sendCommand.bind(client)
-      client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
-        const [command] = args
-        if (command.name === "fcall") {
-          void command.promise.then((reply) => answers.push((reply as [ReadonlyArray<unknown>, unknown])[0]))
-        }
-        return send(...args)
-      }
-      // behind an exists (which goes at once, at rest), eight counts of different windows (so that
-      // none share a run) gather into one script call
-      const counts = yield* Effect.all(
-        [manager.exists(session.token), ...Array.from({ length: 8 }, (_, i) => manager.count(3600 + i))],
-        { concurrency: "unbounded" }
-      )
-      assert.deepStrictEqual(counts, [true, ...Array(8).fill(6)])
-      // 35 expired sessions, at most 10 removed per script call whatever the calls in it: the first
-      // count used the whole budget, so every count of that script call says to call again (-1)
-      assert.deepStrictEqual(answers[1], Array(8).fill(-1))
+      const counts = yield* commandsOf(Effect.all(Array.from({ length: 8 }, () => manager.count()), {
+        concurrency: "unbounded"
+      }))
+      assert.deepStrictEqual(counts.result, Array(8).fill(5))
+      // 35 expired sessions, at most 10 removed per script call whatever the calls in it: 4 calls
+      assert.deepStrictEqual(counts.commands, Array(4).fill("fcall"))
     }))
 
   it.scoped("a batch goes once it holds 64 KiB of arguments, and a create making room goes alone", () =>
@@ -743,9 +697,8 @@ describe("Redis store: calls gathered", () => {
           concurrency: "unbounded"
         })
       )
-      // 30 KiB each: the first goes at once (at rest); of the four others, three make a batch of more
-      // than 64 KiB, which goes as soon as it does; the last follows
-      assert.deepStrictEqual(written.commands, ["fcall", "fcall", "fcall"])
+      // 30 KiB each: three make a batch of more than 64 KiB, which goes at once; the other two follow
+      assert.deepStrictEqual(written.commands, ["fcall", "fcall"])
       for (const session of sessions) {
         assert.strictEqual(Option.getOrThrow(yield* manager.getData(session.token, "blob")), value)
       }

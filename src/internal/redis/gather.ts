@@ -5,13 +5,12 @@
  * operation; Node sends and parses one command instead of many. The calls still run one after another, each as it would
  * alone, and each gets its own reply or error (`scripts.ts` shows the script's side).
  *
- * Nothing waits for company. A call made while none of the client's script calls is in flight (an
- * app at rest, one call at a time) goes at once, as a batch of one. Otherwise it joins the batch of
- * its shard and script, and the batches go out at the end of the event loop's current turn
- * (`setImmediate`), whether they hold one call or many: after the callbacks of everything that
- * arrived together (the requests read from many sockets at once, the replies of one batch), not
- * after each (as `process.nextTick` would). A batch is also sent as soon as it holds `maxCalls`
- * calls or `maxBytes` bytes of arguments, so one script call stays short.
+ * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
+ * out at the end of the event loop's current turn (`setImmediate`), whether they hold one call or
+ * many: after the callbacks of everything that arrived together (the requests read from many
+ * sockets at once, the replies of one batch), not after each (as `process.nextTick` would). A
+ * batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
+ * so one script call stays short.
  *
  * Identical calls of a shareable script (a read, or a touch: run twice at one moment they answer
  * the same and leave the same state) made together run once, and all their callers get its reply:
@@ -77,8 +76,6 @@ class Batch implements Waiter {
   keyCount = 0
   bytes = 0
   constructor(
-    /** Told when the script call is answered (either way). */
-    readonly answered: () => void,
     /** The open batches of its shard, by script: this one is there until it goes. */
     readonly open: Map<ScriptCode, Batch | undefined>,
     readonly script: ScriptCode,
@@ -101,14 +98,8 @@ class Batch implements Waiter {
     }
     return argv
   }
-  readonly ok = (reply: unknown) => {
-    this.answered()
-    settle(this, reply)
-  }
-  readonly fail = (error: unknown) => {
-    this.answered()
-    failAll(this, error)
-  }
+  readonly ok = (reply: unknown) => settle(this, reply)
+  readonly fail = (error: unknown) => failAll(this, error)
 }
 
 /** An error a script call reported for one of its calls, named like the driver's. */
@@ -229,22 +220,16 @@ export interface ShardGather {
 export const make = (send: Send): Gather => {
   let due: Array<Batch> = []
   let scheduled = false
-  /** Script calls sent and not answered yet. */
-  let inFlight = 0
-  const answered = () => {
-    inFlight--
-  }
 
   /** Sends a batch (closed: no call joins it any more). */
   const go = (batch: Batch) => {
     // closed ones are left as undefined: no map entry made and dropped per batch
     if (batch.open.get(batch.script) === batch) batch.open.set(batch.script, undefined)
-    inFlight++
     try {
       send(batch.script, batch.shardKeys.length + batch.keyCount, batch.argv(), batch)
     } catch (error) {
       // a driver that throws instead of rejecting: its callers are told, the event loop is not
-      batch.fail(error)
+      failAll(batch, error)
     }
   }
 
@@ -278,9 +263,8 @@ export const make = (send: Send): Gather => {
 
       return {
         submit: (script, offset, keys, args, alone, waiter) => {
-          // at rest, no company to wait for: the call goes at once
-          if (alone || (inFlight === 0 && due.length === 0)) {
-            const batch = new Batch(answered, open, script, offset, shardKeys, shardArgs(offset))
+          if (alone) {
+            const batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             add(batch, keys, args, waiter)
             return go(batch)
           }
@@ -291,7 +275,7 @@ export const make = (send: Send): Gather => {
             batch = undefined
           }
           if (batch === undefined) {
-            batch = new Batch(answered, open, script, offset, shardKeys, shardArgs(offset))
+            batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             open.set(script, batch)
             due.push(batch)
             if (!scheduled) {
