@@ -671,15 +671,31 @@ describe("Redis store: calls gathered", () => {
 
   it.scoped("counts made together share one sweep budget per script call", () =>
     Effect.gen(function*() {
-      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, { batchSize: 10 })
+      const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, {
+        batchSize: 10
+      })
       yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
       yield* advance(11)
       yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`new${i}`)))
-      const counts = yield* commandsOf(Effect.all(Array.from({ length: 8 }, () => manager.count()), {
-        concurrency: "unbounded"
-      }))
+      /** What each FCALL answered for each of its calls. */
+      const answers: Array<ReadonlyArray<unknown>> = []
+      const send = client.sendCommand.bind(client)
+      client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
+        const [command] = args
+        if (command.name === "fcall") {
+          void command.promise.then((reply) => answers.push((reply as [ReadonlyArray<unknown>, unknown])[0]))
+        }
+        return send(...args)
+      }
+      // eight counts of different windows, so that none share a run
+      const counts = yield* commandsOf(
+        Effect.all(Array.from({ length: 8 }, (_, i) => manager.count(3600 + i)), { concurrency: "unbounded" })
+      )
       assert.deepStrictEqual(counts.result, Array(8).fill(5))
-      // 35 expired sessions, at most 10 removed per script call whatever the calls in it: 4 calls
+      // 35 expired sessions, at most 10 removed per script call whatever the calls in it: the first
+      // count used the whole budget, so every count of that script call says to call again (-1),
+      // and it takes 4 script calls
+      assert.deepStrictEqual(answers[0], Array(8).fill(-1))
       assert.deepStrictEqual(counts.commands, Array(4).fill("fcall"))
     }))
 
