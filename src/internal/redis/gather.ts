@@ -32,8 +32,8 @@ export interface ScriptCode {
 }
 
 /**
- * Sends one script call (EVALSHA, EVAL when Redis lacks the script): `numKeys` keys, then the
- * arguments, all in `argv`; tells `waiter` its reply or error.
+ * Sends one script call (FCALL of its function, or EVALSHA: the store's choice): `numKeys` keys,
+ * then the arguments, all in `argv`; tells `waiter` its reply or error.
  */
 export type Send = (script: ScriptCode, numKeys: number, argv: Array<string>, waiter: Waiter) => void
 
