@@ -256,6 +256,19 @@ describe("Redis store", () => {
       assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
     }))
 
+  it.scoped("a user who may load the library but not call it (an ACL without FCALL) gets every call by EVALSHA", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const admin = yield* rawClient(server.url)
+      yield* Effect.promise(() => admin.call("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all", "-fcall"))
+      const { commandsOf, manager } = yield* managerOn(server.url.replace("redis://", "redis://app:app-pw@"))
+      const session = yield* manager.create("fay")
+      // refused (NOPERM, before it ran): the call goes again by script, and so do all after it
+      assert.strictEqual((yield* manager.get(session.token)).userId, "fay")
+      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha"])
+    }))
+
   it.scoped("out of memory, reads still answer and writes fail with Redis's OOM error, changing nothing", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer({ args: ["--maxmemory-policy", "noeviction"] })

@@ -100,6 +100,8 @@ const isMissingFunction = (error: unknown): boolean =>
 
 const isOutOfMemory = (error: unknown): boolean => error instanceof Error && error.message.startsWith("OOM ")
 
+const isNoPermission = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOPERM")
+
 /** The session `values` (as a script read them) of session `sessionId`, with the fields `names` names. */
 const storedSession = (
   sessionId: string,
@@ -236,18 +238,26 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     return loading
   }
 
+  /** Set when the server refuses FCALL itself (an ACL that allows loading the library, not calling it). */
+  let fcallRefused = false
+
   /**
    * One script call: FCALL of the script's function where the library is loaded, else EVALSHA.
    * An FCALL refused before it ran goes again by EVALSHA: when the server lacks the library (which
-   * is then loaded again), and when it is out of memory (Redis refuses a function that may write
-   * then, where a script runs, and only its writes fail: reads still answer).
+   * is then loaded again), when it is out of memory (Redis refuses a function that may write then,
+   * where a script runs, and only its writes fail: reads still answer), and when the user may not
+   * run FCALL (then every call goes by EVALSHA from then on).
    */
   const send: Gather.Send = (script, numKeys, argv, waiter) => {
-    if (!functionsLoaded || script.function === undefined) return evalsha(script, numKeys, argv, waiter)
+    if (!functionsLoaded || fcallRefused || script.function === undefined) {
+      return evalsha(script, numKeys, argv, waiter)
+    }
     client.fcall(script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
         void loadFunctions()
+      } else if (isNoPermission(error)) {
+        fcallRefused = true
       } else if (!isOutOfMemory(error)) {
         return waiter.fail(error)
       }
