@@ -1,9 +1,10 @@
 /**
  * The Redis implementation of the store port: every operation is one call of a script
  * (`scripts.ts`) on the shard of the session or user it is about, sent with the other calls of
- * that script made in the same turn of the event loop (`gather.ts`) as EVALSHA, falling back to
- * EVAL when the server's script cache does not have it (after a restart, a failover or SCRIPT
- * FLUSH), so NOSCRIPT never reaches callers. Namespace-wide operations run on every shard.
+ * that script made in the same turn of the event loop (`gather.ts`): as an FCALL of its function in
+ * the scripts' Functions library where the server has it, else as EVALSHA, falling back to EVAL
+ * when the server's script cache does not have it (after a restart, a failover or SCRIPT FLUSH), so
+ * NOSCRIPT never reaches callers. Namespace-wide operations run on every shard.
  *
  * A namespace records its layout on first use (`keys.ts`'s `meta`): its shard count, and its
  * regular ttl, the manager's default ttl then. A session is regular when it expires exactly the
@@ -208,13 +209,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
    * Whether shard scripts go by FCALL to the library (`Scripts.library`): from when it is loaded on
    * the server (on every master of a Cluster) until a server answers that it does not have it (a
    * restart, FUNCTION FLUSH, a new master), when it is loaded again. Meanwhile, and for good where
-   * it cannot be loaded (Redis before 7.0, an ACL without FUNCTION, `functions: false`), they go by
-   * EVALSHA: the same operations, the same replies.
+   * it cannot be loaded or called (Redis before 7.0, an ACL without FUNCTION or FCALL,
+   * `functions: false`: `functionsOff`), they go by EVALSHA: the same operations, the same replies.
    */
   let functionsLoaded = false
+  let functionsOff = options.functions === false
   let loading: Promise<void> | undefined
   const loadFunctions = (): Promise<void> => {
-    if (options.functions === false) return Promise.resolve()
+    if (functionsOff) return Promise.resolve()
     loading ??= Promise.resolve().then(() =>
       Promise.all(
         (client.isCluster ? (client as Cluster).nodes("master") : [client as Redis]).map((node) =>
@@ -227,7 +229,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       )
     ).then(
       () => {
-        functionsLoaded = true
+        // unless FCALL was refused meanwhile
+        functionsLoaded = !functionsOff
       },
       () => {
         functionsLoaded = false
@@ -238,9 +241,6 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     return loading
   }
 
-  /** Set when the server refuses FCALL itself (an ACL that allows loading the library, not calling it). */
-  let fcallRefused = false
-
   /**
    * One script call: FCALL of the script's function where the library is loaded, else EVALSHA.
    * An FCALL refused before it ran goes again by EVALSHA: when the server lacks the library (which
@@ -249,15 +249,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
    * run FCALL (then every call goes by EVALSHA from then on).
    */
   const send: Gather.Send = (script, numKeys, argv, waiter) => {
-    if (!functionsLoaded || fcallRefused || script.function === undefined) {
-      return evalsha(script, numKeys, argv, waiter)
-    }
+    if (!functionsLoaded || script.function === undefined) return evalsha(script, numKeys, argv, waiter)
     client.fcall(script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
         void loadFunctions()
       } else if (isNoPermission(error)) {
-        fcallRefused = true
+        // an ACL that allows loading the library, not calling it
+        functionsLoaded = false
+        functionsOff = true
       } else if (!isOutOfMemory(error)) {
         return waiter.fail(error)
       }
@@ -571,7 +571,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
     call(
       Scripts.layout.name,
-      (waiter) => send(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)], waiter),
+      (waiter) => evalsha(Scripts.layout, 1, [keyspace(namespace).meta, String(shards), String(regularTtl)], waiter),
       decoded(Scripts.layout, identity)
     )
 
