@@ -4,7 +4,5 @@
 local fields = {F_USER, F_LAST, F_TTL, F_DEADLINE}
 for i = KEYS_AT, KEYS_END do fields[#fields + 1] = DATA_PREFIX .. ARGV[i] end
 local v = redis.call('HMGET', SESSION, unpack(fields))
-if not v[1] then return nil end
-local _, _, _, exp = times(v[2], v[3], v[4])
-if exp > 0 and exp <= now_ms() then return nil end
+if not live(v[1], v[2], v[3], v[4]) then return nil end
 return v

@@ -6,9 +6,7 @@
 local read = {F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE}
 for i = ENTRIES_AT, ENTRIES_END, 2 do read[#read + 1] = DATA_PREFIX .. ARGV[i] end
 local v = redis.call('HMGET', SESSION, unpack(read))
-if not v[1] then return nil end
-local _, _, _, exp = times(v[2], v[3], v[4])
-if exp > 0 and exp <= now_ms() then return nil end
+if not live(v[1], v[2], v[3], v[4]) then return nil end
 local size = tonumber(v[5] or '0')
 local write = {'HSET', SESSION}
 for i = ENTRIES_AT, ENTRIES_END, 2 do
