@@ -179,25 +179,26 @@ return 1
 /** A new session id in the library's format (22 URL-safe characters). */
 export const newSessionId = (): string => randomBytes(16).toString("base64url")
 
-/** One script call of the library (FCALL or EVALSHA), replayable with another session id and user id. */
+/** The Redis calls of one operation of the library, replayable with another session id and user id. */
 type Replay = (sessionId: string, userId: string) => Promise<unknown>
 
 const captureUser = "bench-capture-user"
 
 /**
- * Records the script call (FCALL, or EVALSHA) the library sends for create, get (touch / no touch), exists, kill and the
- * data set / get of `benchData` (by running each once through the library on a recording
- * connection), and returns replays of them
- * on `client`: the library's own scripts and arguments, whatever its current version sends, without Effect.
+ * Records the Redis calls the library sends for create, get (touch / no touch), exists, kill and
+ * the data set / get of `benchData` (by running each once through the library on a recording
+ * connection), and returns replays of them on `client`: the library's own commands and arguments,
+ * whatever its current version sends, without Effect. A script call (FCALL, or EVALSHA where the
+ * library is not loaded) is replayed as one command; the plain reads' HMGET between two TIMEs as
+ * the same pipeline.
  */
 const captureLibScripts = async (url: string, namespace: string, client: Redis) => {
   const recorder = await connect(url)
-  /** The last script call: its command (FCALL, or EVALSHA where the library is not loaded) and arguments. */
-  let last: ReadonlyArray<string> = []
+  /** The commands sent since the last `record` began: name, then arguments. */
+  let sent: Array<ReadonlyArray<string>> = []
   const send = recorder.sendCommand.bind(recorder)
   recorder.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
-    const { name } = args[0]
-    if (name === "fcall" || name === "evalsha") last = [name, ...args[0].args.map(String)]
+    sent.push([args[0].name, ...args[0].args.map(String)])
     return send(...args)
   }
   const runtime = ManagedRuntime.make(
@@ -206,21 +207,24 @@ const captureLibScripts = async (url: string, namespace: string, client: Redis) 
     )
   )
   const sm = await runtime.runPromise(SessionManager.SessionManager)
-  /** Runs one operation, then turns the script call it sent into a replay (`idOf`: the session id it used). */
+  /** Runs one operation, then turns the calls it sent into a replay (`idOf`: the session id it used). */
   const record = async <A>(run: Effect.Effect<A, unknown>, idOf: (a: A) => string): Promise<Replay> => {
-    last = []
+    sent = []
     const sessionId = idOf(await runtime.runPromise(run))
-    const [command, script, numKeys, ...rest] = last
-    if (command === undefined || script === undefined || numKeys === undefined) {
-      throw new Error("the library sent no script call")
-    }
+    if (sent.length === 0) throw new Error("the library sent nothing")
     // each argument: a constant, or its parts around the recorded session id and user id, joined again on replay
-    const args = rest.map((arg): (sid: string, uid: string) => string => {
-      if (!arg.includes(sessionId) && !arg.includes(captureUser)) return () => arg
-      const parts = arg.split(sessionId).map((piece) => piece.split(captureUser))
-      return (sid, uid) => parts.map((pieces) => pieces.join(uid)).join(sid)
-    })
-    return (sid, uid) => client.call(command, script, numKeys, ...args.map((arg) => arg(sid, uid)))
+    const commands = sent.map(([name, ...rest]) => ({
+      name: name!,
+      args: rest.map((arg): (sid: string, uid: string) => string => {
+        if (!arg.includes(sessionId) && !arg.includes(captureUser)) return () => arg
+        const parts = arg.split(sessionId).map((piece) => piece.split(captureUser))
+        return (sid, uid) => parts.map((pieces) => pieces.join(uid)).join(sid)
+      })
+    }))
+    const [only] = commands
+    if (commands.length === 1) return (sid, uid) => client.call(only!.name, ...only!.args.map((arg) => arg(sid, uid)))
+    return (sid, uid) =>
+      client.pipeline(commands.map(({ args, name }) => [name, ...args.map((arg) => arg(sid, uid))])).exec()
   }
   let id = ""
   let token = ""

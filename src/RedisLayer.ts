@@ -204,6 +204,7 @@ export interface ConfigOptions {
   readonly nativeTtl?: boolean
   readonly nativeTtlGrace?: Durations.Input
   readonly functions?: boolean
+  readonly plainReads?: boolean
 }
 
 /**

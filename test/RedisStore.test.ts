@@ -85,11 +85,16 @@ describe("Redis store", () => {
           manager.killOtherSessions(sessionId),
           manager.kill(sessionId)
         ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
+      /** The operations that only read a session: plain HMGETs between two TIMEs, in one pipeline. */
+      const plainReads = new Set([1, 2, 3, 13])
       // the library was loaded when the manager opened: even each script's first call is one FCALL
       const created = yield* commandsOf(manager.create("alice"))
       assert.deepStrictEqual(created.commands, ["fcall"])
-      for (const operation of operations(created.result)) {
-        assert.deepStrictEqual((yield* commandsOf(operation)).commands, ["fcall"])
+      for (const [i, operation] of operations(created.result).entries()) {
+        assert.deepStrictEqual(
+          (yield* commandsOf(operation)).commands,
+          plainReads.has(i) ? ["time", "hmget", "time"] : ["fcall"]
+        )
       }
       const rotated = yield* commandsOf(manager.rotate((yield* manager.create("alice")).token))
       assert.deepStrictEqual(rotated.commands, ["fcall"])
@@ -234,7 +239,7 @@ describe("Redis store", () => {
       assert.strictEqual(read.result.userId, "bob")
       assert.deepStrictEqual(read.commands, ["fcall", "evalsha", "FUNCTION", "eval"])
       assert.deepStrictEqual(yield* libraries(), [Scripts.library.name])
-      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["fcall"])
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["fcall"])
     }))
 
   it.scoped("a server that refuses the library (an ACL without FUNCTION) gets every call by EVALSHA", () =>
@@ -252,7 +257,7 @@ describe("Redis store", () => {
       const read = yield* commandsOf(manager.get(session.token))
       assert.strictEqual(read.result.userId, "dora")
       assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
-      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha", "eval"])
       assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
     }))
 
@@ -265,8 +270,8 @@ describe("Redis store", () => {
       const session = yield* manager.create("fay")
       // refused (NOPERM, before it ran): the call goes again by script, and so do all after it
       assert.strictEqual((yield* manager.get(session.token)).userId, "fay")
-      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha", "eval"])
-      assert.deepStrictEqual((yield* commandsOf(manager.exists(session.token))).commands, ["evalsha"])
+      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha"])
     }))
 
   it.scoped("out of memory, reads still answer and writes fail with Redis's OOM error, changing nothing", () =>
@@ -277,10 +282,12 @@ describe("Redis store", () => {
       yield* manager.setData(session.token, "lang", "en")
       yield* Effect.promise(() => client.config("SET", "maxmemory", "1"))
       // Redis refuses a function that may write when out of memory: the calls go by script, where
-      // only writes fail
+      // only writes fail (and plain reads answer as ever)
       assert.strictEqual((yield* manager.get(session.token, { noUpdate: true })).userId, "erin")
       assert.isTrue(yield* manager.exists(session.token))
       assert.deepStrictEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
+      assert.deepStrictEqual(yield* manager.getAllData(session.token), { lang: "en" })
+      assert.strictEqual(yield* manager.count(), 1)
       const refused = yield* Effect.flip(manager.setData(session.token, "lang", "fr"))
       assert.strictEqual(refused._tag, "RedisError")
       assert.include(refused.message, "OOM")
@@ -573,10 +580,13 @@ describe("Redis store", () => {
     }))
 })
 
+/** Reads by script too, as these tests gather script calls (plain reads: below). */
+const byScript = { plainReads: false } as const
+
 describe("Redis store: calls gathered", () => {
   it.scoped("calls made together on one shard go as one script call per 16, each with its own reply", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, byScript)
       const sessions = yield* Effect.all(Array.from({ length: 40 }, (_, i) => manager.create(`user${i % 7}`)))
       yield* manager.kill(sessions[3]!.sessionId)
       const exists = yield* commandsOf(
@@ -607,7 +617,7 @@ describe("Redis store: calls gathered", () => {
 
   it.scoped("a call that fails in a batch fails alone: the others get their replies", () =>
     Effect.gen(function*() {
-      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"))
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), {}, byScript)
       const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
       yield* manager.get(a!.token)
       // bob's session hash becomes a string: reading it fails with WRONGTYPE
@@ -631,7 +641,7 @@ describe("Redis store: calls gathered", () => {
 
   it.scoped("identical reads and touches made together run once; identical writes do not", () =>
     Effect.gen(function*() {
-      const { client, manager } = yield* managerOn(inject("redisUrl"))
+      const { client, manager } = yield* managerOn(inject("redisUrl"), {}, byScript)
       /** The keys of its calls each FCALL carried (after the shard's four): one per get, two per kill. */
       const carried: Array<number> = []
       const send = client.sendCommand.bind(client)
@@ -664,7 +674,7 @@ describe("Redis store: calls gathered", () => {
 
   it.scoped("calls started by separate events of one turn of the event loop share a script call", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"))
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, byScript)
       const sessions = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`visitor${i}`)))
       const runtime = yield* Effect.runtime<never>()
       // three timers due together: three callbacks, as requests arriving on three sockets would be
@@ -685,6 +695,7 @@ describe("Redis store: calls gathered", () => {
   it.scoped("counts made together share one sweep budget per script call", () =>
     Effect.gen(function*() {
       const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, {
+        ...byScript,
         batchSize: 10
       })
       yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
@@ -738,6 +749,142 @@ describe("Redis store: calls gathered", () => {
       )
       assert.deepStrictEqual(capped.commands, ["fcall", "fcall", "fcall", "fcall"])
       assert.strictEqual(yield* manager.countForUser("capped"), 2)
+    }))
+})
+
+describe("Redis store: plain reads", () => {
+  /** The commands of a read made by HMGET, and of one the HMGET could not settle (then by script). */
+  const plain = ["time", "hmget", "time"]
+  const thenScript = [...plain, "fcall"]
+
+  it.scoped("reads that change nothing go as HMGETs between two TIMEs, one pipeline a turn; identical ones read once", () =>
+    Effect.gen(function*() {
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
+      yield* manager.setData(a!.token, "lang", "en")
+      yield* manager.kill(c!.sessionId)
+      const reads = yield* commandsOf(Effect.all([
+        manager.exists(a!.token),
+        manager.exists(a!.token),
+        manager.exists(a!.token),
+        manager.exists(b!.token),
+        manager.exists(c!.token),
+        manager.getData(a!.token, "lang"),
+        Effect.map(manager.get(b!.token, { noUpdate: true }), (session) => String(session.userId)),
+        Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId))
+      ], { concurrency: "unbounded" }))
+      assert.deepStrictEqual(reads.result, [true, true, true, true, false, Option.some("en"), "bob", "alice"])
+      // a's three exists read once; a's getData, b's get and a's inspect read other fields
+      assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "time"])
+      // one after another: a pipeline each
+      const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
+      assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
+      // expired (by the store's clock): not live, by HMGET alone
+      yield* advance(61)
+      const expired = yield* commandsOf(Effect.all([
+        manager.exists(a!.token),
+        Effect.flip(manager.get(a!.token, { noUpdate: true })),
+        Effect.flip(manager.getData(a!.token, "lang"))
+      ]))
+      assert.deepStrictEqual(expired.result[0], false)
+      assert.strictEqual(expired.result[1]._tag, "SessionNotFound")
+      assert.strictEqual(expired.result[2]._tag, "SessionNotFound")
+      assert.deepStrictEqual(expired.commands, [...plain, ...plain, ...plain])
+      // and nothing written: the wipe still finds it
+      assert.strictEqual(yield* Effect.promise(() => client.exists(keyspace(namespace).session(a!.sessionId))), 1)
+    }))
+
+  it.scoped("a session that expires between the two TIMEs is left to its script, which reads it at one moment", () =>
+    Effect.gen(function*() {
+      const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      /** Seconds to move the first TIME back and the second forward, in the replies the store sees. */
+      const stretch = { from: 0, to: 0 }
+      const pipeline = client.pipeline.bind(client)
+      client.pipeline = ((...args: Parameters<typeof client.pipeline>) => {
+        const made = pipeline(...args)
+        const exec = made.exec.bind(made)
+        made.exec = (() =>
+          exec().then((results) => {
+            const move = (at: number, seconds: number) => {
+              const [s, us] = results![at]![1] as [string, string]
+              results![at]![1] = [String(Number(s) + seconds), us]
+            }
+            move(0, -stretch.from)
+            move(results!.length - 1, stretch.to)
+            return results
+          })) as typeof made.exec
+        return made
+      }) as typeof client.pipeline
+      const session = yield* manager.create("dan")
+      yield* manager.setData(session.token, "lang", "en")
+      const reads = Effect.all([
+        manager.exists(session.token),
+        Effect.option(manager.get(session.token, { noUpdate: true })),
+        Effect.option(manager.getData(session.token, "lang"))
+      ])
+      // 50 s in, it expires 10 s later: live whatever the moment within 5 s either side
+      yield* advance(50)
+      stretch.from = 5
+      stretch.to = 5
+      const live = yield* commandsOf(reads)
+      assert.deepStrictEqual([live.result[0], Option.isSome(live.result[1]), live.result[2]], [true, true, Option.some(Option.some("en"))])
+      assert.deepStrictEqual(live.commands, [...plain, ...plain, ...plain])
+      // 55 s in: live now, gone within 20 s; the script answers (one moment: now)
+      yield* advance(5)
+      stretch.to = 20
+      const early = yield* commandsOf(reads)
+      assert.deepStrictEqual([early.result[0], Option.isSome(early.result[1]), early.result[2]], [true, true, Option.some(Option.some("en"))])
+      assert.deepStrictEqual(early.commands, [...thenScript, ...thenScript, ...thenScript])
+      // 65 s in: gone now, live 20 s before
+      yield* advance(10)
+      stretch.from = 20
+      stretch.to = 0
+      const late = yield* commandsOf(reads)
+      assert.deepStrictEqual([late.result[0], Option.isSome(late.result[1]), late.result[2]], [false, false, Option.none()])
+      assert.deepStrictEqual(late.commands, [...thenScript, ...thenScript, ...thenScript])
+    }))
+
+  it.scoped("with a touch interval, a get reads by HMGET while no touch is due, and touches by script when one is", () =>
+    Effect.gen(function*() {
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), {
+        ttl: 600,
+        touchInterval: 60
+      })
+      const session = yield* manager.create("erin")
+      yield* advance(30)
+      const fresh = yield* commandsOf(manager.get(session.token))
+      assert.deepStrictEqual(fresh.commands, plain)
+      assert.strictEqual(fresh.result.lastAccess, session.lastAccess)
+      yield* advance(31)
+      const due = yield* commandsOf(manager.get(session.token))
+      assert.deepStrictEqual(due.commands, thenScript)
+      assert.isAtLeast(due.result.lastAccess, session.lastAccess + 61)
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, plain)
+      // expired: the script removes it, as a touching read does
+      yield* advance(601)
+      const gone = yield* commandsOf(Effect.flip(manager.get(session.token)))
+      assert.strictEqual(gone.result._tag, "SessionNotFound")
+      assert.deepStrictEqual(gone.commands, thenScript)
+      assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
+    }))
+
+  it.scoped("a read whose HMGET fails goes by its script, and fails alone with the script's error", () =>
+    Effect.gen(function*() {
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"))
+      const [a, b] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
+      const key = keyspace(namespace).session(b!.sessionId)
+      yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
+      const { commands, result } = yield* commandsOf(
+        Effect.all([a!, b!].map((session) => Effect.either(manager.exists(session.token))), {
+          concurrency: "unbounded"
+        })
+      )
+      assert.deepStrictEqual(commands, ["time", "hmget", "hmget", "time", "fcall"])
+      assert.isTrue(Either.getOrThrow(result[0]!))
+      const error = Option.getOrThrow(Either.getLeft(result[1]!))
+      assert.strictEqual(error._tag, "RedisError")
+      assert.include(error.message, "WRONGTYPE")
+      yield* Effect.promise(() => client.del(key))
     }))
 })
 

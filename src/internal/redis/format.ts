@@ -53,3 +53,25 @@ export const luaConstants: ReadonlyArray<readonly [name: string, value: string]>
   ["L_SHARDS", lua(layoutField.shards)],
   ["L_REGULAR_TTL", lua(layoutField.regularTtl)]
 ]
+
+const storedNumber = (value: string | null): number | undefined =>
+  value === null ? 0 : /^\d{1,15}$/.test(value) ? Number(value) : undefined
+
+/**
+ * A session's last access and expiry (unix ms; 0: never) from its hash's last access, ttl and
+ * deadline as read (null where absent), computed as `lua/lib/times.lua` does; undefined when one
+ * is not a whole number of ms (a read that leaves it to the script, and its error).
+ */
+export const storedTimes = (
+  lastAccess: string | null,
+  ttl: string | null,
+  deadline: string | null
+): readonly [lastAccess: number, expires: number] | undefined => {
+  const last = storedNumber(lastAccess)
+  const t = storedNumber(ttl)
+  const l = storedNumber(deadline)
+  if (last === undefined || t === undefined || l === undefined) return undefined
+  let expires = t > 0 ? last + t : 0
+  if (l > 0 && (expires === 0 || l < expires)) expires = l
+  return [last, expires]
+}

@@ -34,7 +34,9 @@ import * as Durations from "../duration.js"
 import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
 import * as Deadlines from "./deadlines.js"
+import * as Format from "./format.js"
 import * as Gather from "./gather.js"
+import * as HashReads from "./hashReads.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
 import * as Scripts from "./scripts.js"
@@ -73,6 +75,13 @@ export interface StoreOptions {
    * store uses EVALSHA, as with `false`.
    */
   readonly functions?: boolean
+  /**
+   * Whether reads that change nothing (`exists`, `getData`, `get` without a touch, and with a
+   * `touchInterval` while no touch is due) go as plain `HMGET`s between two `TIME`s instead of a
+   * script, which costs Redis less (see `docs/redis.md`). Default `true`; a read they cannot settle
+   * (an error, a session expiring between the two times) goes by its script.
+   */
+  readonly plainReads?: boolean
   /**
    * Milliseconds added to the Redis server's clock, read on every operation. For tests that move
    * time without sleeping; leave it out in production.
@@ -128,6 +137,38 @@ const sessionRead = (
   reply: readonly [number, SessionValues] | null
 ): Option.Option<SessionRead> =>
   reply === null ? Option.none() : Option.some({ now: reply[0], session: storedSession(sessionId, names, reply[1]) })
+
+/**
+ * A read a script would make, made by `HMGET` instead (`hashReads.ts`): the fields of the session's
+ * hash it reads, and `reply`, which makes the script's reply from the values read and the bounds of
+ * when (the store's clock, ms), or answers undefined where the script must decide.
+ */
+interface PlainRead {
+  readonly key: string
+  readonly fields: ReadonlyArray<string>
+  readonly reply: (values: ReadonlyArray<string | null>, from: number, to: number) => unknown
+}
+
+/** The fields a session's liveness follows from, as `lua/lib/live.lua` reads them. */
+const liveFields = [
+  Format.sessionField.userId,
+  Format.sessionField.lastAccess,
+  Format.sessionField.ttl,
+  Format.sessionField.deadline
+] as const
+
+/**
+ * Whether a session whose hash read gave user, last access, ttl and deadline (`liveFields`) at a
+ * moment between `from` and `to` was live then (as `lua/lib/live.lua` decides at one moment), or
+ * undefined when that depends on the moment (it expires between the two) or a value is malformed.
+ */
+const liveBetween = (values: ReadonlyArray<string | null>, from: number, to: number): boolean | undefined => {
+  if (values[0] === null) return false
+  const times = Format.storedTimes(values[1]!, values[2]!, values[3]!)
+  if (times === undefined) return undefined
+  const expires = times[1]
+  return expires === 0 || expires > to ? true : expires <= from ? false : undefined
+}
 
 /** A listing of one shard's index, oldest first: ids, and their scores when asked for. */
 interface Listing {
@@ -266,6 +307,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   }
 
   const gather = Gather.make(send)
+  const hashReads = HashReads.make(client)
+  const plainReadsOff = options.plainReads === false
 
   /** A script's reply decoded by its contract, then turned into the operation's result by `map`. */
   const decoded = <R, B>(script: AnyScript<R>, map: (reply: R) => B) => (reply: unknown) => {
@@ -296,10 +339,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       [ks.activity, ks.expiries, ks.users, ks.regular],
       (offset) => offset === 0 ? shardArgs : [ks.prefix, String(offset), graceText, regularText]
     )
+    const reads = hashReads.shard()
     /**
      * Runs a shard script with its keys and arguments by name, then its variable arguments;
      * gathered with the calls of the script made in the same turn of the event loop unless `alone`
-     * (see `gather.ts`).
+     * (see `gather.ts`). With `plain`, the read is made by `HMGET` first, and the script runs only
+     * when that cannot settle it.
      */
     const run = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
       script: Script<K, O, A, R>,
@@ -307,22 +352,33 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       args: { readonly [k in keyof A]: ArgValue<A[k]> },
       rest: ReadonlyArray<string>,
       map: (reply: R) => B,
-      alone = !script.gather
+      alone = !script.gather,
+      plain?: PlainRead
     ): Effect.Effect<B, RedisError> => {
       const submit = (offset: number) => {
-        const ownKeys: Array<string> = []
-        for (const name of script.keys) {
-          const key = (keys as Record<string, string | undefined>)[name]
-          if (key !== undefined) ownKeys.push(key)
+        const byScript = (waiter: Gather.Waiter) => {
+          const ownKeys: Array<string> = []
+          for (const name of script.keys) {
+            const key = (keys as Record<string, string | undefined>)[name]
+            if (key !== undefined) ownKeys.push(key)
+          }
+          const argv: Array<string> = []
+          for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
+          for (const arg of rest) argv.push(arg)
+          shard.submit(script, offset, ownKeys, argv, alone, waiter)
         }
-        const argv: Array<string> = []
-        for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
-        for (const arg of rest) argv.push(arg)
-        return call(
-          script.name,
-          (waiter) => shard.submit(script, offset, ownKeys, argv, alone, waiter),
-          decoded(script, map)
-        )
+        const byHmget = plain === undefined || plainReadsOff ? undefined : (waiter: Gather.Waiter) => {
+          reads.submit(plain.key, plain.fields, {
+            ok: (values, from, to) => {
+              const reply = plain.reply(values, from + offset, to + offset)
+              if (reply === undefined) byScript(waiter)
+              else waiter.ok(reply)
+            },
+            // the script fails the same way, or answers (a connection that came back, say)
+            fail: () => byScript(waiter)
+          })
+        }
+        return call(script.name, byHmget ?? byScript, decoded(script, map))
       }
       // without a test clock offset, no Effect to read it on every call
       return clockOffset === undefined ? submit(0) : Effect.flatMap(clockOffset, (ms) => submit(Math.round(ms)))
@@ -345,6 +401,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       return out
     }
     const session = (sessionId: string) => ({ SESSION: ks.session(sessionId) })
+    /** The fields a read of a session gets, in `lua/lib/load.lua`'s order. */
+    const readFields = [
+      Format.sessionField.userId,
+      Format.sessionField.createdAt,
+      Format.sessionField.ttl,
+      Format.sessionField.deadline,
+      ...fieldNames.map((name) => Format.fieldPrefix + name),
+      Format.sessionField.lastAccess
+    ]
 
     /**
      * Lists an index, oldest first, page by page: ids, and their scores when `withScores` (to merge
@@ -444,9 +509,40 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           session(sessionId),
           { SID: sessionId, TOUCH: touch, TOUCH_AFTER: touchAfter },
           fieldNames,
-          (reply) => sessionRead(sessionId, fieldNames, reply)
+          (reply) => sessionRead(sessionId, fieldNames, reply),
+          undefined,
+          // a read that always touches is a write
+          touch && touchAfter <= 0 ? undefined : {
+            key: ks.session(sessionId),
+            fields: readFields,
+            reply: (values, from, to) => {
+              // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
+              const n = values.length
+              if (values[0] === null) return null
+              const times = Format.storedTimes(values[n - 1]!, values[2]!, values[3]!)
+              if (times === undefined) return undefined
+              const [lastAccess, expires] = times
+              if (expires === 0 || expires > to) {
+                // live, and no touch due whatever the moment (else the script touches it)
+                if (touch && to - lastAccess >= touchAfter) return undefined
+                const reply: Array<string | number | null> = values.slice(0, n - 1)
+                reply.push(lastAccess, expires, to)
+                return reply
+              }
+              // expired: a touch removes it (the script)
+              return expires <= from && !touch ? null : undefined
+            }
+          }
         ),
-      exists: (sessionId) => run(Scripts.exists, session(sessionId), { SID: sessionId }, [], (reply) => reply === 1),
+      exists: (sessionId) =>
+        run(Scripts.exists, session(sessionId), { SID: sessionId }, [], (reply) => reply === 1, undefined, {
+          key: ks.session(sessionId),
+          fields: liveFields,
+          reply: (values, from, to) => {
+            const live = liveBetween(values, from, to)
+            return live === undefined ? undefined : live ? 1 : 0
+          }
+        }),
       update: (sessionId, fields) =>
         run(
           Scripts.update,
@@ -507,6 +603,16 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             const values: Array<string | undefined> = []
             for (let i = 4; i < reply.length; i++) values.push(reply[i] ?? undefined)
             return Option.some(values)
+          },
+          undefined,
+          {
+            key: ks.session(sessionId),
+            fields: [...liveFields, ...keys.map((key) => Format.dataPrefix + key)],
+            // as dataGet.lua replies: the fields read, or null when the session is not live
+            reply: (values, from, to) => {
+              const live = liveBetween(values, from, to)
+              return live === undefined ? undefined : live ? values : null
+            }
           }
         ),
       dataGetAll: (sessionId) =>

@@ -1,0 +1,170 @@
+/**
+ * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s of one shard made in
+ * the same turn of the event loop go to Redis as one pipeline, between two `TIME`s. A plain command
+ * costs Redis a fraction of a script call (no script run, no loop over calls, no table turned into
+ * a reply), so a read that changes nothing costs it about what a redisess read does.
+ *
+ * The two times bound the moment each `HMGET` ran: Redis runs a pipeline's commands in order, so
+ * every read ran at or after the first time and at or before the second. The caller decides from
+ * them whether what it read was live then (`store.ts`), and sends the call as a script when the
+ * bounds cannot tell (a session expiring between them) or a command failed.
+ *
+ * Identical reads made together are read once, all their callers getting the values: the requests
+ * a page fires at once with one cookie cost one `HMGET`. A pipeline carries at most `maxReads`
+ * reads, so the time between its two `TIME`s stays short.
+ */
+import type { Cluster, Redis } from "ioredis"
+
+/** What a read's caller is told: the values read and the bounds of when, or the error. */
+export interface ReadWaiter {
+  /**
+   * The values of the fields asked for (null where absent), and the server's clock (unix ms, as a
+   * script reads it) just before and just after they were read.
+   */
+  readonly ok: (values: ReadonlyArray<string | null>, from: number, to: number) => void
+  readonly fail: (error: unknown) => void
+}
+
+/** Most reads in one pipeline. */
+export const maxReads = 64
+
+/** A read of a batch: its key, fields and callers (the first, then any identical reads). */
+interface Read {
+  readonly key: string
+  readonly fields: ReadonlyArray<string>
+  readonly waiters: Array<ReadWaiter>
+}
+
+/** A shard's batch open to new reads, if any. */
+interface Shard {
+  open: Batch | undefined
+}
+
+/** The reads of one shard waiting to go. */
+interface Batch {
+  readonly shard: Shard
+  readonly reads: Array<Read>
+  /** The reads by key, to find identical ones; made when a second read comes. */
+  byKey: Map<string, Array<Read>> | undefined
+}
+
+const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** A `TIME` reply as unix ms, as `lua/lib/now_ms.lua` reads it, or undefined when it is not one. */
+const millisOf = (reply: unknown): number | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined
+  const ms = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000)
+  return Number.isSafeInteger(ms) ? ms : undefined
+}
+
+const failAll = (reads: ReadonlyArray<Read>, error: unknown) => {
+  for (const read of reads) for (const waiter of read.waiters) waiter.fail(error)
+}
+
+/** Tells each read of a pipeline its values and bounds, or its error. */
+const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null, unknown]> | null) => {
+  if (results === null || results.length !== reads.length + 2) {
+    return failAll(reads, new Error("Unexpected reply to a pipeline of reads"))
+  }
+  const [fromError, fromReply] = results[0]!
+  const [toError, toReply] = results[results.length - 1]!
+  const from = millisOf(fromReply)
+  const to = millisOf(toReply)
+  if (fromError !== null || toError !== null || from === undefined || to === undefined) {
+    return failAll(reads, fromError ?? toError ?? new Error("Unexpected reply to TIME"))
+  }
+  for (let i = 0; i < reads.length; i++) {
+    const [error, values] = results[i + 1]!
+    const { fields, waiters } = reads[i]!
+    const ok = error === null && Array.isArray(values) && values.length === fields.length
+    for (const waiter of waiters) {
+      if (ok) waiter.ok(values, from, to)
+      else waiter.fail(error ?? new Error("Unexpected reply to HMGET"))
+    }
+  }
+}
+
+/** The reads of every shard of one client, gathered per shard. */
+export interface HashReads {
+  /** The reads of one shard: they go in a pipeline of their own (one slot of a Cluster). */
+  readonly shard: () => ShardReads
+}
+
+/** The reads of one shard. */
+export interface ShardReads {
+  /** Reads `fields` of hash `key` with the shard's other reads of this turn. */
+  readonly submit: (key: string, fields: ReadonlyArray<string>, waiter: ReadWaiter) => void
+}
+
+/** Gathers reads sent on `client`. */
+export const make = (client: Redis | Cluster): HashReads => {
+  let due: Array<Batch> = []
+  let scheduled = false
+
+  /** Sends a batch (closed: no read joins it any more). */
+  const go = (batch: Batch) => {
+    const { reads, shard } = batch
+    if (shard.open === batch) shard.open = undefined
+    try {
+      const pipeline = client.pipeline()
+      pipeline.time()
+      for (const read of reads) pipeline.hmget(read.key, ...read.fields)
+      pipeline.time()
+      pipeline.exec().then(
+        (results) => settle(reads, results),
+        (error: unknown) => failAll(reads, error)
+      )
+    } catch (error) {
+      // a driver that throws instead of rejecting: its callers are told, the event loop is not
+      failAll(reads, error)
+    }
+  }
+
+  const flush = () => {
+    scheduled = false
+    const batches = due
+    due = []
+    for (const batch of batches) go(batch)
+  }
+
+  return {
+    shard: () => {
+      const shard: Shard = { open: undefined }
+      return {
+        submit: (key, fields, waiter) => {
+          let batch = shard.open
+          if (batch === undefined) {
+            batch = { shard, reads: [], byKey: undefined }
+            shard.open = batch
+            due.push(batch)
+            if (!scheduled) {
+              scheduled = true
+              setImmediate(flush)
+            }
+          }
+          const { reads } = batch
+          if (reads.length > 0) {
+            batch.byKey ??= new Map([[reads[0]!.key, [reads[0]!]]])
+            const found = batch.byKey.get(key)
+            const twin = found?.find((read) => same(read.fields, fields))
+            if (twin !== undefined) return void twin.waiters.push(waiter)
+            const read = { key, fields, waiters: [waiter] }
+            if (found === undefined) batch.byKey.set(key, [read])
+            else found.push(read)
+            reads.push(read)
+          } else {
+            reads.push({ key, fields, waiters: [waiter] })
+          }
+          if (reads.length >= maxReads) {
+            due.splice(due.indexOf(batch), 1)
+            go(batch)
+          }
+        }
+      }
+    }
+  }
+}
