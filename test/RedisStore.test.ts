@@ -827,20 +827,32 @@ describe("Redis store: plain reads", () => {
       stretch.from = 5
       stretch.to = 5
       const live = yield* commandsOf(reads)
-      assert.deepStrictEqual([live.result[0], Option.isSome(live.result[1]), live.result[2]], [true, true, Option.some(Option.some("en"))])
+      assert.deepStrictEqual([live.result[0], Option.isSome(live.result[1]), live.result[2]], [
+        true,
+        true,
+        Option.some(Option.some("en"))
+      ])
       assert.deepStrictEqual(live.commands, [...plain, ...plain, ...plain])
       // 55 s in: live now, gone within 20 s; the script answers (one moment: now)
       yield* advance(5)
       stretch.to = 20
       const early = yield* commandsOf(reads)
-      assert.deepStrictEqual([early.result[0], Option.isSome(early.result[1]), early.result[2]], [true, true, Option.some(Option.some("en"))])
+      assert.deepStrictEqual([early.result[0], Option.isSome(early.result[1]), early.result[2]], [
+        true,
+        true,
+        Option.some(Option.some("en"))
+      ])
       assert.deepStrictEqual(early.commands, [...thenScript, ...thenScript, ...thenScript])
       // 65 s in: gone now, live 20 s before
       yield* advance(10)
       stretch.from = 20
       stretch.to = 0
       const late = yield* commandsOf(reads)
-      assert.deepStrictEqual([late.result[0], Option.isSome(late.result[1]), late.result[2]], [false, false, Option.none()])
+      assert.deepStrictEqual([late.result[0], Option.isSome(late.result[1]), late.result[2]], [
+        false,
+        false,
+        Option.none()
+      ])
       assert.deepStrictEqual(late.commands, [...thenScript, ...thenScript, ...thenScript])
     }))
 
