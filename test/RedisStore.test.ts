@@ -799,22 +799,17 @@ describe("Redis store: plain reads", () => {
       const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
       /** Seconds to move the first TIME back and the second forward, in the replies the store sees. */
       const stretch = { from: 0, to: 0 }
-      const pipeline = client.pipeline.bind(client)
-      client.pipeline = ((...args: Parameters<typeof client.pipeline>) => {
-        const made = pipeline(...args)
-        const exec = made.exec.bind(made)
-        made.exec = (() =>
-          exec().then((results) => {
-            const move = (at: number, seconds: number) => {
-              const [s, us] = results![at]![1] as [string, string]
-              results![at]![1] = [String(Number(s) + seconds), us]
-            }
-            move(0, -stretch.from)
-            move(results!.length - 1, stretch.to)
-            return results
-          })) as typeof made.exec
-        return made
-      }) as typeof client.pipeline
+      let second = false
+      const call = client.call.bind(client) as (...args: Array<string>) => Promise<unknown>
+      client.call = ((...args: Array<string>) => {
+        if (args[0] !== "time") return call(...args)
+        const seconds = second ? stretch.to : -stretch.from
+        second = !second
+        return call(...args).then((reply) => {
+          const [s, us] = reply as [string, string]
+          return [String(Number(s) + seconds), us]
+        })
+      }) as typeof client.call
       const session = yield* manager.create("dan")
       yield* manager.setData(session.token, "lang", "en")
       const reads = Effect.all([

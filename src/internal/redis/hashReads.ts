@@ -1,16 +1,16 @@
 /**
  * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s of one shard made in
- * the same turn of the event loop go to Redis as one pipeline, between two `TIME`s. A plain command
+ * the same turn of the event loop go to Redis together, between two `TIME`s, in one write. A plain command
  * costs Redis a fraction of a script call (no script run, no loop over calls, no table turned into
  * a reply), so a read that changes nothing costs it about what a redisess read does.
  *
- * The two times bound the moment each `HMGET` ran: Redis runs a pipeline's commands in order, so
+ * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order, so
  * every read ran at or after the first time and at or before the second. The caller decides from
  * them whether what it read was live then (`store.ts`), and sends the call as a script when the
  * bounds cannot tell (a session expiring between them) or a command failed.
  *
  * Identical reads made together are read once, all their callers getting the values: the requests
- * a page fires at once with one cookie cost one `HMGET`. A pipeline carries at most `maxReads`
+ * a page fires at once with one cookie cost one `HMGET`. One write carries at most `maxReads`
  * reads, so the time between its two `TIME`s stays short.
  */
 import type { Cluster, Redis } from "ioredis"
@@ -25,7 +25,7 @@ export interface ReadWaiter {
   readonly fail: (error: unknown) => void
 }
 
-/** Most reads in one pipeline. */
+/** Most reads between two `TIME`s. */
 export const maxReads = 64
 
 /** A read of a batch: its key, fields and callers (the first, then any identical reads). */
@@ -65,10 +65,10 @@ const failAll = (reads: ReadonlyArray<Read>, error: unknown) => {
   for (const read of reads) for (const waiter of read.waiters) waiter.fail(error)
 }
 
-/** Tells each read of a pipeline its values and bounds, or its error. */
+/** Tells each read its values and bounds, or its error (`results`: the `TIME`, each `HMGET`'s, the `TIME`). */
 const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null, unknown]> | null) => {
   if (results === null || results.length !== reads.length + 2) {
-    return failAll(reads, new Error("Unexpected reply to a pipeline of reads"))
+    return failAll(reads, new Error("Unexpected replies to a run of reads"))
   }
   const [fromError, fromReply] = results[0]!
   const [toError, toReply] = results[results.length - 1]!
@@ -90,7 +90,7 @@ const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null
 
 /** The reads of every shard of one client, gathered per shard. */
 export interface HashReads {
-  /** The reads of one shard: they go in a pipeline of their own (one slot of a Cluster). */
+  /** The reads of one shard: they go apart from other shards' (on a Cluster, to their slot's node). */
   readonly shard: () => ShardReads
 }
 
@@ -105,19 +105,55 @@ export const make = (client: Redis | Cluster): HashReads => {
   let due: Array<Batch> = []
   let scheduled = false
 
+  /**
+   * On one connection: `TIME`, the `HMGET`s, `TIME` as separate commands written in one go (the
+   * socket corked meanwhile): Node makes one command each instead of a pipeline around them, and
+   * the replies come in order, so each read still ran between the two times.
+   */
+  const corked = (redis: Redis, reads: ReadonlyArray<Read>) => {
+    const results: Array<[Error | null, unknown]> = new Array(reads.length + 2)
+    let left = reads.length + 2
+    const send = (at: number, command: Promise<unknown>) =>
+      command.then(
+        (reply) => {
+          results[at] = [null, reply]
+          if (--left === 0) settle(reads, results)
+        },
+        (error: Error) => {
+          results[at] = [error, null]
+          if (--left === 0) settle(reads, results)
+        }
+      )
+    const stream = redis.status === "ready" ? redis.stream : undefined
+    stream?.cork()
+    try {
+      send(0, redis.call("time"))
+      for (let i = 0; i < reads.length; i++) send(i + 1, redis.call("hmget", reads[i]!.key, ...reads[i]!.fields))
+      send(reads.length + 1, redis.call("time"))
+    } finally {
+      stream?.uncork()
+    }
+  }
+
+  /** On a Cluster: a pipeline, which goes to the node of its keys' slot (the shard's), `TIME`s included. */
+  const pipelined = (cluster: Cluster, reads: ReadonlyArray<Read>) => {
+    const pipeline = cluster.pipeline()
+    pipeline.time()
+    for (const read of reads) pipeline.hmget(read.key, ...read.fields)
+    pipeline.time()
+    pipeline.exec().then(
+      (results) => settle(reads, results),
+      (error: unknown) => failAll(reads, error)
+    )
+  }
+
   /** Sends a batch (closed: no read joins it any more). */
   const go = (batch: Batch) => {
     const { reads, shard } = batch
     if (shard.open === batch) shard.open = undefined
     try {
-      const pipeline = client.pipeline()
-      pipeline.time()
-      for (const read of reads) pipeline.hmget(read.key, ...read.fields)
-      pipeline.time()
-      pipeline.exec().then(
-        (results) => settle(reads, results),
-        (error: unknown) => failAll(reads, error)
-      )
+      if (client.isCluster) pipelined(client as Cluster, reads)
+      else corked(client as Redis, reads)
     } catch (error) {
       // a driver that throws instead of rejecting: its callers are told, the event loop is not
       failAll(reads, error)
