@@ -58,9 +58,9 @@ const expectData = (target: Target, reply: unknown) => {
   const read = target === "lib"
     ? Option.isOption(reply) ? Option.getOrUndefined(reply) : undefined
     : target === "libScript"
-    // a pipeline's [[error, TIME], [error, HMGET], [error, TIME]], the HMGET's {user, last access,
-    // ttl, deadline, values...}; or a script call's {replies, failed}, replies[1] the same
-    ? dataValue(Array.isArray(reply) && reply.length === 3 ? (reply[1] as Array<unknown>)[1] : first(first(reply)))
+    // the replies of TIME, HMGET, TIME, the HMGET's {user, last access, ttl, deadline, values...};
+    // or a script call's {replies, failed}, replies[1] the same
+    ? dataValue(Array.isArray(reply) && reply.length === 3 ? reply[1] : first(first(reply)))
     : reply
   if (read !== (target === "raw" || target === "libScript" ? stored : benchData.value)) {
     throw new Error(`data get (${target}) returned ${JSON.stringify(reply)}`)

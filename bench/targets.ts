@@ -190,7 +190,7 @@ const captureUser = "bench-capture-user"
  * connection), and returns replays of them on `client`: the library's own commands and arguments,
  * whatever its current version sends, without Effect. A script call (FCALL, or EVALSHA where the
  * library is not loaded) is replayed as one command; the plain reads' HMGET between two TIMEs as
- * the same pipeline.
+ * the same three commands in one write.
  */
 const captureLibScripts = async (url: string, namespace: string, client: Redis) => {
   const recorder = await connect(url)
@@ -223,8 +223,13 @@ const captureLibScripts = async (url: string, namespace: string, client: Redis) 
     }))
     const [only] = commands
     if (commands.length === 1) return (sid, uid) => client.call(only!.name, ...only!.args.map((arg) => arg(sid, uid)))
-    return (sid, uid) =>
-      client.pipeline(commands.map(({ args, name }) => [name, ...args.map((arg) => arg(sid, uid))])).exec()
+    // several commands (the plain reads' TIME, HMGET, TIME): written in one go, as the library does
+    return (sid, uid) => {
+      client.stream.cork()
+      const replies = commands.map(({ args, name }) => client.call(name, ...args.map((arg) => arg(sid, uid))))
+      client.stream.uncork()
+      return Promise.all(replies)
+    }
   }
   let id = ""
   let token = ""
@@ -290,7 +295,7 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
         secs === 0 ? "-inf" : String(Date.now() - secs * 1000),
         "+inf"
       ),
-    /** The library's own script calls (FCALL), in the library's namespace, without Effect. */
+    /** The library's own Redis calls (FCALL, or TIME + HMGET + TIME), in the library's namespace, without Effect. */
     libScript: {
       create: (sessionId: string, userId: string) => lib.create(sessionId, userId),
       get: (sessionId: string, touch: boolean) =>
