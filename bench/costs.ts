@@ -70,6 +70,8 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       "1800000",
       ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
     ]
+    /** The session fields a liveness check reads: user, last access, ttl, deadline (`format.ts`). */
+    const liveness = ["u", "a", "t", "l"]
     /** `calls` consecutive ids from the `i`-th. */
     const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
     // each row: its name, the calls one command carries, and the command for the i-th command
@@ -77,6 +79,19 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       readonly [string, number, (i: number) => ReadonlyArray<string | number>]
     > = [
       ["HGETALL of a session (a plain command)", 1, (i) => ["hgetall", ks.session(ids[i % 1000]!)]],
+      // a plain read: one HMGET, and the two TIMEs around those of one turn
+      ["HMGET of the 4 fields liveness needs (exists, plain)", 1, (i) => [
+        "hmget",
+        ks.session(ids[i % 1000]!),
+        ...liveness
+      ]],
+      ["HMGET of the 5 fields of a read (get without update, plain)", 1, (i) => [
+        "hmget",
+        ks.session(ids[i % 1000]!),
+        ...liveness,
+        "c"
+      ]],
+      ["TIME (two around the plain reads of one turn)", 1, () => ["time"]],
       ["EVALSHA touch (the baseline: HSET + 3 ZADD)", 1, (i) => {
         const now = Date.now()
         const id = ids[i % 1000]!
@@ -155,9 +170,21 @@ const nodeSide = async (): Promise<NodeResult> => {
     [Scripts.dataGet.sha, [[["user-1", `${now}`, "1800000", null, "sen-GB"]], []]],
     [Scripts.dataSet.sha, [[[1, 1]], []]]
   ])
+  // a session's hash, for the plain reads' HMGET (and their TIME)
+  const hash: Record<string, string> = { u: "user-1", c: `${now}`, a: `${now}`, t: "1800000", "d:lang": "sen-GB" }
+  const time = [String(Math.floor(now / 1000)), String((now % 1000) * 1000)]
   const fake = {
+    status: "ready",
+    isCluster: false,
+    stream: { cork: () => {}, uncork: () => {} },
     evalsha: (script: string) => Promise.resolve(replies.get(script)),
-    eval: () => Promise.reject(new Error("the fake client knows the scripts by sha only"))
+    eval: () => Promise.reject(new Error("the fake client knows the scripts by sha only")),
+    call: (command: string, _key: string, ...fields: Array<string>) =>
+      command === "time"
+        ? Promise.resolve(time)
+        : command === "hmget"
+        ? Promise.resolve(fields.map((field) => hash[field] ?? null))
+        : Promise.reject(new Error(`the fake client does not answer ${command}`))
   }
   const runtime = ManagedRuntime.make(
     SessionManager.layer({ namespace: "costs", ttl: 1800, wipeInterval: 0 }).pipe(
