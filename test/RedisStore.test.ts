@@ -779,6 +779,20 @@ describe("Redis store: plain reads", () => {
       // one after another: a pipeline each
       const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
       assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
+      // at most 64 reads between two TIMEs
+      const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
+      const all = yield* commandsOf(
+        Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(all.result, Array(70).fill(true))
+      assert.deepStrictEqual(all.commands, [
+        "time",
+        ...Array(64).fill("hmget"),
+        "time",
+        "time",
+        ...Array(6).fill("hmget"),
+        "time"
+      ])
       // expired (by the store's clock): not live, by HMGET alone
       yield* advance(61)
       const expired = yield* commandsOf(Effect.all([
