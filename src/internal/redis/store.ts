@@ -164,10 +164,22 @@ const liveFields = [
  */
 const liveBetween = (values: ReadonlyArray<string | null>, from: number, to: number): boolean | undefined => {
   if (values[0] === null) return false
-  const times = Format.storedTimes(values[1]!, values[2]!, values[3]!)
+  const times = Format.storedTimes(values[1] ?? null, values[2] ?? null, values[3] ?? null)
   if (times === undefined) return undefined
   const expires = times[1]
   return expires === 0 || expires > to ? true : expires <= from ? false : undefined
+}
+
+/** `exists.lua`'s reply (1 or 0) from a plain read of `liveFields`. */
+const existsReply = (values: ReadonlyArray<string | null>, from: number, to: number) => {
+  const live = liveBetween(values, from, to)
+  return live === undefined ? undefined : live ? 1 : 0
+}
+
+/** `dataGet.lua`'s reply from a plain read of `liveFields` then the data fields: the values read, or null. */
+const dataGetReply = (values: ReadonlyArray<string | null>, from: number, to: number) => {
+  const live = liveBetween(values, from, to)
+  return live === undefined ? undefined : live ? values : null
 }
 
 /** A listing of one shard's index, oldest first: ids, and their scores when asked for. */
@@ -503,23 +515,24 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             input.limit !== undefined
           ))
         }),
-      get: (sessionId, touch, touchAfter = 0) =>
-        run(
+      get: (sessionId, touch, touchAfter = 0) => {
+        const key = ks.session(sessionId)
+        return run(
           Scripts.get,
-          session(sessionId),
+          { SESSION: key },
           { SID: sessionId, TOUCH: touch, TOUCH_AFTER: touchAfter },
           fieldNames,
           (reply) => sessionRead(sessionId, fieldNames, reply),
           undefined,
           // a read that always touches is a write
           touch && touchAfter <= 0 ? undefined : {
-            key: ks.session(sessionId),
+            key,
             fields: readFields,
             reply: (values, from, to) => {
               // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
               const n = values.length
               if (values[0] === null) return null
-              const times = Format.storedTimes(values[n - 1]!, values[2]!, values[3]!)
+              const times = Format.storedTimes(values[n - 1] ?? null, values[2] ?? null, values[3] ?? null)
               if (times === undefined) return undefined
               const [lastAccess, expires] = times
               if (expires === 0 || expires > to) {
@@ -533,16 +546,16 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               return expires <= from && !touch ? null : undefined
             }
           }
-        ),
-      exists: (sessionId) =>
-        run(Scripts.exists, session(sessionId), { SID: sessionId }, [], (reply) => reply === 1, undefined, {
-          key: ks.session(sessionId),
+        )
+      },
+      exists: (sessionId) => {
+        const key = ks.session(sessionId)
+        return run(Scripts.exists, { SESSION: key }, { SID: sessionId }, [], (reply) => reply === 1, undefined, {
+          key,
           fields: liveFields,
-          reply: (values, from, to) => {
-            const live = liveBetween(values, from, to)
-            return live === undefined ? undefined : live ? 1 : 0
-          }
-        }),
+          reply: existsReply
+        })
+      },
       update: (sessionId, fields) =>
         run(
           Scripts.update,
@@ -592,10 +605,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
                   : { _tag: "TooLarge", size: reply[1] } as const
               )
         ),
-      dataGet: (sessionId, keys) =>
-        run(
+      dataGet: (sessionId, keys) => {
+        const key = ks.session(sessionId)
+        return run(
           Scripts.dataGet,
-          session(sessionId),
+          { SESSION: key },
           { SID: sessionId },
           keys,
           (reply) => {
@@ -605,16 +619,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
             return Option.some(values)
           },
           undefined,
-          {
-            key: ks.session(sessionId),
-            fields: [...liveFields, ...keys.map((key) => Format.dataPrefix + key)],
-            // as dataGet.lua replies: the fields read, or null when the session is not live
-            reply: (values, from, to) => {
-              const live = liveBetween(values, from, to)
-              return live === undefined ? undefined : live ? values : null
-            }
-          }
-        ),
+          { key, fields: [...liveFields, ...keys.map((name) => Format.dataPrefix + name)], reply: dataGetReply }
+        )
+      },
       dataGetAll: (sessionId) =>
         run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }, [], (reply) => {
           if (reply === null) return Option.none()
