@@ -826,43 +826,31 @@ describe("Redis store: plain reads", () => {
       }) as typeof client.call
       const session = yield* manager.create("dan")
       yield* manager.setData(session.token, "lang", "en")
-      const reads = Effect.all([
-        manager.exists(session.token),
-        Effect.option(manager.get(session.token, { noUpdate: true })),
-        Effect.option(manager.getData(session.token, "lang"))
-      ])
+      /** exists, whether get (no update) found it, and getData: read, then the commands sent. */
+      const readsThen = (live: boolean, commands: ReadonlyArray<string>) =>
+        Effect.gen(function*() {
+          const reads = yield* commandsOf(Effect.all([
+            manager.exists(session.token),
+            Effect.map(Effect.option(manager.get(session.token, { noUpdate: true })), Option.isSome),
+            Effect.option(manager.getData(session.token, "lang"))
+          ]))
+          assert.deepStrictEqual(reads.result, [live, live, live ? Option.some(Option.some("en")) : Option.none()])
+          assert.deepStrictEqual(reads.commands, [...commands, ...commands, ...commands])
+        })
       // 50 s in, it expires 10 s later: live whatever the moment within 5 s either side
       yield* advance(50)
       stretch.from = 5
       stretch.to = 5
-      const live = yield* commandsOf(reads)
-      assert.deepStrictEqual([live.result[0], Option.isSome(live.result[1]), live.result[2]], [
-        true,
-        true,
-        Option.some(Option.some("en"))
-      ])
-      assert.deepStrictEqual(live.commands, [...plain, ...plain, ...plain])
+      yield* readsThen(true, plain)
       // 55 s in: live now, gone within 20 s; the script answers (one moment: now)
       yield* advance(5)
       stretch.to = 20
-      const early = yield* commandsOf(reads)
-      assert.deepStrictEqual([early.result[0], Option.isSome(early.result[1]), early.result[2]], [
-        true,
-        true,
-        Option.some(Option.some("en"))
-      ])
-      assert.deepStrictEqual(early.commands, [...thenScript, ...thenScript, ...thenScript])
+      yield* readsThen(true, thenScript)
       // 65 s in: gone now, live 20 s before
       yield* advance(10)
       stretch.from = 20
       stretch.to = 0
-      const late = yield* commandsOf(reads)
-      assert.deepStrictEqual([late.result[0], Option.isSome(late.result[1]), late.result[2]], [
-        false,
-        false,
-        Option.none()
-      ])
-      assert.deepStrictEqual(late.commands, [...thenScript, ...thenScript, ...thenScript])
+      yield* readsThen(false, thenScript)
     }))
 
   it.scoped("with a touch interval, a get reads by HMGET while no touch is due, and touches by script when one is", () =>

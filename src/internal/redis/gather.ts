@@ -2,20 +2,20 @@
  * Calls of one shard script made in the same turn of the event loop, sent to Redis as one script
  * call. Redis spends most of a small call on the call itself (reading, parsing and answering a
  * command, setting up a script run), so a call carrying many operations costs it a fraction per
- * operation; Node sends and parses one command instead of many. The calls still run one after another, each as it would
- * alone, and each gets its own reply or error (`scripts.ts` shows the script's side).
+ * operation; Node sends and parses one command instead of many. The calls still run one after
+ * another, each as it would alone, and each gets its own reply or error (`scripts.ts` shows the
+ * script's side).
  *
  * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
- * out at the end of the event loop's current turn (`setImmediate`), whether they hold one call or
- * many: after the callbacks of everything that arrived together (the requests read from many
- * sockets at once, the replies of one batch), not after each (as `process.nextTick` would). A
- * batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments,
- * so one script call stays short.
+ * out at the end of the event loop's current turn (`turn.ts`), whether they hold one call or many.
+ * A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments, so
+ * one script call stays short.
  *
  * Identical calls of a shareable script (a read, or a touch: run twice at one moment they answer
  * the same and leave the same state) made together run once, and all their callers get its reply:
  * the requests a page fires at once with one cookie cost one read.
  */
+import * as Turn from "./turn.js"
 
 /**
  * What gathering and sending need of a script (`scripts.ts`): its name, its code and function,
@@ -218,9 +218,6 @@ export interface ShardGather {
 
 /** Gathers the calls sent through `send`. */
 export const make = (send: Send): Gather => {
-  let due: Array<Batch> = []
-  let scheduled = false
-
   /** Sends a batch (closed: no call joins it any more). */
   const go = (batch: Batch) => {
     // closed ones are left as undefined: no map entry made and dropped per batch
@@ -233,23 +230,11 @@ export const make = (send: Send): Gather => {
     }
   }
 
-  /** Sends every batch of the turn. */
-  const flush = () => {
-    scheduled = false
-    const batches = due
-    due = []
-    for (const batch of batches) go(batch)
-  }
+  const turn = Turn.make(go)
 
   return {
     shard: (shardKeys, shardArgs) => {
       const open = new Map<ScriptCode, Batch | undefined>()
-
-      /** Sends an open batch before the turn ends. */
-      const goNow = (batch: Batch) => {
-        due.splice(due.indexOf(batch), 1)
-        go(batch)
-      }
 
       const add = (batch: Batch, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, waiter: Waiter) => {
         if (joinsTwin(batch, keys, args, waiter)) return
@@ -271,20 +256,16 @@ export const make = (send: Send): Gather => {
           let batch = open.get(script)
           if (batch !== undefined && batch.offset !== offset) {
             // a test moved the clock: calls before and after it do not share a batch
-            goNow(batch)
+            turn.now(batch)
             batch = undefined
           }
           if (batch === undefined) {
             batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             open.set(script, batch)
-            due.push(batch)
-            if (!scheduled) {
-              scheduled = true
-              setImmediate(flush)
-            }
+            turn.due(batch)
           }
           add(batch, keys, args, waiter)
-          if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) goNow(batch)
+          if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) turn.now(batch)
         }
       }
     }

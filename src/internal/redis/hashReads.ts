@@ -1,11 +1,12 @@
 /**
  * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s of one shard made in
- * the same turn of the event loop go to Redis together, between two `TIME`s, in one write. A plain command
- * costs Redis a fraction of a script call (no script run, no loop over calls, no table turned into
- * a reply), so a read that changes nothing costs it about what a redisess read does.
+ * the same turn of the event loop (`turn.ts`) go to Redis together, between two `TIME`s, in one
+ * write. A plain command costs Redis a fraction of a script call (no script run, no loop over
+ * calls, no table turned into a reply), so a read that changes nothing costs it about what a
+ * redisess read does.
  *
- * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order, so
- * every read ran at or after the first time and at or before the second. The caller decides from
+ * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order,
+ * so every read ran at or after the first time and at or before the second. The caller decides from
  * them whether what it read was live then (`store.ts`), and sends the call as a script when the
  * bounds cannot tell (a session expiring between them) or a command failed.
  *
@@ -14,6 +15,7 @@
  * reads, so the time between its two `TIME`s stays short.
  */
 import type { Cluster, Redis } from "ioredis"
+import * as Turn from "./turn.js"
 
 /** What a read's caller is told: the values read and the bounds of when, or the error. */
 export interface ReadWaiter {
@@ -102,9 +104,6 @@ export interface ShardReads {
 
 /** Gathers reads sent on `client`. */
 export const make = (client: Redis | Cluster): HashReads => {
-  let due: Array<Batch> = []
-  let scheduled = false
-
   /**
    * On one connection: `TIME`, the `HMGET`s, `TIME` as separate commands written in one go (the
    * socket corked meanwhile): Node makes one command each instead of a pipeline around them, and
@@ -160,12 +159,7 @@ export const make = (client: Redis | Cluster): HashReads => {
     }
   }
 
-  const flush = () => {
-    scheduled = false
-    const batches = due
-    due = []
-    for (const batch of batches) go(batch)
-  }
+  const turn = Turn.make(go)
 
   return {
     shard: () => {
@@ -176,11 +170,7 @@ export const make = (client: Redis | Cluster): HashReads => {
           if (batch === undefined) {
             batch = { shard, reads: [], byKey: undefined }
             shard.open = batch
-            due.push(batch)
-            if (!scheduled) {
-              scheduled = true
-              setImmediate(flush)
-            }
+            turn.due(batch)
           }
           const { reads } = batch
           if (reads.length > 0) {
@@ -195,10 +185,7 @@ export const make = (client: Redis | Cluster): HashReads => {
           } else {
             reads.push({ key, fields, waiters: [waiter] })
           }
-          if (reads.length >= maxReads) {
-            due.splice(due.indexOf(batch), 1)
-            go(batch)
-          }
+          if (reads.length >= maxReads) turn.now(batch)
         }
       }
     }
