@@ -4,7 +4,9 @@
  * that script made in the same turn of the event loop (`gather.ts`): as an FCALL of its function in
  * the scripts' Functions library where the server has it, else as EVALSHA, falling back to EVAL
  * when the server's script cache does not have it (after a restart, a failover or SCRIPT FLUSH), so
- * NOSCRIPT never reaches callers. Namespace-wide operations run on every shard.
+ * NOSCRIPT never reaches callers. A read that changes nothing is first an HMGET between two TIMEs
+ * (`hashReads.ts`, a `PlainRead` here), its script only where that cannot settle it. Namespace-wide
+ * operations run on every shard.
  *
  * A namespace records its layout on first use (`keys.ts`'s `meta`): its shard count, and its
  * regular ttl, the manager's default ttl then. A session is regular when it expires exactly the
