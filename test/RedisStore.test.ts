@@ -85,15 +85,15 @@ describe("Redis store", () => {
           manager.killOtherSessions(sessionId),
           manager.kill(sessionId)
         ] as ReadonlyArray<Effect.Effect<unknown, unknown>>
-      /** The operations that only read a session: a plain HMGET between two TIMEs, written in one go. */
-      const plainReads = new Set([1, 2, 3, 13])
+      /** The operations that only read a session: a plain HMGET (or HGETALL) between two TIMEs, written in one go. */
+      const plainReads = new Map([[1, "hmget"], [2, "hmget"], [3, "hmget"], [13, "hmget"], [14, "hgetall"]])
       // the library was loaded when the manager opened: even each script's first call is one FCALL
       const created = yield* commandsOf(manager.create("alice"))
       assert.deepStrictEqual(created.commands, ["fcall"])
       for (const [i, operation] of operations(created.result).entries()) {
         assert.deepStrictEqual(
           (yield* commandsOf(operation)).commands,
-          plainReads.has(i) ? ["time", "hmget", "time"] : ["fcall"]
+          plainReads.has(i) ? ["time", plainReads.get(i), "time"] : ["fcall"]
         )
       }
       const rotated = yield* commandsOf(manager.rotate((yield* manager.create("alice")).token))
@@ -257,7 +257,7 @@ describe("Redis store", () => {
       const read = yield* commandsOf(manager.get(session.token))
       assert.strictEqual(read.result.userId, "dora")
       assert.deepStrictEqual(read.commands, ["evalsha", "eval"])
-      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha", "eval"])
       assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
     }))
 
@@ -270,8 +270,8 @@ describe("Redis store", () => {
       const session = yield* manager.create("fay")
       // refused (NOPERM, before it ran): the call goes again by script, and so do all after it
       assert.strictEqual((yield* manager.get(session.token)).userId, "fay")
-      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha", "eval"])
-      assert.deepStrictEqual((yield* commandsOf(manager.getAllData(session.token))).commands, ["evalsha"])
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha", "eval"])
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha"])
     }))
 
   it.scoped("out of memory, reads still answer and writes fail with Redis's OOM error, changing nothing", () =>
@@ -771,11 +771,23 @@ describe("Redis store: plain reads", () => {
         manager.exists(c!.token),
         manager.getData(a!.token, "lang"),
         Effect.map(manager.get(b!.token, { noUpdate: true }), (session) => String(session.userId)),
-        Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId))
+        Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId)),
+        manager.getAllData(a!.token)
       ], { concurrency: "unbounded" }))
-      assert.deepStrictEqual(reads.result, [true, true, true, true, false, Option.some("en"), "bob", "alice"])
-      // a's three exists read once; a's getData, b's get and a's inspect read other fields
-      assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "time"])
+      assert.deepStrictEqual(reads.result, [
+        true,
+        true,
+        true,
+        true,
+        false,
+        Option.some("en"),
+        "bob",
+        "alice",
+        { lang: "en" }
+      ])
+      // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
+      // getAllData the whole hash
+      assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "hgetall", "time"])
       // one after another: two TIMEs each
       const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
       assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
@@ -798,12 +810,14 @@ describe("Redis store: plain reads", () => {
       const expired = yield* commandsOf(Effect.all([
         manager.exists(a!.token),
         Effect.flip(manager.get(a!.token, { noUpdate: true })),
-        Effect.flip(manager.getData(a!.token, "lang"))
+        Effect.flip(manager.getData(a!.token, "lang")),
+        Effect.flip(manager.getAllData(a!.token))
       ]))
       assert.deepStrictEqual(expired.result[0], false)
       assert.strictEqual(expired.result[1]._tag, "SessionNotFound")
       assert.strictEqual(expired.result[2]._tag, "SessionNotFound")
-      assert.deepStrictEqual(expired.commands, [...plain, ...plain, ...plain])
+      assert.strictEqual(expired.result[3]._tag, "SessionNotFound")
+      assert.deepStrictEqual(expired.commands, [...plain, ...plain, ...plain, "time", "hgetall", "time"])
       // and nothing written: the wipe still finds it
       assert.strictEqual(yield* Effect.promise(() => client.exists(keyspace(namespace).session(a!.sessionId))), 1)
     }))
@@ -826,16 +840,23 @@ describe("Redis store: plain reads", () => {
       }) as typeof client.call
       const session = yield* manager.create("dan")
       yield* manager.setData(session.token, "lang", "en")
-      /** exists, whether get (no update) found it, and getData: read, then the commands sent. */
+      /** exists, whether get (no update) found it, getData and getAllData: read, then the commands sent. */
       const readsThen = (live: boolean, commands: ReadonlyArray<string>) =>
         Effect.gen(function*() {
           const reads = yield* commandsOf(Effect.all([
             manager.exists(session.token),
             Effect.map(Effect.option(manager.get(session.token, { noUpdate: true })), Option.isSome),
-            Effect.option(manager.getData(session.token, "lang"))
+            Effect.option(manager.getData(session.token, "lang")),
+            Effect.option(manager.getAllData(session.token))
           ]))
-          assert.deepStrictEqual(reads.result, [live, live, live ? Option.some(Option.some("en")) : Option.none()])
-          assert.deepStrictEqual(reads.commands, [...commands, ...commands, ...commands])
+          assert.deepStrictEqual(reads.result, [
+            live,
+            live,
+            live ? Option.some(Option.some("en")) : Option.none(),
+            live ? Option.some({ lang: "en" }) : Option.none()
+          ])
+          const wholeHash = commands.map((command) => command === "hmget" ? "hgetall" : command)
+          assert.deepStrictEqual(reads.commands, [...commands, ...commands, ...commands, ...wholeHash])
         })
       // 50 s in, it expires 10 s later: live whatever the moment within 5 s either side
       yield* advance(50)

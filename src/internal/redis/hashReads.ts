@@ -1,9 +1,9 @@
 /**
- * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s of one shard made in
- * the same turn of the event loop (`turn.ts`) go to Redis together, between two `TIME`s, in one
- * write. A plain command costs Redis a fraction of a script call (no script run, no loop over
- * calls, no table turned into a reply), so a read that changes nothing costs it about what a
- * redisess read does.
+ * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s (or `HGETALL`s) of one
+ * shard made in the same turn of the event loop (`turn.ts`) go to Redis together, between two
+ * `TIME`s, in one write. A plain command costs Redis a fraction of a script call (no script run,
+ * no loop over calls, no table turned into a reply), so a read that changes nothing costs it about
+ * what a redisess read does.
  *
  * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order,
  * so every read ran at or after the first time and at or before the second. The caller decides from
@@ -20,8 +20,9 @@ import * as Turn from "./turn.js"
 /** What a read's caller is told: the values read and the bounds of when, or the error. */
 export interface ReadWaiter {
   /**
-   * The values of the fields asked for (null where absent), and the server's clock (unix ms, as a
-   * script reads it) just before and just after they were read.
+   * The values of the fields asked for (null where absent), or for a whole hash its fields and
+   * values in turn (none when it is absent); and the server's clock (unix ms, as a script reads it)
+   * just before and just after they were read.
    */
   readonly ok: (values: ReadonlyArray<string | null>, from: number, to: number) => void
   readonly fail: (error: unknown) => void
@@ -30,10 +31,10 @@ export interface ReadWaiter {
 /** Most reads between two `TIME`s. */
 export const maxReads = 64
 
-/** A read of a batch: its key, fields and callers (the first, then any identical reads). */
+/** A read of a batch: its key, fields (undefined: the whole hash) and callers (the first, then any identical reads). */
 interface Read {
   readonly key: string
-  readonly fields: ReadonlyArray<string>
+  readonly fields: ReadonlyArray<string> | undefined
   readonly waiters: Array<ReadWaiter>
 }
 
@@ -50,7 +51,8 @@ interface Batch {
   byKey: Map<string, Array<Read>> | undefined
 }
 
-const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+const same = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<string> | undefined): boolean => {
+  if (a === undefined || b === undefined) return a === b
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
@@ -61,6 +63,17 @@ const millisOf = (reply: unknown): number | undefined => {
   if (!Array.isArray(reply) || reply.length !== 2) return undefined
   const ms = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000)
   return Number.isSafeInteger(ms) ? ms : undefined
+}
+
+/** An HGETALL reply (the driver makes it an object) as fields and values in turn. */
+const pairsOf = (reply: unknown): Array<string> | undefined => {
+  if (typeof reply !== "object" || reply === null) return undefined
+  const pairs: Array<string> = []
+  for (const [field, value] of Object.entries(reply)) {
+    if (typeof value !== "string") return undefined
+    pairs.push(field, value)
+  }
+  return pairs
 }
 
 const failAll = (reads: ReadonlyArray<Read>, error: unknown) => {
@@ -80,12 +93,13 @@ const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null
     return failAll(reads, fromError ?? toError ?? new Error("Unexpected reply to TIME"))
   }
   for (let i = 0; i < reads.length; i++) {
-    const [error, values] = results[i + 1]!
+    const [error, reply] = results[i + 1]!
     const { fields, waiters } = reads[i]!
-    const ok = error === null && Array.isArray(values) && values.length === fields.length
+    const values = error !== null ? undefined : fields === undefined ? pairsOf(reply) : reply
+    const ok = Array.isArray(values) && (fields === undefined || values.length === fields.length)
     for (const waiter of waiters) {
       if (ok) waiter.ok(values, from, to)
-      else waiter.fail(error ?? new Error("Unexpected reply to HMGET"))
+      else waiter.fail(error ?? new Error(`Unexpected reply to ${fields === undefined ? "HGETALL" : "HMGET"}`))
     }
   }
 }
@@ -98,8 +112,8 @@ export interface HashReads {
 
 /** The reads of one shard. */
 export interface ShardReads {
-  /** Reads `fields` of hash `key` with the shard's other reads of this turn. */
-  readonly submit: (key: string, fields: ReadonlyArray<string>, waiter: ReadWaiter) => void
+  /** Reads `fields` of hash `key` (undefined: all of it) with the shard's other reads of this turn. */
+  readonly submit: (key: string, fields: ReadonlyArray<string> | undefined, waiter: ReadWaiter) => void
 }
 
 /** Gathers reads sent on `client`. */
@@ -127,7 +141,10 @@ export const make = (client: Redis | Cluster): HashReads => {
     stream?.cork()
     try {
       send(0, redis.call("time"))
-      for (let i = 0; i < reads.length; i++) send(i + 1, redis.call("hmget", reads[i]!.key, ...reads[i]!.fields))
+      for (let i = 0; i < reads.length; i++) {
+        const { fields, key } = reads[i]!
+        send(i + 1, fields === undefined ? redis.call("hgetall", key) : redis.call("hmget", key, ...fields))
+      }
       send(reads.length + 1, redis.call("time"))
     } finally {
       stream?.uncork()
@@ -138,7 +155,10 @@ export const make = (client: Redis | Cluster): HashReads => {
   const pipelined = (cluster: Cluster, reads: ReadonlyArray<Read>) => {
     const pipeline = cluster.pipeline()
     pipeline.time()
-    for (const read of reads) pipeline.hmget(read.key, ...read.fields)
+    for (const { fields, key } of reads) {
+      if (fields === undefined) pipeline.hgetall(key)
+      else pipeline.hmget(key, ...fields)
+    }
     pipeline.time()
     pipeline.exec().then(
       (results) => settle(reads, results),

@@ -78,10 +78,11 @@ export interface StoreOptions {
    */
   readonly functions?: boolean
   /**
-   * Whether reads that change nothing (`exists`, `getData`, `get` without a touch, and with a
-   * `touchInterval` while no touch is due) go as plain `HMGET`s between two `TIME`s instead of a
-   * script, which costs Redis less (see `docs/redis.md`). Default `true`; a read they cannot settle
-   * (an error, a session expiring between the two times) goes by its script.
+   * Whether reads that change nothing (`exists`, `getData`, `getAllData`, `get` without a touch,
+   * and with a `touchInterval` while no touch is due) go as plain `HMGET`s (`HGETALL` for
+   * `getAllData`) between two `TIME`s instead of a script, which costs Redis less (see
+   * `docs/redis.md`). Default `true`; a read they cannot settle (an error, a session expiring
+   * between the two times) goes by its script.
    */
   readonly plainReads?: boolean
   /**
@@ -147,7 +148,8 @@ const sessionRead = (
  */
 interface PlainRead {
   readonly key: string
-  readonly fields: ReadonlyArray<string>
+  /** undefined: the whole hash (HGETALL), its fields and values in turn. */
+  readonly fields: ReadonlyArray<string> | undefined
   readonly reply: (values: ReadonlyArray<string | null>, from: number, to: number) => unknown
 }
 
@@ -182,6 +184,26 @@ const existsReply = (values: ReadonlyArray<string | null>, from: number, to: num
 const dataGetReply = (values: ReadonlyArray<string | null>, from: number, to: number) => {
   const live = liveBetween(values, from, to)
   return live === undefined ? undefined : live ? values : null
+}
+
+/**
+ * `dataGetAll.lua`'s reply (`{{key, value, ...}}`, or null) from a plain read of a whole hash (its
+ * fields and values in turn): the liveness fields checked as `liveBetween` does, the data kept.
+ */
+const dataGetAllReply = (pairs: ReadonlyArray<string | null>, from: number, to: number) => {
+  const live: Array<string | null> = [null, null, null, null]
+  const data: Array<string> = []
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const field = pairs[i]!
+    const value = pairs[i + 1]!
+    if (field.startsWith(Format.dataPrefix)) data.push(field.slice(Format.dataPrefix.length), value)
+    else {
+      const at = liveFields.indexOf(field as typeof liveFields[number])
+      if (at >= 0) live[at] = value
+    }
+  }
+  const isLive = liveBetween(live, from, to)
+  return isLive === undefined ? undefined : isLive ? [data] : null
 }
 
 /** A listing of one shard's index, oldest first: ids, and their scores when asked for. */
@@ -624,14 +646,24 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
           { key, fields: [...liveFields, ...keys.map((name) => Format.dataPrefix + name)], reply: dataGetReply }
         )
       },
-      dataGetAll: (sessionId) =>
-        run(Scripts.dataGetAll, session(sessionId), { SID: sessionId }, [], (reply) => {
-          if (reply === null) return Option.none()
-          const entries: Array<readonly [string, string]> = []
-          const pairs = reply[0]
-          for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!])
-          return Option.some(entries)
-        }),
+      dataGetAll: (sessionId) => {
+        const key = ks.session(sessionId)
+        return run(
+          Scripts.dataGetAll,
+          { SESSION: key },
+          { SID: sessionId },
+          [],
+          (reply) => {
+            if (reply === null) return Option.none()
+            const entries: Array<readonly [string, string]> = []
+            const pairs = reply[0]
+            for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!])
+            return Option.some(entries)
+          },
+          undefined,
+          { key, fields: undefined, reply: dataGetAllReply }
+        )
+      },
       dataRemove: (sessionId, keys) =>
         run(
           Scripts.dataRemove,
