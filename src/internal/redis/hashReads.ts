@@ -59,7 +59,7 @@ const same = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<string> | u
 }
 
 /** A `TIME` reply as unix ms, as `lua/lib/now_ms.lua` reads it, or undefined when it is not one. */
-const millisOf = (reply: unknown): number | undefined => {
+export const millisOf = (reply: unknown): number | undefined => {
   if (!Array.isArray(reply) || reply.length !== 2) return undefined
   const ms = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000)
   return Number.isSafeInteger(ms) ? ms : undefined

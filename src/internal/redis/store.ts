@@ -162,16 +162,30 @@ const liveFields = [
 ] as const
 
 /**
- * Whether a session whose hash read gave user, last access, ttl and deadline (`liveFields`) at a
- * moment between `from` and `to` was live then (as `lua/lib/live.lua` decides at one moment), or
- * undefined when that depends on the moment (it expires between the two) or a value is malformed.
+ * A session whose hash read gave user, last access, ttl and deadline at a moment between `from`
+ * and `to`, as `lua/lib/live.lua` decides at one moment: its last access and expiry when it was
+ * live then, null when it was not, or undefined when that depends on the moment (it expires between
+ * the two) or a value is malformed.
  */
-const liveBetween = (values: ReadonlyArray<string | null>, from: number, to: number): boolean | undefined => {
-  if (values[0] === null) return false
-  const times = Format.storedTimes(values[1] ?? null, values[2] ?? null, values[3] ?? null)
+const liveTimes = (
+  user: string | null | undefined,
+  lastAccess: string | null | undefined,
+  ttl: string | null | undefined,
+  deadline: string | null | undefined,
+  from: number,
+  to: number
+): readonly [lastAccess: number, expires: number] | null | undefined => {
+  if (user === null || user === undefined) return null
+  const times = Format.storedTimes(lastAccess ?? null, ttl ?? null, deadline ?? null)
   if (times === undefined) return undefined
   const expires = times[1]
-  return expires === 0 || expires > to ? true : expires <= from ? false : undefined
+  return expires === 0 || expires > to ? times : expires <= from ? null : undefined
+}
+
+/** Whether a session read as `liveFields` between `from` and `to` was live then (see `liveTimes`). */
+const liveBetween = (values: ReadonlyArray<string | null>, from: number, to: number): boolean | undefined => {
+  const times = liveTimes(values[0], values[1], values[2], values[3], from, to)
+  return times === undefined ? undefined : times !== null
 }
 
 /** `exists.lua`'s reply (1 or 0) from a plain read of `liveFields`. */
@@ -486,8 +500,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
     }
 
     return {
-      now: call("TIME", promised(() => client.time()), ([seconds, micros]: [string, string]) => {
-        const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+      now: call("TIME", promised(() => client.time()), (reply) => {
+        const ms = HashReads.millisOf(reply)
+        if (ms === undefined) return Effect.fail(new RedisError({ message: "Unexpected reply to TIME" }))
         return clockOffset === undefined ? Effect.succeed(ms) : Effect.map(clockOffset, (off) => ms + Math.round(off))
       }),
       create: (input) =>
@@ -556,18 +571,16 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
               // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
               const n = values.length
               if (values[0] === null) return null
-              const times = Format.storedTimes(values[n - 1] ?? null, values[2] ?? null, values[3] ?? null)
+              const times = liveTimes(values[0], values[n - 1], values[2], values[3], from, to)
               if (times === undefined) return undefined
-              const [lastAccess, expires] = times
-              if (expires === 0 || expires > to) {
-                // live, and no touch due whatever the moment (else the script touches it)
-                if (touch && to - lastAccess >= touchAfter) return undefined
-                const reply: Array<string | number | null> = values.slice(0, n - 1)
-                reply.push(lastAccess, expires, to)
-                return reply
-              }
               // expired: a touch removes it (the script)
-              return expires <= from && !touch ? null : undefined
+              if (times === null) return touch ? undefined : null
+              // live, and no touch due whatever the moment (else the script touches it)
+              const [lastAccess, expires] = times
+              if (touch && to - lastAccess >= touchAfter) return undefined
+              const reply: Array<string | number | null> = values.slice(0, n - 1)
+              reply.push(lastAccess, expires, to)
+              return reply
             }
           }
         )
