@@ -200,6 +200,7 @@ export interface ConfigOptions {
   readonly connectTimeout?: Durations.Input
   readonly timeout?: Durations.Input
   readonly batchSize?: number
+  readonly batchTime?: Durations.Input
   readonly pageSize?: number
   readonly nativeTtl?: boolean
   readonly nativeTtlGrace?: Durations.Input

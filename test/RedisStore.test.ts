@@ -103,8 +103,10 @@ describe("Redis store", () => {
   it.scoped("killUser, killAll and wipe work in bounded batches and never use KEYS or SCAN", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()
+      // batches by count alone: no call here runs out of its time (below)
       const { advance, client, commandsOf, manager, namespace } = yield* managerOn(server.url, { ttl: 10 }, {
-        batchSize: 10
+        batchSize: 10,
+        batchTime: "1 minute"
       })
       yield* Effect.all(Array.from({ length: 35 }, () => manager.create("bulk")), { concurrency: 8 })
       yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`other${i}`, { ttl: 0 })))
@@ -132,10 +134,78 @@ describe("Redis store", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => namespaceKeys(client, namespace)), [])
     }))
 
+  it.scoped("a bulk call stops removing once it has run its batch time, and says more remain", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      // no time at all: each call removes one session where more are due, then answers "call again"
+      const storeOptions = { batchSize: 100, batchTime: 0 }
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(
+        server.url,
+        { ttl: 10 },
+        storeOptions
+      )
+      const mine = yield* Effect.all(Array.from({ length: 4 }, () => manager.create("mine")))
+      const others = yield* commandsOf(manager.killOtherSessions(mine[0]!.sessionId))
+      assert.strictEqual(others.result, 3)
+      assert.isAtLeast(others.commands.length, 3)
+      // a cap of 2 meets a user with 5: four to evict, one per call, the create with the last
+      yield* Effect.all(Array.from({ length: 4 }, () => manager.create("mine")))
+      const capped = yield* SessionManager.make({ namespace, wipeInterval: 0, maxSessionsPerUser: 2 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(client, storeOptions))
+      )
+      const create = yield* commandsOf(capped.create("mine"))
+      assert.deepStrictEqual(create.commands, Array(4).fill("fcall"))
+      assert.strictEqual(yield* capped.countForUser("mine"), 2)
+      yield* manager.killUser("mine")
+
+      yield* Effect.all(Array.from({ length: 4 }, () => manager.create("quick")))
+      const killUser = yield* commandsOf(manager.killUser("quick"))
+      assert.strictEqual(killUser.result, 4)
+      assert.deepStrictEqual(killUser.commands, Array(4).fill("fcall"))
+
+      // on the namespace's ttl (the regular index) and on ttls of their own (the expiries index)
+      yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`expiring${i}`)))
+      yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`short${i}`, { ttl: 5 })))
+      yield* advance(11)
+      const wipe = yield* commandsOf(manager.wipe)
+      assert.strictEqual(wipe.result, 8) // the sessions removed, not the batch size
+      // one a call, but for the call that finds the expiries index's last: it goes on to the regular one
+      assert.deepStrictEqual(wipe.commands, Array(7).fill("fcall"))
+
+      yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`stale${i}`)))
+      yield* advance(11)
+      yield* manager.create("fresh")
+      const count = yield* commandsOf(manager.count())
+      assert.strictEqual(count.result, 1)
+      assert.deepStrictEqual(count.commands, Array(3).fill("fcall")) // a sweep of one, twice, then the answer
+
+      yield* Effect.all(Array.from({ length: 2 }, (_, i) => manager.create(`left${i}`)))
+      const killAll = yield* commandsOf(manager.killAll)
+      assert.strictEqual(killAll.result, 3)
+      assert.deepStrictEqual(killAll.commands, Array(4).fill("fcall")) // one each, then the users' pass
+    }))
+
+  it.scoped("with the default batch time, a batch far too large for it still goes in several calls", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const { advance, commandsOf, manager } = yield* managerOn(server.url, { ttl: 10 }, { batchSize: 100_000 })
+      const sessions = 3000
+      yield* Effect.all(Array.from({ length: sessions }, (_, i) => manager.create(`user${i % 300}`)), {
+        concurrency: 64,
+        discard: true
+      })
+      yield* advance(11)
+      // thousands of removals take Redis well over 2 ms on any machine: one call would hold it that long
+      const wipe = yield* commandsOf(manager.wipe)
+      assert.strictEqual(wipe.result, sessions)
+      assert.isAtLeast(wipe.commands.length, 2)
+      assert.strictEqual(yield* manager.count(), 0)
+    }))
+
   it.scoped("one user's other sessions and a capped create's evictions go in bounded batches", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()
-      const storeOptions = { batchSize: 10 }
+      const storeOptions = { batchSize: 10, batchTime: "1 minute" }
       const { client, commandsOf, manager, namespace } = yield* managerOn(server.url, {}, storeOptions)
       const sessions = yield* Effect.all(Array.from({ length: 36 }, () => manager.create("many")), { concurrency: 8 })
       const others = yield* commandsOf(manager.killOtherSessions(sessions[0]!.sessionId))
@@ -697,7 +767,8 @@ describe("Redis store: calls gathered", () => {
     Effect.gen(function*() {
       const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, {
         ...byScript,
-        batchSize: 10
+        batchSize: 10,
+        batchTime: "1 minute"
       })
       yield* Effect.all(Array.from({ length: 35 }, (_, i) => manager.create(`old${i}`)), { concurrency: 8 })
       yield* advance(11)

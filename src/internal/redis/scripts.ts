@@ -8,15 +8,16 @@
  * the shard's index keys `A X U R` (activity, expiries, users, regular; `keys.ts`), then each
  * call's own keys; its arguments are the shard's `P` (key prefix), `OFFSET` (ms added to the
  * server's clock; 0 outside tests), `GRACE` (how far past its logical expiry a key's native TTL may
- * reach, ms; -1: no native TTLs) and `REG` (the namespace's regular ttl, ms; 0: none), then for
- * each call the number of its own keys (only when its last key is optional), the number of its
+ * reach, ms; -1: no native TTLs), `REG` (the namespace's regular ttl, ms; 0: none) and `BUSY` (how
+ * long a call goes on removing sessions before it stops and answers that more may remain, µs:
+ * `lua/lib/busy.lua`), then for each call the number of its own keys (only when its last key is optional), the number of its
  * arguments, and the arguments.
  * It replies `{replies, failed}`: one reply per call (false for nil), and the positions (from 1)
  * of the calls that failed, whose replies are the error messages. A call that fails (an error
  * reply or a failed command) changes nothing more and does not stop the others.
  *
  * Its source is made of:
- * - locals of the shard: `local A, X, U, R = KEYS[1], ...`, `local P, OFFSET, GRACE, REG = ...`;
+ * - locals of the shard: `local A, X, U, R = KEYS[1], ...`, `local P, OFFSET, GRACE, REG, BUSY = ...`;
  * - the storage format's constants it uses (`format.ts`, `keys.ts`);
  * - the functions of `lua/lib` it calls, with those they call, each before its first use: Redis
  *   runs a script's whole source on every call, so a definition it does not use would be a cost on
@@ -60,7 +61,7 @@ export type ArgValue<T extends ArgType> = T extends "number" ? number : T extend
 export const shardKeys = ["A", "X", "U", "R"] as const
 
 /** The arguments every shard script takes first. */
-export const shardArgs = { P: "string", OFFSET: "number", GRACE: "number", REG: "number" } as const
+export const shardArgs = { P: "string", OFFSET: "number", GRACE: "number", REG: "number", BUSY: "number" } as const
 
 /** Any script, whatever its contract (what the driver call needs). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -507,7 +508,7 @@ export const killUser = define({
 export const killAll = define({ name: "killAll", keys: [], args: { LIMIT: "number" }, reply: Batch })
 
 /** Removes a batch of expired sessions. */
-export const wipe = define({ name: "wipe", keys: [], args: { LIMIT: "number" }, reply: Schema.NonNegativeInt })
+export const wipe = define({ name: "wipe", keys: [], args: { LIMIT: "number" }, reply: Batch })
 
 /** Counts sessions (of a user, with USER) within a window, after a sweep. */
 export const count = define({

@@ -58,6 +58,12 @@ export interface StoreOptions {
   readonly timeout?: Durations.Input
   /** Sessions handled per script call by the wipe, killUser, killAll and query sweeps. Default 200. */
   readonly batchSize?: number
+  /**
+   * How long one of those script calls goes on removing sessions before it stops, lets other
+   * commands run, and is called again: by Redis's clock, whatever `batchSize` and however slow the
+   * machine, a call lasts about this and one removal more. Default 2 milliseconds.
+   */
+  readonly batchTime?: Durations.Input
   /** Ids returned per script call when listing. Default 1000. */
   readonly pageSize?: number
   /**
@@ -230,6 +236,10 @@ interface Listing {
 export const make = (client: Redis | Cluster, options: StoreOptions): RedisClientService => {
   const batchSize = options.batchSize ?? 200
   const pageSize = options.pageSize ?? 1000
+  const batchMicros = Math.min(
+    Math.round(Duration.toMillis(Durations.option("batchTime", options.batchTime, Duration.millis(2))) * 1000),
+    Number.MAX_SAFE_INTEGER
+  )
   const grace = options.nativeTtl === false
     ? -1
     : Duration.toMillis(Durations.option("nativeTtlGrace", options.nativeTtlGrace, Duration.minutes(10)))
@@ -384,10 +394,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   } => {
     const graceText = String(grace)
     const regularText = String(regularTtl)
-    const shardArgs = [ks.prefix, "0", graceText, regularText]
+    const batchText = String(batchMicros)
+    const shardArgs = [ks.prefix, "0", graceText, regularText, batchText]
     const shard = gather.shard(
       [ks.activity, ks.expiries, ks.users, ks.regular],
-      (offset) => offset === 0 ? shardArgs : [ks.prefix, String(offset), graceText, regularText]
+      (offset) => offset === 0 ? shardArgs : [ks.prefix, String(offset), graceText, regularText, batchText]
     )
     const reads = hashReads.shard()
     /**
@@ -696,9 +707,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
       killUser: (userId) =>
         drain(run(Scripts.killUser, { USER: ks.user(userId) }, { UID: userId, LIMIT: batchSize }, [], identity)),
       killAll: drain(run(Scripts.killAll, {}, { LIMIT: batchSize }, [], identity)),
-      wipe: drain(
-        run(Scripts.wipe, {}, { LIMIT: batchSize }, [], (n) => [n, n === batchSize ? 1 : 0] as const)
-      ),
+      wipe: drain(run(Scripts.wipe, {}, { LIMIT: batchSize }, [], identity)),
       count: (query) =>
         swept(run(
           Scripts.count,

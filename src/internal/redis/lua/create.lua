@@ -10,12 +10,16 @@ end
 local now = now_ms()
 if LIMIT > 0 then
   -- once no expired session is left in the shard, the user's index holds only live sessions
-  if sweep(now, BATCH) == BATCH then return {-1} end
+  local _, more = sweep(now, BATCH)
+  if more then return {-1} end
   local over = redis.call('ZCARD', USER) - LIMIT + 1
   if over > 0 then
     if REFUSE then return {0} end
     local ids = redis.call('ZRANGE', USER, 0, math.min(over, BATCH) - 1)
-    for i = 1, #ids do remove(ids[i], UID) end
+    for i = 1, #ids do
+      remove(ids[i], UID)
+      if i < #ids and busy() then return {-1} end
+    end
     if over > BATCH then return {-1} end
   end
 end

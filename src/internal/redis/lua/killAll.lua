@@ -8,6 +8,7 @@ if #ids > 0 then
   for i = 1, #ids do
     if unexpired(ids[i], now) then live = live + 1 end
     remove(ids[i], nil)
+    if i < #ids and busy() then break end
   end
   return {live, 1}
 end

@@ -11,6 +11,7 @@ for i = 1, #ids do
     done = done + 1
     if unexpired(ids[i], now) then removed = removed + 1 end
     remove(ids[i], uid)
+    if i < #ids and done < LIMIT and busy() then return {removed, 1} end
   end
 end
 if redis.call('ZCARD', uk) > 1 then return {removed, 1} end

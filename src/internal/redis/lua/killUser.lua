@@ -6,6 +6,7 @@ local live = 0
 for i = 1, #ids do
   if unexpired(ids[i], now) then live = live + 1 end
   remove(ids[i], UID)
+  if i < #ids and busy() then return {live, 1} end
 end
 if #ids < LIMIT then
   -- none left (remove drops the user from U with their last session; this also clears a stale entry)

@@ -5,7 +5,8 @@
 -- INDEX 's' is the sessions index, two sorted sets (R and A) merged here from one offset each
 -- (taken says how many entries of each the page holds); 'U' the users; 'u' the sessions of USER.
 local now = now_ms()
-if sweep(now, LIMIT) == LIMIT then return {-1} end
+local _, more = sweep(now, LIMIT)
+if more then return {-1} end
 local function page(key, offset, withScores)
   local first = 0
   if WINDOW > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - WINDOW)) end

@@ -2,7 +2,8 @@
 -- {0} when user UID has no live session, else {1, now, sid, session} (see load, with the fields
 -- FIELD_NAMES_AT.. names) of the least recently accessed one, touched when TOUCH.
 local now = now_ms()
-if sweep(now, LIMIT) == LIMIT then return {-1} end
+local _, more = sweep(now, LIMIT)
+if more then return {-1} end
 while true do
   local ids = redis.call('ZRANGE', USER, 0, 0)
   if #ids == 0 then return {0} end
