@@ -64,10 +64,12 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ks.users,
       ks.regular,
       ...ids.map((id) => ks.session(id)),
+      // the shard's arguments, as the store sends them by default (`scripts.ts`'s `shardArgs`)
       ks.prefix,
       "0",
       "600000",
       "1800000",
+      "2000",
       ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
     ]
     /** The session fields a liveness check reads: user, last access, ttl, deadline (`format.ts`). */

@@ -205,7 +205,7 @@ describe("Redis store", () => {
   it.scoped("one user's other sessions and a capped create's evictions go in bounded batches", () =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()
-      const storeOptions = { batchSize: 10, batchTime: "1 minute" }
+      const storeOptions: RedisLayer.StoreOptions = { batchSize: 10, batchTime: "1 minute" }
       const { client, commandsOf, manager, namespace } = yield* managerOn(server.url, {}, storeOptions)
       const sessions = yield* Effect.all(Array.from({ length: 36 }, () => manager.create("many")), { concurrency: 8 })
       const others = yield* commandsOf(manager.killOtherSessions(sessions[0]!.sessionId))

@@ -10,13 +10,14 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type { Redis } from "ioredis"
+import { Redis } from "ioredis"
 import { readdirSync } from "node:fs"
 import { inject } from "vitest"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { rawClient } from "./utils/redisClient.js"
+import { privateRedisServer } from "./utils/redisServer.js"
 
 const scripts = Object.values(Scripts.all)
 /** The shared functions a script defines (not those that run one call of it and all its calls). */
@@ -120,6 +121,37 @@ describe("Redis scripts", () => {
       { fastCheck: { numRuns: 300 } }
     )
   }
+
+  it.scoped("a call whose counts cannot be read ends the script with an error, by FCALL and by EVAL", () =>
+    Effect.gen(function*() {
+      // a private server: without the check such a call would keep Redis busy for good
+      const server = yield* privateRedisServer()
+      // dropped, not quit, at the end: a quit would wait on a server that is still busy
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => new Redis(server.url)),
+        (client) => Effect.sync(() => client.disconnect())
+      )
+      yield* Effect.promise(() => client.call("FUNCTION", "LOAD", "REPLACE", Scripts.library.source))
+      const keys = ["{t}:a", "{t}:x", "{t}:U", "{t}:r"]
+      const shardArgs = ["{t}:", "0", "600000", "0", "2000"]
+      const refused = (call: Promise<unknown>) =>
+        Effect.tryPromise(() => call).pipe(
+          Effect.timeout("5 seconds"),
+          Effect.flip,
+          Effect.map((error) => String((error as { cause?: unknown }).cause ?? error))
+        )
+      // a well-formed call to the wipe, then one whose argument count is not a number
+      const args = [...shardArgs, "1", "200", "x", "200"]
+      const byFunction = yield* refused(client.call("FCALL", Scripts.wipe.function!, keys.length, ...keys, ...args))
+      assert.include(byFunction, "malformed call at argument 8")
+      const byScript = yield* refused(client.eval(Scripts.wipe.source, keys.length, ...keys, ...args))
+      assert.include(byScript, "malformed call at argument 8")
+      // the library's next call starts afresh
+      const fine = yield* Effect.promise(() =>
+        client.call("FCALL", Scripts.wipe.function!, keys.length, ...keys, ...shardArgs, "1", "200")
+      )
+      assert.deepStrictEqual(fine, [[[0, 0]], []])
+    }))
 
   it.scoped("a driver that throws instead of rejecting fails the operation with a RedisError", () =>
     Effect.gen(function*() {

@@ -236,6 +236,10 @@ const runBatch = (run = "run_calls") => [
   "while true do",
   `  local ok, err = pcall(${run})`,
   "  if ok then break end",
+  // a call whose counts cannot be read: where the next one starts is unknown, so stop here
+  "  if next_a == nil or next_a <= a then",
+  "    return redis.error_reply('ERR effect-redisess: malformed call at argument ' .. tostring(a))",
+  "  end",
   "  if type(err) == 'table' then err = err.err end",
   "  replies[n] = tostring(err)",
   "  failed[#failed + 1] = n",
@@ -706,7 +710,7 @@ const makeLibrary = (
       shardArgList.map(([, type], i) => luaArg(type, String(i + 1))).join(", ")
     }`,
     ...state.map(([names, values]) => `  ${names} = ${values}`),
-    `  replies, failed, n, k, a = {}, {}, 0, ${firstCallKey}, ${firstCallArg}`,
+    `  replies, failed, n, k, a, next_k, next_a = {}, {}, 0, ${firstCallKey}, ${firstCallArg}, nil, nil`,
     "end",
     ...shard.flatMap(([script, parts], i) => [
       ...operations[i]!,
