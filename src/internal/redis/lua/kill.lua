@@ -5,8 +5,7 @@
 local now = now_ms()
 local alive, sid, fk = 0, SID, FORWARD
 for _ = 1, 100 do
-  if unexpired(sid, now) then alive = 1 end
-  remove(sid, nil)
+  if drop(sid, now, nil, nil) then alive = 1 end
   local record = redis.call('GET', fk)
   if not record then break end
   redis.call('DEL', fk)

@@ -1,13 +1,12 @@
 -- Removes up to LIMIT sessions of the shard, then (once none are left) up to LIMIT leftover user
 -- indexes. Returns {live sessions removed, 1 while there may be more}.
-local ids = redis.call('ZRANGE', R, 0, LIMIT - 1)
-if #ids == 0 then ids = redis.call('ZRANGE', A, 0, LIMIT - 1) end
+local ids, where = redis.call('ZRANGE', R, 0, LIMIT - 1), 'R'
+if #ids == 0 then ids, where = redis.call('ZRANGE', A, 0, LIMIT - 1), 'A' end
 if #ids > 0 then
   local now = now_ms()
   local live = 0
   for i = 1, #ids do
-    if unexpired(ids[i], now) then live = live + 1 end
-    remove(ids[i], nil)
+    if drop(ids[i], now, nil, where) then live = live + 1 end
     if i < #ids and busy() then break end
   end
   return {live, 1}

@@ -9,8 +9,7 @@ local removed, done = 0, 0
 for i = 1, #ids do
   if ids[i] ~= SID and done < LIMIT then
     done = done + 1
-    if unexpired(ids[i], now) then removed = removed + 1 end
-    remove(ids[i], uid)
+    if drop(ids[i], now, uid, nil) then removed = removed + 1 end
     if i < #ids and done < LIMIT and busy() then return {removed, 1} end
   end
 end

@@ -4,8 +4,7 @@ local now = now_ms()
 local ids = redis.call('ZRANGE', USER, 0, LIMIT - 1)
 local live = 0
 for i = 1, #ids do
-  if unexpired(ids[i], now) then live = live + 1 end
-  remove(ids[i], UID)
+  if drop(ids[i], now, UID, nil) then live = live + 1 end
   if i < #ids and busy() then return {live, 1} end
 end
 if #ids < LIMIT then

@@ -21,7 +21,7 @@ local function load(sid, now, touch, first, last, after, key)
   if not uid then return nil end
   local at, ttl, deadline, exp = times(v[#v], v[3], v[4])
   if exp > 0 and exp <= now then
-    if touch then remove(sid, uid) end
+    if touch then remove(sid, uid, nil, true) end
     return nil
   end
   -- a touch is skipped while the last access is more recent than after ms (nil: always touch)

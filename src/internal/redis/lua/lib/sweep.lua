@@ -10,7 +10,7 @@ local function sweep(now, limit)
   local done = 0
   local ids = redis.call('ZRANGEBYSCORE', X, '-inf', now, 'LIMIT', 0, budget)
   for i = 1, #ids do
-    remove(ids[i], nil)
+    remove(ids[i], nil, 'A', false)
     done = done + 1
     if i < #ids and busy() then
       swept = limit
@@ -20,7 +20,12 @@ local function sweep(now, limit)
   if REG > 0 and done < budget then
     ids = redis.call('ZRANGEBYSCORE', R, '-inf', now - REG, 'LIMIT', 0, budget - done)
     for i = 1, #ids do
-      if unexpired(ids[i], now) then irregular(ids[i], now) else remove(ids[i], nil) end
+      local user, _, _, _, exp = state(ids[i])
+      if user ~= nil and (exp == 0 or exp > now) then
+        irregular(ids[i], now)
+      else
+        remove(ids[i], user, 'R', true)
+      end
       done = done + 1
       if i < #ids and busy() then
         swept = limit
