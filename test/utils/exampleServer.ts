@@ -1,5 +1,5 @@
 /**
- * Runs the example server as a real process (`tsx examples/server/main.ts`, what `npm start` runs)
+ * Runs the example server as a real process (`node --import tsx examples/server/main.ts`, what `npm start` runs)
  * on a free port, and stops it with a signal.
  */
 import * as Effect from "effect/Effect"
@@ -57,7 +57,9 @@ export const startExample = async (
   }
   const [command, args] = options.viaNpm === true
     ? ["npm", ["start", "--silent"]] as const
-    : ["node_modules/.bin/tsx", ["examples/server/main.ts"]] as const
+    // node itself, as `npm start` runs it: tsx's own CLI would run the server in a child of its own,
+    // which a SIGKILL of the CLI leaves running
+    : [process.execPath, ["--import", "tsx", "examples/server/main.ts"]] as const
   const child = spawn(command, [...args], {
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"]
