@@ -98,8 +98,9 @@ const main = async () => {
   const p = page.line
   p()
   p("Every command timed by Redis's SLOWLOG (threshold 0) on a private server; one user holds all the sessions; the")
-  p("library's default batch size (200 sessions per script call). `result`: sessions removed, or the user's sessions")
-  p("left after the capped create.")
+  p("library's default batches (at most 200 sessions per script call, and a call stops once it has run 2 ms by Redis's")
+  p("clock; SLOWLOG at threshold 0 also times each command a script runs, which slows scripts). `result`: sessions")
+  p("removed, or the user's sessions left after the capped create.")
   p()
   p("| sessions of the user | operation | result | seconds | script calls | longest command, ms | commands over 10 ms |")
   p("| --: | --- | --: | --: | --: | --: | --: |")
