@@ -10,14 +10,15 @@
  * server's clock; 0 outside tests), `GRACE` (how far past its logical expiry a key's native TTL may
  * reach, ms; -1: no native TTLs), `REG` (the namespace's regular ttl, ms; 0: none) and `BUSY` (how
  * long a call goes on removing sessions before it stops and answers that more may remain, µs:
- * `lua/lib/busy.lua`), then for each call the number of its own keys (only when its last key is optional), the number of its
- * arguments, and the arguments.
+ * `lua/lib/busy.lua`), then for each call the number of its own keys (only when its last key is
+ * optional), the number of its arguments, and the arguments.
  * It replies `{replies, failed}`: one reply per call (false for nil), and the positions (from 1)
  * of the calls that failed, whose replies are the error messages. A call that fails (an error
  * reply or a failed command) changes nothing more and does not stop the others.
  *
  * Its source is made of:
- * - locals of the shard: `local A, X, U, R = KEYS[1], ...`, `local P, OFFSET, GRACE, REG, BUSY = ...`;
+ * - locals of the shard: `local A, X, U, R = KEYS[1], ...`,
+ *   `local P, OFFSET, GRACE, REG, BUSY = ...`;
  * - the storage format's constants it uses (`format.ts`, `keys.ts`);
  * - the functions of `lua/lib` it calls, with those they call, each before its first use: Redis
  *   runs a script's whole source on every call, so a definition it does not use would be a cost on

@@ -7,31 +7,27 @@ local function sweep(now, limit)
   if sweep_done then return 0, false end
   local budget = limit - swept
   if budget <= 0 then return 0, true end
-  local done = 0
-  local ids = redis.call('ZRANGEBYSCORE', X, '-inf', now, 'LIMIT', 0, budget)
-  for i = 1, #ids do
-    remove(ids[i], nil, 'A', false)
-    done = done + 1
-    if i < #ids and busy() then
-      swept = limit
-      return done, true
-    end
-  end
-  if REG > 0 and done < budget then
-    ids = redis.call('ZRANGEBYSCORE', R, '-inf', now - REG, 'LIMIT', 0, budget - done)
-    for i = 1, #ids do
-      local user, _, _, _, exp = state(ids[i])
+  -- expired, and in A and X (where X found them), not in R
+  local done, whole = each(redis.call('ZRANGEBYSCORE', X, '-inf', now, 'LIMIT', 0, budget), function(sid)
+    remove(sid, nil, 'A', false)
+  end)
+  if whole and REG > 0 and done < budget then
+    -- past the regular ttl in R, so expired unless their times say otherwise (moved to A and X)
+    local ids = redis.call('ZRANGEBYSCORE', R, '-inf', now - REG, 'LIMIT', 0, budget - done)
+    local more
+    more, whole = each(ids, function(sid)
+      local user, _, _, _, exp = state(sid)
       if user ~= nil and (exp == 0 or exp > now) then
-        irregular(ids[i], now)
+        irregular(sid, now)
       else
-        remove(ids[i], user, 'R', true)
+        remove(sid, user, 'R', true)
       end
-      done = done + 1
-      if i < #ids and busy() then
-        swept = limit
-        return done, true
-      end
-    end
+    end)
+    done = done + more
+  end
+  if not whole then
+    swept = limit
+    return done, true
   end
   swept = swept + done
   if done == budget then return done, true end
