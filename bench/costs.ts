@@ -45,9 +45,20 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       load(Scripts.exists.source),
       load("return 1")
     ])
-    // the library's own arguments: KEYS A X U R, each call's session; ARGV prefix, clock offset,
-    // grace, regular ttl, then each call's argument count and arguments (`scripts.ts`)
+    // the library's own arguments: KEYS A X U R, each call's session; ARGV the shard's arguments,
+    // then each call's argument count and arguments (`scripts.ts`)
     // (the library's functions too: the manager loaded it when it opened)
+    /** The shard's arguments as the store sends them by default: one for each of `Scripts.shardArgs`. */
+    const shardArgValues: Record<keyof typeof Scripts.shardArgs, string> = {
+      P: ks.prefix,
+      OFFSET: "0",
+      GRACE: "600000",
+      REG: "1800000",
+      BUSY: "2000"
+    }
+    const shardArgs = (Object.keys(Scripts.shardArgs) as Array<keyof typeof Scripts.shardArgs>).map((name) =>
+      shardArgValues[name]
+    )
     const batchOf = (sha: string, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
       scriptCall(["evalsha", sha], ids, args)
     /** The same calls as an FCALL of the script's function in the library. */
@@ -64,12 +75,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ks.users,
       ks.regular,
       ...ids.map((id) => ks.session(id)),
-      // the shard's arguments, as the store sends them by default (`scripts.ts`'s `shardArgs`)
-      ks.prefix,
-      "0",
-      "600000",
-      "1800000",
-      "2000",
+      ...shardArgs,
       ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
     ]
     /** The session fields a liveness check reads: user, last access, ttl, deadline (`format.ts`). */
