@@ -17,6 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Redis } from "ioredis"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
+import * as Format from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import type { SessionToken } from "../src/Schema.js"
@@ -78,8 +79,9 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ...shardArgs,
       ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
     ]
-    /** The session fields a liveness check reads: user, last access, ttl, deadline (`format.ts`). */
-    const liveness = ["u", "a", "t", "l"]
+    /** The session fields a liveness check reads: user, last access, ttl, deadline. */
+    const { createdAt, deadline, lastAccess, ttl, userId } = Format.sessionField
+    const liveness = [userId, lastAccess, ttl, deadline]
     /** `calls` consecutive ids from the `i`-th. */
     const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
     // each row: its name, the calls one command carries, and the command for the i-th command
@@ -97,7 +99,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
         "hmget",
         ks.session(ids[i % 1000]!),
         ...liveness,
-        "c"
+        createdAt
       ]],
       ["TIME (two around the plain reads of one turn)", 1, () => ["time"]],
       ["EVALSHA touch (the baseline: HSET + 3 ZADD)", 1, (i) => {

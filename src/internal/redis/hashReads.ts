@@ -126,17 +126,12 @@ export const make = (client: Redis | Cluster): HashReads => {
   const corked = (redis: Redis, reads: ReadonlyArray<Read>) => {
     const results: Array<[Error | null, unknown]> = new Array(reads.length + 2)
     let left = reads.length + 2
+    const arrive = (at: number, result: [Error | null, unknown]) => {
+      results[at] = result
+      if (--left === 0) settle(reads, results)
+    }
     const send = (at: number, command: Promise<unknown>) =>
-      command.then(
-        (reply) => {
-          results[at] = [null, reply]
-          if (--left === 0) settle(reads, results)
-        },
-        (error: Error) => {
-          results[at] = [error, null]
-          if (--left === 0) settle(reads, results)
-        }
-      )
+      command.then((reply) => arrive(at, [null, reply]), (error: Error) => arrive(at, [error, null]))
     const stream = redis.status === "ready" ? redis.stream : undefined
     stream?.cork()
     try {

@@ -392,13 +392,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions): RedisClien
   ): SessionStore & {
     readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
   } => {
-    const graceText = String(grace)
-    const regularText = String(regularTtl)
-    const batchText = String(batchMicros)
-    const shardArgs = [ks.prefix, "0", graceText, regularText, batchText]
+    /** The shard's arguments (`scripts.ts`'s `shardArgs`) with a clock offset. */
+    const argsAt = (
+      offset: number
+    ) => [ks.prefix, String(offset), String(grace), String(regularTtl), String(batchMicros)]
+    const shardArgs = argsAt(0)
     const shard = gather.shard(
       [ks.activity, ks.expiries, ks.users, ks.regular],
-      (offset) => offset === 0 ? shardArgs : [ks.prefix, String(offset), graceText, regularText, batchText]
+      (offset) => offset === 0 ? shardArgs : argsAt(offset)
     )
     const reads = hashReads.shard()
     /**

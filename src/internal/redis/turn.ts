@@ -32,7 +32,8 @@ export const make = <B>(go: (batch: B) => void): Turn<B> => {
       }
     },
     now: (batch) => {
-      due.splice(due.indexOf(batch), 1)
+      const at = due.indexOf(batch)
+      if (at >= 0) due.splice(at, 1)
       go(batch)
     }
   }

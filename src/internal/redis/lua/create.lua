@@ -16,11 +16,8 @@ if LIMIT > 0 then
   if over > 0 then
     if REFUSE then return {0} end
     local ids = redis.call('ZRANGE', USER, 0, math.min(over, BATCH) - 1)
-    for i = 1, #ids do
-      remove(ids[i], UID)
-      if i < #ids and busy() then return {-1} end
-    end
-    if over > BATCH then return {-1} end
+    local _, whole = each(ids, function(sid) remove(sid, UID) end)
+    if not whole or over > BATCH then return {-1} end
   end
 end
 local deadline = 0

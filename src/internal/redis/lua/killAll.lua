@@ -5,10 +5,9 @@ if #ids == 0 then ids, where = redis.call('ZRANGE', A, 0, LIMIT - 1), 'A' end
 if #ids > 0 then
   local now = now_ms()
   local live = 0
-  for i = 1, #ids do
-    if drop(ids[i], now, nil, where) then live = live + 1 end
-    if i < #ids and busy() then break end
-  end
+  each(ids, function(sid)
+    if drop(sid, now, nil, where) then live = live + 1 end
+  end)
   return {live, 1}
 end
 local users = redis.call('ZRANGE', U, 0, LIMIT - 1)

@@ -4,14 +4,14 @@ local now = now_ms()
 local uid = redis.call('HGET', SESSION, F_USER)
 if not uid or not unexpired(SID, now) then return {-1, 0} end
 local uk = P .. USER_KEY .. uid
-local ids = redis.call('ZRANGE', uk, 0, LIMIT) -- one more than LIMIT: SID may be among them
-local removed, done = 0, 0
-for i = 1, #ids do
-  if ids[i] ~= SID and done < LIMIT then
-    done = done + 1
-    if drop(ids[i], now, uid, nil) then removed = removed + 1 end
-    if i < #ids and done < LIMIT and busy() then return {removed, 1} end
-  end
+local others = {}
+for _, id in ipairs(redis.call('ZRANGE', uk, 0, LIMIT)) do -- one more than LIMIT: SID may be among them
+  if id ~= SID and #others < LIMIT then others[#others + 1] = id end
 end
+local removed = 0
+local _, whole = each(others, function(sid)
+  if drop(sid, now, uid, nil) then removed = removed + 1 end
+end)
+if not whole then return {removed, 1} end
 if redis.call('ZCARD', uk) > 1 then return {removed, 1} end
 return {removed, 0}

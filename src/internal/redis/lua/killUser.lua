@@ -3,10 +3,10 @@
 local now = now_ms()
 local ids = redis.call('ZRANGE', USER, 0, LIMIT - 1)
 local live = 0
-for i = 1, #ids do
-  if drop(ids[i], now, UID, nil) then live = live + 1 end
-  if i < #ids and busy() then return {live, 1} end
-end
+local _, whole = each(ids, function(sid)
+  if drop(sid, now, UID, nil) then live = live + 1 end
+end)
+if not whole then return {live, 1} end
 if #ids < LIMIT then
   -- none left (remove drops the user from U with their last session; this also clears a stale entry)
   redis.call('ZREM', U, UID)

@@ -16,12 +16,8 @@ local function sweep(now, limit)
     local ids = redis.call('ZRANGEBYSCORE', R, '-inf', now - REG, 'LIMIT', 0, budget - done)
     local more
     more, whole = each(ids, function(sid)
-      local user, _, _, _, exp = state(sid)
-      if user ~= nil and (exp == 0 or exp > now) then
-        irregular(sid, now)
-      else
-        remove(sid, user, 'R', true)
-      end
+      local alive, user = unexpired(sid, now)
+      if alive then irregular(sid, now) else remove(sid, user, 'R', true) end
     end)
     done = done + more
   end
