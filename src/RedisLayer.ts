@@ -14,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Cluster, Redis } from "ioredis"
 import type { RedisOptions } from "ioredis"
+import type { ValidationError } from "./Errors.js"
 import { RedisError } from "./Errors.js"
 import * as Durations from "./internal/duration.js"
 import * as MemoryStore from "./internal/memoryStore.js"
@@ -62,12 +63,16 @@ export interface ConnectOptions extends StoreOptions {
 }
 
 /**
- * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here).
+ * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here),
+ * or fails with a `ValidationError` naming an option that is wrong (a batch size of 0, say).
  *
  * @since 0.1.0
  */
-export const make = (client: Redis | Cluster, options: StoreOptions = {}): RedisClientService =>
-  RedisStore.make(client, options)
+export const make = (
+  client: Redis | Cluster,
+  options: StoreOptions = {}
+): Effect.Effect<RedisClientService, ValidationError> =>
+  Effect.map(RedisStore.tuning(options), (tuned) => RedisStore.make(client, options, tuned))
 
 /**
  * Connects a new ioredis client: acquired in the scope (quit when it closes), checked with a PING
@@ -77,8 +82,16 @@ export const make = (client: Redis | Cluster, options: StoreOptions = {}): Redis
  */
 export const connect = (
   options: ConnectOptions = {}
+): Effect.Effect<Redis | Cluster, RedisError | ValidationError, Scope.Scope> =>
+  Effect.flatMap(
+    Durations.option("connectTimeout", options.connectTimeout, Duration.seconds(5), { infinite: true }),
+    (timeout) => connectWithin(options, timeout)
+  )
+
+const connectWithin = (
+  options: ConnectOptions,
+  timeout: Duration.Duration
 ): Effect.Effect<Redis | Cluster, RedisError, Scope.Scope> => {
-  const timeout = Durations.option("connectTimeout", options.connectTimeout, Duration.seconds(5))
   const url = options.url === undefined
     ? undefined
     : typeof options.url === "string"
@@ -186,8 +199,15 @@ const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<creden
  *
  * @since 0.1.0
  */
-export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, RedisError> =>
-  Layer.scoped(RedisClient, Effect.map(connect(options), (client) => make(client, options)))
+export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, RedisError | ValidationError> =>
+  Layer.scoped(
+    RedisClient,
+    // the options are checked before anything connects
+    Effect.flatMap(
+      RedisStore.tuning(options),
+      (tuned) => Effect.map(connect(options), (client) => RedisStore.make(client, options, tuned))
+    )
+  )
 
 /**
  * What {@link layerConfig} reads from `Config`: where to connect and the store's tuning.
@@ -227,7 +247,7 @@ export interface ConfigOptions {
 export const layerConfig = (
   config: Config.Config.Wrap<ConfigOptions> = { url: Config.redacted("REDIS_URL") },
   options: Omit<ConnectOptions, keyof ConfigOptions> = {}
-): Layer.Layer<RedisClient, RedisError | ConfigError.ConfigError> =>
+): Layer.Layer<RedisClient, RedisError | ValidationError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(config), (read) => layer({ ...options, ...read })))
 
 /**
@@ -236,8 +256,10 @@ export const layerConfig = (
  *
  * @since 0.1.0
  */
-export const layerFromClient = (client: Redis | Cluster, options: StoreOptions = {}): Layer.Layer<RedisClient> =>
-  Layer.succeed(RedisClient, make(client, options))
+export const layerFromClient = (
+  client: Redis | Cluster,
+  options: StoreOptions = {}
+): Layer.Layer<RedisClient, ValidationError> => Layer.effect(RedisClient, make(client, options))
 
 /**
  * An in-memory fake with the same semantics as Redis (held to the same conformance suite). Time

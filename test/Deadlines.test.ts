@@ -103,4 +103,28 @@ describe("Deadlines", () => {
     assert.strictEqual(later.filter((pending) => !inYoungGeneration(pending)).length, 0)
     for (const pending of later) deadlines.settle(pending)
   })
+
+  it("waits out a timeout longer than Node's timers take (2^31 - 1 ms) in steps, not a 1 ms loop", async () => {
+    // Node fires a longer delay after 1 ms, warning each time: re-armed from the deadline, that
+    // would be a timer every millisecond for as long as a call is pending
+    const warnings: Array<string> = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on("warning", onWarning)
+    try {
+      for (const duration of [2 ** 32, Number.POSITIVE_INFINITY]) {
+        const deadlines = Deadlines.make(duration)
+        let timedOut = false
+        const pending = deadlines.start(() => {
+          timedOut = true
+        })
+        await sleep(60)
+        assert.isFalse(timedOut)
+        assert.isTrue(deadlines.settle(pending))
+      }
+      await sleep(10) // warnings are emitted on the next tick
+      assert.deepStrictEqual(warnings, [])
+    } finally {
+      process.off("warning", onWarning)
+    }
+  })
 })

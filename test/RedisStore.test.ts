@@ -1118,6 +1118,64 @@ describe("Redis layers", () => {
       assert.include(error.message, "did not answer")
     }).pipe(Effect.scoped))
 
+  it.live("a wrong option fails the layer with a ValidationError naming it, before anything connects", () =>
+    Effect.gen(function*() {
+      // a server that counts the connections made to it and never answers
+      let connections = 0
+      const server = createServer((socket) => {
+        connections++
+        socket.destroy()
+      })
+      const port = yield* Effect.async<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address()
+          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+        })
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
+      const wrong: ReadonlyArray<readonly [string, RedisLayer.ConnectOptions]> = [
+        ["batchSize", { batchSize: 0 }], // a bulk operation would call Redis for ever
+        ["batchSize", { batchSize: -1 }],
+        ["batchSize", { batchSize: 1.5 }],
+        ["batchSize", { batchSize: Number.NaN }],
+        ["pageSize", { pageSize: 0 }],
+        ["timeout", { timeout: 0 }],
+        ["timeout", { timeout: "soon" as Duration.DurationInput }],
+        ["timeout", { timeout: -1 }],
+        ["batchTime", { batchTime: "-1 millis" }],
+        ["nativeTtlGrace", { nativeTtlGrace: Duration.infinity }],
+        ["nativeTtlGrace", { nativeTtlGrace: "20000 days" }],
+        ["connectTimeout", { connectTimeout: 0 }]
+      ]
+      for (const [name, options] of wrong) {
+        const error = yield* Effect.flip(
+          Layer.build(RedisLayer.layer({ url: `redis://127.0.0.1:${port}`, connectTimeout: "1 second", ...options }))
+        )
+        assert.strictEqual(error._tag, "ValidationError", `${name}: ${error.message}`)
+        assert.include(error.message, `Invalid ${name}:`)
+        if (name === "connectTimeout") continue // a caller's client is connected already
+        // the same options on a caller's client: refused before the client is used
+        const untouched = new Proxy({}, {
+          get: (_, property) => assert.fail(`the client was used (${String(property)})`)
+        }) as Parameters<typeof RedisLayer.layerFromClient>[0]
+        const fromClient = yield* Effect.flip(Layer.build(RedisLayer.layerFromClient(untouched, options)))
+        assert.strictEqual(fromClient._tag, "ValidationError")
+      }
+      assert.strictEqual(connections, 0)
+      // the edges that are allowed: a batch time of 0 (one removal per call), no timeout at all
+      const client = yield* rawClient(inject("redisUrl"))
+      const count = yield* Effect.flatMap(SessionManager.SessionManager, (m) => m.count()).pipe(
+        Effect.provide(
+          SessionManager.layer({ namespace: uniqueNamespace(), wipeInterval: 0 }).pipe(
+            Layer.provide(
+              RedisLayer.layerFromClient(client, { batchTime: 0, timeout: Duration.infinity, nativeTtlGrace: 0 })
+            )
+          )
+        )
+      )
+      assert.strictEqual(count, 0)
+    }).pipe(Effect.scoped))
+
   it.scoped("connect quits the client it made when the scope closes", () =>
     Effect.gen(function*() {
       const client = yield* Effect.scoped(RedisLayer.connect({ url: Redacted.make(inject("redisUrl")) }))

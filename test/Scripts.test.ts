@@ -8,7 +8,6 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
-import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
 import { readdirSync } from "node:fs"
@@ -162,7 +161,7 @@ describe("Redis scripts", () => {
         }
       }
       const manager = yield* SessionManager.make({ namespace: "throwing-driver", wipeInterval: 0 }).pipe(
-        Effect.provide(Layer.succeed(RedisLayer.RedisClient, RedisLayer.make(fake as unknown as Redis)))
+        Effect.provide(RedisLayer.layerFromClient(fake as unknown as Redis))
       )
       const error = yield* Effect.flip(manager.exists("A".repeat(32)))
       assert.strictEqual(error._tag, "RedisError")
@@ -180,7 +179,7 @@ describe("Redis scripts", () => {
       }
       const fake = { evalsha: (sha: string) => Promise.resolve(replies[sha]) }
       const manager = yield* SessionManager.make({ namespace: "wrong-replies", wipeInterval: 0 }).pipe(
-        Effect.provide(Layer.succeed(RedisLayer.RedisClient, RedisLayer.make(fake as unknown as Redis)))
+        Effect.provide(RedisLayer.layerFromClient(fake as unknown as Redis))
       )
       for (
         const [operation, script] of [

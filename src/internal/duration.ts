@@ -4,7 +4,9 @@
  * `Duration.decode` reads a bare number as milliseconds; this library never does).
  */
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { ValidationError } from "../Errors.js"
 
 /** A duration as options take it: numbers are seconds. */
 export type Input = Duration.DurationInput
@@ -17,12 +19,33 @@ export const decode = (input: unknown): Option.Option<Duration.Duration> =>
     ? Option.none() // Effect reads a negative duration as zero, which here would mean "never expires"
     : Duration.decodeUnknown(input)
 
+/** What a duration option allows beyond a finite duration of more than zero. */
+export interface Allowed {
+  readonly zero?: boolean
+  readonly infinite?: boolean
+}
+
 /**
- * {@link decode} for an option typed as a duration (`fallback` when absent). A value that is not a
- * duration throws, naming the option: a programming error, found when the layer is built.
+ * {@link decode} for an option typed as a duration: `fallback` when absent, else the duration, or
+ * a `ValidationError` naming the option when it is not one or is zero or infinite where `allowed`
+ * does not say so. Checked when the layer is built, before anything connects.
  */
-export const option = (name: string, input: Input | undefined, fallback: Duration.Duration): Duration.Duration =>
-  input === undefined ? fallback : Option.getOrThrowWith(
-    decode(input),
-    () => new TypeError(`Invalid ${name}: ${String(input)} is not a duration (seconds, a Duration or e.g. "2 seconds")`)
-  )
+export const option = (
+  name: string,
+  input: Input | undefined,
+  fallback: Duration.Duration,
+  allowed: Allowed = {}
+): Either.Either<Duration.Duration, ValidationError> => {
+  if (input === undefined) return Either.right(fallback)
+  const decoded = decode(input)
+  const problem = Option.isNone(decoded)
+    ? "is not a duration (seconds, a Duration or e.g. \"2 seconds\")"
+    : allowed.zero !== true && Duration.isZero(decoded.value)
+    ? "must be more than zero"
+    : allowed.infinite !== true && !Duration.isFinite(decoded.value)
+    ? "must be finite"
+    : undefined
+  return problem === undefined
+    ? Either.right(Option.getOrThrow(decoded))
+    : Either.left(new ValidationError({ message: `Invalid ${name}: ${String(input)} ${problem}` }))
+}

@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import { inject } from "vitest"
-import type { RedisError } from "../../src/Errors.js"
+import type { RedisError, ValidationError } from "../../src/Errors.js"
 import * as RedisLayer from "../../src/RedisLayer.js"
 import * as SessionManager from "../../src/SessionManager.js"
 
@@ -52,7 +52,7 @@ export const memory: Layer.Layer<RedisLayer.RedisClient | TestTime> = Layer.merg
 export const redis = (
   options: RedisLayer.StoreOptions = {},
   shards = 1
-): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError> =>
+): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError | ValidationError> =>
   Layer.unwrapEffect(
     Effect.map(Ref.make(0), (offset) =>
       Layer.merge(
@@ -66,7 +66,7 @@ export const redis = (
   )
 
 /** A local 3-master Redis Cluster (started by the global setup), with a namespace over 16 shards. */
-export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError> =>
+export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError | ValidationError> =>
   Layer.unwrapEffect(
     Effect.map(Ref.make(0), (offset) =>
       Layer.merge(
@@ -83,7 +83,9 @@ export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestT
   )
 
 /** The backends the conformance suite runs on, by name (the cluster when one could be started). */
-export const backends: ReadonlyArray<readonly [string, Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError>]> = [
+export const backends: ReadonlyArray<
+  readonly [string, Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError | ValidationError>]
+> = [
   ["memory", memory],
   ["redis", redis()],
   // reads by script here (elsewhere plain HMGETs), so both ways are held to the suite

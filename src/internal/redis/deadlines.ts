@@ -41,7 +41,8 @@ export const make = (durationMillis: number): Deadlines => {
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const arm = (delay: number) => {
-    timer = setTimeout(expire, Math.max(1, Math.ceil(delay)))
+    // Node fires a delay past 2^31 - 1 ms at once: longer waits go in steps
+    timer = setTimeout(expire, Math.min(Math.max(1, Math.ceil(delay)), 2 ** 31 - 1))
     timer.unref()
   }
 

@@ -22,7 +22,7 @@ import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Cluster, Redis } from "ioredis"
-import { RedisError } from "../../Errors.js"
+import { RedisError, ValidationError } from "../../Errors.js"
 import type {
   ListQuery,
   RedisClientService,
@@ -232,19 +232,65 @@ interface Listing {
   readonly scores: Array<number>
 }
 
-/** Makes the `RedisClient` service on an ioredis client. */
-export const make = (client: Redis | Cluster, options: StoreOptions): RedisClientService => {
-  const batchSize = options.batchSize ?? 200
-  const pageSize = options.pageSize ?? 1000
-  const batchMicros = Math.min(
-    Math.round(Duration.toMillis(Durations.option("batchTime", options.batchTime, Duration.millis(2))) * 1000),
-    Number.MAX_SAFE_INTEGER
-  )
-  const grace = options.nativeTtl === false
-    ? -1
-    : Duration.toMillis(Durations.option("nativeTtlGrace", options.nativeTtlGrace, Duration.minutes(10)))
+/** The store's tuning, checked, in the units its calls use. */
+export interface Tuning {
+  readonly batchSize: number
+  readonly pageSize: number
+  /** `batchTime` in µs. */
+  readonly batchMicros: number
+  /** `nativeTtlGrace` in whole ms; -1 without native TTLs. */
+  readonly grace: number
+  readonly timeoutMillis: number
+}
+
+/** The longest `nativeTtlGrace`: a key's TTL stays a whole number of ms Redis takes. */
+const maxGrace = Duration.days(3650)
+
+/** A count option: a whole number of at least 1, `fallback` when absent. */
+const countOption = (
+  name: string,
+  input: number | undefined,
+  fallback: number
+): Either.Either<number, ValidationError> =>
+  input === undefined
+    ? Either.right(fallback)
+    : Number.isSafeInteger(input) && input >= 1
+    ? Either.right(input)
+    : Either.left(
+      new ValidationError({ message: `Invalid ${name}: ${String(input)} is not a whole number of at least 1` })
+    )
+
+/**
+ * Checks the store's options: a `ValidationError` naming the first one that is wrong (a batch
+ * size of 0 would make a bulk operation call Redis for ever, a timeout of 0 fail every call).
+ */
+export const tuning = (options: StoreOptions): Either.Either<Tuning, ValidationError> =>
+  Either.all({
+    batchSize: countOption("batchSize", options.batchSize, 200),
+    pageSize: countOption("pageSize", options.pageSize, 1000),
+    batchTime: Durations.option("batchTime", options.batchTime, Duration.millis(2), { zero: true, infinite: true }),
+    grace: Durations.option("nativeTtlGrace", options.nativeTtlGrace, Duration.minutes(10), { zero: true }).pipe(
+      Either.filterOrLeft(
+        Duration.lessThanOrEqualTo(maxGrace),
+        (grace) =>
+          new ValidationError({
+            message: `Invalid nativeTtlGrace: ${Duration.format(grace)} is more than ${Duration.format(maxGrace)}`
+          })
+      )
+    ),
+    timeout: Durations.option("timeout", options.timeout, Duration.seconds(2), { infinite: true })
+  }).pipe(Either.map(({ batchSize, batchTime, grace, pageSize, timeout }) => ({
+    batchSize,
+    pageSize,
+    batchMicros: Math.min(Math.round(Duration.toMillis(batchTime) * 1000), Number.MAX_SAFE_INTEGER),
+    grace: options.nativeTtl === false ? -1 : Math.ceil(Duration.toMillis(grace)),
+    timeoutMillis: Duration.toMillis(timeout)
+  })))
+
+/** Makes the `RedisClient` service on an ioredis client, with options {@link tuning} has checked. */
+export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuning): RedisClientService => {
+  const { batchMicros, batchSize, grace, pageSize, timeoutMillis } = tuned
   const clockOffset = options.clockOffset
-  const timeoutMillis = Duration.toMillis(Durations.option("timeout", options.timeout, Duration.seconds(2)))
   const deadlines = Deadlines.make(timeoutMillis)
 
   /**
