@@ -178,7 +178,7 @@ const nodeSide = async (): Promise<NodeResult> => {
     [Scripts.kill.sha, [[1], []]],
     [Scripts.create.sha, [[[1, now, now + 1_800_000, 0]], []]],
     [Scripts.dataGet.sha, [[["user-1", `${now}`, "1800000", null, "sen-GB"]], []]],
-    [Scripts.dataSet.sha, [[[1, 1]], []]]
+    [Scripts.dataSet.sha, [[1], []]]
   ])
   // a session's hash, for the plain reads' HMGET (and their TIME)
   const hash: Record<string, string> = { u: "user-1", c: `${now}`, a: `${now}`, t: "1800000", "d:lang": "sen-GB" }

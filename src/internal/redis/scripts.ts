@@ -577,13 +577,10 @@ export const dataSet = define({
   keys: ["SESSION"],
   args: { SID: "string", MAX: "number" },
   rest: "ENTRIES",
-  reply: Schema.NullOr(Schema.Tuple(Bit, Schema.NonNegativeInt)),
-  fast: (reply) =>
-    reply === null
-      ? null
-      : isArray(reply) && reply.length === 2 && (reply[0] === 0 || reply[0] === 1) && isMillis(reply[1])
-      ? [reply[0], reply[1]] as const
-      : undefined
+  // entries written, or minus the size the data would have had (over MAX): one integer, which
+  // costs Redis less to reply than a table
+  reply: Schema.NullOr(Schema.Int),
+  fast: (reply) => reply === null || Number.isSafeInteger(reply) ? reply as number | null : undefined
 })
 
 /** Reads data entries. */

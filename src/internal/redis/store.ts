@@ -695,9 +695,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             reply === null
               ? Option.none()
               : Option.some(
-                reply[0] === 1
-                  ? { _tag: "Written", written: reply[1] } as const
-                  : { _tag: "TooLarge", size: reply[1] } as const
+                reply >= 0
+                  ? { _tag: "Written", written: reply } as const
+                  : { _tag: "TooLarge", size: -reply } as const
               )
         ),
       dataGet: (sessionId, keys) => {

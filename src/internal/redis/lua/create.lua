@@ -24,7 +24,7 @@ local deadline = 0
 if LIFETIME > 0 then deadline = now + LIFETIME end
 local exp = expiry(now, TTL, deadline)
 index(SID, UID, now, exp, true)
-redis.call('HSET', SESSION, F_USER, UID, F_CREATED, now, F_LAST, now, F_TTL, TTL)
+redis.call('HSET', SESSION, F_USER, UID, F_CREATED, text(now), F_LAST, text(now), F_TTL, text(TTL))
 if deadline > 0 then redis.call('HSET', SESSION, F_DEADLINE, deadline) end
 for i = FIELDS_AT, FIELDS_END, 2 do redis.call('HSET', SESSION, FIELD_PREFIX .. ARGV[i], ARGV[i + 1]) end
 keep(SESSION, -2, need(now, exp))

@@ -7,18 +7,18 @@
 -- only ever grows here (GT): a write carrying an earlier clock (another app instance's) never
 -- hides the user's latest access.
 local function index(sid, uid, now, exp, full, was)
-  local uk = P .. USER_KEY .. uid
+  local uk, at = P .. USER_KEY .. uid, text(now)
   local reg = regular(now, exp)
   if not full then
     -- the user key first: on a Cluster slot being migrated it is the one that may fail, before any write
-    redis.call('ZADD', uk, now, sid)
+    redis.call('ZADD', uk, at, sid)
     if reg then
-      redis.call('ZADD', R, now, sid)
+      redis.call('ZADD', R, at, sid)
     else
-      redis.call('ZADD', A, now, sid)
-      if exp > 0 then redis.call('ZADD', X, exp, sid) end
+      redis.call('ZADD', A, at, sid)
+      if exp > 0 then redis.call('ZADD', X, text(exp), sid) end
     end
-    redis.call('ZADD', U, 'GT', now, uid)
+    redis.call('ZADD', U, 'GT', at, uid)
     return
   end
   local n = need(now, exp)
@@ -26,7 +26,7 @@ local function index(sid, uid, now, exp, full, was)
   local bu, bU = redis.call('PTTL', uk), redis.call('PTTL', U)
   if reg then
     local br = redis.call('PTTL', R)
-    redis.call('ZADD', R, now, sid)
+    redis.call('ZADD', R, at, sid)
     keep(R, br, n)
     if was == false then
       redis.call('ZREM', A, sid)
@@ -37,8 +37,8 @@ local function index(sid, uid, now, exp, full, was)
     other(sid, now, exp, ba, bx, n)
     if was == true then redis.call('ZREM', R, sid) end
   end
-  redis.call('ZADD', uk, now, sid)
+  redis.call('ZADD', uk, at, sid)
   keep(uk, bu, n)
-  redis.call('ZADD', U, 'GT', now, uid)
+  redis.call('ZADD', U, 'GT', at, uid)
   keep(U, bU, n)
 end

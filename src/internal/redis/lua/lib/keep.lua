@@ -7,6 +7,6 @@ local function keep(key, before, need)
   if need == 0 or GRACE < 0 then
     if before >= 0 then redis.call('PERSIST', key) end
   elseif before == -2 or (before >= 0 and before < need + GRACE / 2) then
-    redis.call('PEXPIRE', key, need + GRACE)
+    redis.call('PEXPIRE', key, text(need + GRACE))
   end
 end

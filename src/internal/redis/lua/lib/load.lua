@@ -45,7 +45,7 @@ local function load(sid, now, touch, first, last, after, key)
     index(sid, uid, now, nexp, full, was)
     -- the hash last: the index writes (the user's key first) are where a Cluster slot being
     -- migrated may stop the script, before anything of this session has changed
-    redis.call('HSET', sk, F_LAST, now)
+    redis.call('HSET', sk, F_LAST, text(now))
     if full then keep(sk, b or redis.call('PTTL', sk), n) end
     at, exp = now, nexp
   end
