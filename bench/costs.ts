@@ -24,7 +24,7 @@ import type { SessionToken } from "../src/Schema.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain } from "./harness.js"
 import { RedisLayer, Session, SessionManager } from "./library.js"
-import { connect, lib, touchSource } from "./targets.js"
+import { benchData, connect, lib, touchSource } from "./targets.js"
 
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
 
@@ -82,6 +82,9 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     /** The session fields a liveness check reads: user, last access, ttl, deadline. */
     const { createdAt, deadline, lastAccess, ttl, userId } = Format.sessionField
     const liveness = [userId, lastAccess, ttl, deadline]
+    /** A data set's arguments after the session id: the session's data limit, one key and its value. */
+    const dataValue = `s${benchData.value}`
+    const dataSetArgs = [String(1024 * 1024), benchData.key, dataValue]
     /** `calls` consecutive ids from the `i`-th. */
     const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
     // each row: its name, the calls one command carries, and the command for the i-th command
@@ -130,7 +133,16 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ["FCALL get (update)", 1, (i) => fcallOf(Scripts.get, idsFrom(i, 1), ["1", "0"])],
       ["FCALL exists, 16 calls per call", 16, (i) => fcallOf(Scripts.exists, idsFrom(i, 16), [])],
       ["FCALL get, no update, 16 calls per call", 16, (i) => fcallOf(Scripts.get, idsFrom(i, 16), ["0", "0"])],
-      ["FCALL get (update), 16 calls per call", 16, (i) => fcallOf(Scripts.get, idsFrom(i, 16), ["1", "0"])]
+      ["FCALL get (update), 16 calls per call", 16, (i) => fcallOf(Scripts.get, idsFrom(i, 16), ["1", "0"])],
+      // a data set of one key, as setData sends it (the session's limit, the key, the encoded value)
+      ["HSET of one data field (redisess's set, a plain command)", 1, (i) => [
+        "hset",
+        ks.session(ids[i % 1000]!),
+        `${Format.dataPrefix}${benchData.key}`,
+        dataValue
+      ]],
+      ["FCALL data set, one key", 1, (i) => fcallOf(Scripts.dataSet, idsFrom(i, 1), dataSetArgs)],
+      ["FCALL data set, one key, 16 calls per call", 16, (i) => fcallOf(Scripts.dataSet, idsFrom(i, 16), dataSetArgs)]
     ]
     const n = 20_000
     const samples = new Map<string, Array<number>>()
