@@ -21,6 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { Cluster, Redis } from "ioredis"
 import { RedisError, ValidationError } from "../../Errors.js"
 import type {
@@ -35,6 +36,7 @@ import { rotatedIdReach, shardsMismatch } from "../../SessionStore.js"
 import * as Durations from "../duration.js"
 import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
+import { validate } from "../validate.js"
 import * as Deadlines from "./deadlines.js"
 import * as Format from "./format.js"
 import * as Gather from "./gather.js"
@@ -246,28 +248,17 @@ export interface Tuning {
 /** The longest `nativeTtlGrace`: a key's TTL stays a whole number of ms Redis takes. */
 const maxGrace = Duration.days(3650)
 
-/** A count option: a whole number of at least 1, `fallback` when absent. */
-const countOption = (
-  name: string,
-  input: number | undefined,
-  fallback: number
-): Either.Either<number, ValidationError> =>
-  input === undefined
-    ? Either.right(fallback)
-    : Number.isSafeInteger(input) && input >= 1
-    ? Either.right(input)
-    : Either.left(
-      new ValidationError({ message: `Invalid ${name}: ${String(input)} is not a whole number of at least 1` })
-    )
+/** A count option (`batchSize`, `pageSize`): a whole number of at least 1. */
+const validCount = (name: string) => validate(Schema.Int.pipe(Schema.positive()), name)
 
 /**
  * Checks the store's options: a `ValidationError` naming the first one that is wrong (a batch
  * size of 0 would make a bulk operation call Redis for ever, a timeout of 0 fail every call).
  */
-export const tuning = (options: StoreOptions): Either.Either<Tuning, ValidationError> =>
-  Either.all({
-    batchSize: countOption("batchSize", options.batchSize, 200),
-    pageSize: countOption("pageSize", options.pageSize, 1000),
+export const tuning = (options: StoreOptions): Effect.Effect<Tuning, ValidationError> =>
+  Effect.all({
+    batchSize: validCount("batchSize")(options.batchSize ?? 200),
+    pageSize: validCount("pageSize")(options.pageSize ?? 1000),
     batchTime: Durations.option("batchTime", options.batchTime, Duration.millis(2), { zero: true, infinite: true }),
     grace: Durations.option("nativeTtlGrace", options.nativeTtlGrace, Duration.minutes(10), { zero: true }).pipe(
       Either.filterOrLeft(
@@ -279,7 +270,7 @@ export const tuning = (options: StoreOptions): Either.Either<Tuning, ValidationE
       )
     ),
     timeout: Durations.option("timeout", options.timeout, Duration.seconds(2), { infinite: true })
-  }).pipe(Either.map(({ batchSize, batchTime, grace, pageSize, timeout }) => ({
+  }).pipe(Effect.map(({ batchSize, batchTime, grace, pageSize, timeout }) => ({
     batchSize,
     pageSize,
     batchMicros: Math.min(Math.round(Duration.toMillis(batchTime) * 1000), Number.MAX_SAFE_INTEGER),

@@ -12,6 +12,5 @@ local removed = 0
 local _, whole = each(others, function(sid)
   if drop(sid, now, uid, nil) then removed = removed + 1 end
 end)
-if not whole then return {removed, 1} end
-if redis.call('ZCARD', uk) > 1 then return {removed, 1} end
+if not whole or redis.call('ZCARD', uk) > 1 then return {removed, 1} end
 return {removed, 0}
