@@ -28,8 +28,12 @@ export interface ReadWaiter {
   readonly fail: (error: unknown) => void
 }
 
-/** Most reads between two `TIME`s. */
-export const maxReads = 64
+/**
+ * Most reads between two `TIME`s. Small enough that many reads in flight make several batches: a
+ * full one goes at once, and Redis answers it while Node makes the rest of the turn's reads (one
+ * batch for all would take turns, each side waiting for the other).
+ */
+export const maxReads = 32
 
 /** A read of a batch: its key, fields (undefined: the whole hash) and callers (the first, then any identical reads). */
 interface Read {
