@@ -176,8 +176,8 @@ redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3])
 return 1
 `
 
-/** A new session id in the library's format (22 URL-safe characters). */
-export const newSessionId = (): string => randomBytes(16).toString("base64url")
+/** A new session id in the library's format (16 URL-safe characters). */
+export const newSessionId = (): string => randomBytes(12).toString("base64url")
 
 /** The Redis calls of one operation of the library, replayable with another session id and user id. */
 type Replay = (sessionId: string, userId: string) => Promise<unknown>

@@ -28,20 +28,20 @@ export const SessionToken = Schema.String.pipe(
 export type SessionToken = typeof SessionToken.Type
 
 /**
- * A session id: the public handle of a session, safe to log, list and show (22 URL-safe base64
+ * A session id: the public handle of a session, safe to log, list and show (16 URL-safe base64
  * characters of its token's SHA-256, after the token's shard prefix). It never authenticates.
  * Anything else is rejected before a key is built from it.
  *
  * @example
  * import { Schema } from "effect"
  * import { SessionId } from "effect-redisess/Schema"
- * Schema.decodeUnknownSync(SessionId)("vL3m0Zp1yXb2Qw9e7Rt5Ua") // ok
+ * Schema.decodeUnknownSync(SessionId)("vL3m0Zp1yXb2Qw9e") // ok
  *
  * @since 0.1.0
  */
 export const SessionId = Schema.String.pipe(
   Schema.pattern(Ids.sessionIdPattern, {
-    message: () => "a session id is 22 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
+    message: () => "a session id is 16 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
   }),
   Schema.brand("SessionId")
 )

@@ -93,8 +93,8 @@ export interface NewSession<A = AnyFields> extends Session<A> {
 export type TokenInput = Redacted.Redacted<string> | string
 
 /**
- * The public id of the session a (well-formed) token belongs to: its shard prefix, then 22
- * characters of the token's SHA-256. What the store keeps instead of the token.
+ * The public id of the session a (well-formed) token belongs to: its shard prefix, then 16
+ * characters (96 bits) of the token's SHA-256. What the store keeps instead of the token.
  *
  * @since 0.2.0
  */

@@ -26,7 +26,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
         Effect.gen(function*() {
           const m = yield* manager({ ttl: 120 })
           const created = yield* m.create("alice")
-          assert.match(created.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
+          assert.match(created.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{16}$/)
           assert.strictEqual(created.userId, "alice")
           assert.strictEqual(created.ttl, 120)
           assert.strictEqual(created.lastAccess, created.createdAt)
@@ -71,7 +71,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           const sessions = yield* Effect.all(Array.from({ length: 200 }, () => m.create("bob")), { concurrency: 20 })
           const ids = new Set(sessions.map((s) => s.sessionId))
           assert.strictEqual(ids.size, 200)
-          for (const id of ids) assert.match(id, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
+          for (const id of ids) assert.match(id, /^(?:\d+\.)?[A-Za-z0-9_-]{16}$/)
           assert.strictEqual(yield* m.countForUser("bob"), 200)
         }))
 
@@ -282,7 +282,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           assert.strictEqual(yield* m.count(), 1)
           // killing what is gone succeeds
           yield* m.kill(b.sessionId)
-          yield* m.kill("AAAAAAAAAAAAAAAAAAAAAA")
+          yield* m.kill("AAAAAAAAAAAAAAAA")
         }))
 
       it.scoped("killUser removes all of a user's sessions and nobody else's", () =>
@@ -380,10 +380,10 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
             const id of [
               "",
               "short",
-              "A".repeat(23),
-              "AAAAAAAAAAAAAAAAAAAA*A",
-              "AAAAAAAAAAAAAAAAAAAA:A",
-              "{x}AAAAAAAAAAAAAAAAAAA"
+              "A".repeat(17),
+              "AAAAAAAAAAAAAA*A",
+              "AAAAAAAAAAAAAA:A",
+              "{x}AAAAAAAAAAAAA"
             ]
           ) {
             for (
@@ -435,7 +435,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
       it.scoped("user ids with separators, braces, globs, spaces and unicode are kept apart", () =>
         Effect.gen(function*() {
           const m = yield* manager()
-          const userIds = ["a", "a:b", "a:s:x", "{a}", "a}", "*", "a b", "ünï-😀", "u:a", "s:" + "A".repeat(22)]
+          const userIds = ["a", "a:b", "a:s:x", "{a}", "a}", "*", "a b", "ünï-😀", "u:a", "s:" + "A".repeat(16)]
           const created = yield* Effect.forEach(userIds, (u) => m.create(u))
           assert.deepStrictEqual<unknown>(sorted(yield* m.getAllUsers()), sorted(userIds))
           for (const [i, userId] of userIds.entries()) {
@@ -799,7 +799,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           yield* advance(5)
           const rotated = yield* m.rotate(s.token)
           assert.notStrictEqual(rotated.sessionId, s.sessionId)
-          assert.match(rotated.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{22}$/)
+          assert.match(rotated.sessionId, /^(?:\d+\.)?[A-Za-z0-9_-]{16}$/)
           assert.strictEqual(rotated.userId, "gus")
           assert.strictEqual(rotated.createdAt, s.createdAt)
           assert.deepStrictEqual(rotated.fields, { role: "user" })

@@ -42,7 +42,7 @@ interface Known {
 }
 
 /** A well-formed id and token of no session. */
-const nobody: Known = { id: "AAAAAAAAAAAAAAAAAAAAAA", token: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }
+const nobody: Known = { id: "AAAAAAAAAAAAAAAA", token: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }
 
 /** Two managers on one namespace and a way to move their shared clock. */
 interface Pair {

@@ -15,7 +15,7 @@
  * - `{app}:meta`           hash: the namespace's layout record (always under `{app}`; no TTL)
  *
  * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
- * more than one shard starts with its shard (`3.<22 characters>`), so a lookup by id goes straight
+ * more than one shard starts with its shard (`3.<16 characters>`), so a lookup by id goes straight
  * to its slot. User ids go last in their key, after a fixed prefix whose namespace can hold no
  * brace or `#`, so no user id can reach another key type, namespace or slot.
  */
