@@ -40,7 +40,10 @@ describe("operations' fast id checks", () => {
 
   it("both accept and refuse something (the generators reach both sides)", () => {
     assert.isTrue(Ids.isSessionId("vL3m0Zp1yXb2Qw9e") && Ids.isSessionId("12.vL3m0Zp1yXb2Qw9e"))
-    assert.isFalse(Ids.isSessionId("012.vL3m0Zp1yXb2Qw9e") || Ids.isSessionId("vL3m0Zp1yXb2Qw9") || Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5Ua"))
+    assert.isFalse(
+      Ids.isSessionId("012.vL3m0Zp1yXb2Qw9e") || Ids.isSessionId("vL3m0Zp1yXb2Qw9") ||
+        Ids.isSessionId("vL3m0Zp1yXb2Qw9e7Rt5Ua")
+    )
     assert.isTrue(Ids.isUserId("a".repeat(512)) && Ids.isUserId("\uD83D\uDE00"))
     assert.isFalse(Ids.isUserId("a".repeat(513)) || Ids.isUserId("a\uD800") || Ids.isUserId(""))
     assert.isTrue(Ids.isWellFormedText("k".repeat(256), SessionData.maxDataKeyLength))
