@@ -319,9 +319,11 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
     if (r === undefined || !Number.isFinite(r.fiberVsRawFiber)) continue
     out.push({
       target: `2. ${op} from fibers >= 1.0x the raw baseline (${r.baseline}) from the same fibers (64 in flight)`,
-      measured: `${fmt(r.fiberVsRawFiber)}x (${int(r.fiberOps)} vs ${int(r.rawFiberOps)} ops/s; CPU µs per op, Node + Redis, which share the cores: ${
-        fmt(r.cpu.fiber[0] + r.cpu.fiber[1], 1)
-      } vs ${fmt(r.cpu.rawFiber[0] + r.cpu.rawFiber[1], 1)})`,
+      measured: `${fmt(r.fiberVsRawFiber)}x (${int(r.fiberOps)} vs ${
+        int(r.rawFiberOps)
+      } ops/s; CPU µs per op, Node + Redis, which share the cores: ${fmt(r.cpu.fiber[0] + r.cpu.fiber[1], 1)} vs ${
+        fmt(r.cpu.rawFiber[0] + r.cpu.rawFiber[1], 1)
+      })`,
       met: r.fiberVsRawFiber >= 1
     })
   }
