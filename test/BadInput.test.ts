@@ -21,7 +21,7 @@ const sessionIds = FastCheck.oneof(
   FastCheck.string({ unit: "binary", maxLength: 40 }),
   FastCheck.stringMatching(/^[A-Za-z0-9_-]{16}$/),
   FastCheck.stringMatching(/^[A-Za-z0-9_-]{32}$/),
-  FastCheck.stringMatching(/^(?:[0-9]{1,5}\.)?[A-Za-z0-9_-]{21,33}[*:{}.]?$/)
+  FastCheck.stringMatching(/^(?:[0-9]{1,5}\.)?[A-Za-z0-9_-]{15,33}[*:{}.]?$/)
 )
 const numbers = FastCheck.oneof(
   FastCheck.double(),

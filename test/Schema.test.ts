@@ -14,7 +14,7 @@ const idLike = FastCheck.oneof(
   FastCheck.string({ unit: "binary" }),
   FastCheck.string({ unit: "grapheme", maxLength: 600 }),
   FastCheck.stringMatching(/^(?:(?:0|[1-9][0-9]{0,4})\.)?[A-Za-z0-9_+/=-]{15,17}$/),
-  FastCheck.stringMatching(/^[0-9]{0,5}\.?[A-Za-z0-9_.-]{20,24}$/),
+  FastCheck.stringMatching(/^[0-9]{0,5}\.?[A-Za-z0-9_.-]{14,18}$/),
   FastCheck.tuple(
     FastCheck.oneof(
       FastCheck.string({ minLength: 250, maxLength: 260 }),

@@ -4,10 +4,10 @@
  * A token is the secret a client presents: 192 bits from the platform's cryptographic generator,
  * 32 URL-safe base64 characters, after its shard and a dot in a namespace of several shards. A
  * session id is the public handle stored in its place: the first 16 characters (96 bits) of the
- * URL-safe base64 SHA-256 of the token, after the same shard prefix (so a lookup by token goes straight to
- * its shard). Nothing stored can give the token back. Random bytes are drawn 4 KiB at a time (as
- * the `uuid` package does), so one `getRandomValues` call serves many tokens; the pool only ever
- * holds unused bytes.
+ * URL-safe base64 SHA-256 of the token, after the same shard prefix (so a lookup by token goes
+ * straight to its shard). Nothing stored can give the token back. Random bytes are drawn 4 KiB at a
+ * time (as the `uuid` package does), so one `getRandomValues` call serves many tokens; the pool
+ * only ever holds unused bytes.
  */
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
