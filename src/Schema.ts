@@ -41,7 +41,8 @@ export type SessionToken = typeof SessionToken.Type
  */
 export const SessionId = Schema.String.pipe(
   Schema.pattern(Ids.sessionIdPattern, {
-    message: () => "a session id is 16 characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded"
+    message: () =>
+      `a session id is ${Ids.sessionIdLength} characters of A-Z a-z 0-9 _ -, after a shard number and a dot when sharded`
   }),
   Schema.brand("SessionId")
 )

@@ -39,8 +39,8 @@ export const tokenPattern = /^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{32}$/
  */
 export const sessionIdLength = 16
 
-/** What a session id looks like: 16 URL-safe base64 characters, after a shard number and a dot when sharded. */
-export const sessionIdPattern = /^(?:(?:0|[1-9][0-9]{0,3})\.)?[A-Za-z0-9_-]{16}$/
+/** What a session id looks like: {@link sessionIdLength} URL-safe base64 characters, after a shard number and a dot when sharded. */
+export const sessionIdPattern = new RegExp(`^(?:(?:0|[1-9][0-9]{0,3})\\.)?[A-Za-z0-9_-]{${sessionIdLength}}$`)
 
 /** A lone (unpaired) UTF-16 surrogate: a string holding one is not well-formed Unicode. */
 export const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -88,7 +88,7 @@ const sha256 = typeof Crypto.hash === "function"
   ? (text: string) => Crypto.hash("sha256", text, "base64url")
   : (text: string) => Crypto.createHash("sha256").update(text).digest("base64url")
 
-/** The session id of a (well-formed) token: its shard prefix, then 16 characters of its SHA-256. */
+/** The session id of a (well-formed) token: its shard prefix, then {@link sessionIdLength} characters of its SHA-256. */
 export const idOf = (token: string): string => {
   const dot = token.indexOf(".")
   return (dot < 0 ? "" : token.slice(0, dot + 1)) + sha256(token).slice(0, sessionIdLength)

@@ -56,7 +56,7 @@ export const withSessionId = <A, E>(
 const invalidToken = () =>
   new ValidationError({
     message: "Invalid session token: a session token is 32 characters of A-Z a-z 0-9 _ -, after a shard " +
-      "number and a dot when sharded (a session id, 16 characters, never authenticates)"
+      `number and a dot when sharded (a session id, ${Ids.sessionIdLength} characters, never authenticates)`
   })
 
 /**
