@@ -19,9 +19,10 @@ import { benchData, newSessionId } from "./targets.js"
  * Who ran an operation: a raw baseline, the same raw call through the library's Effect edge
  * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library
  * (one `runPromise` per operation), the library called from fibers of one Effect program (no edge
- * per operation), the raw baseline called from such fibers (`Effect.promise`), or redisess.
+ * per operation), the raw baseline called from such fibers (`Effect.promise`), redisess, or (for
+ * `exists`) the library's read path called with no Effect at all (`bareExists`).
  */
-export type Target = "raw" | "edge" | "rawFiber" | "libScript" | "lib" | "fiber" | "redisess"
+export type Target = "raw" | "edge" | "rawFiber" | "libScript" | "lib" | "fiber" | "redisess" | "bare"
 
 /** One timed run. */
 export interface Sample {
@@ -143,6 +144,9 @@ export const runPointOps = async (
           Effect.flatMap(sm.exists(fiberIds[i]!), (live) => live ? Effect.void : Effect.die("a session is gone"))
       )
       await time("exists", "redisess", (i) => redisess.exists(rsIds[i]!))
+      await time("exists", "bare", async (i) => {
+        if (!(await raw.bareExists(libIds[i]!))) throw new Error("bare exists: a session is gone")
+      })
       await time("exists", "libScript", (i) => raw.libScript.exists(scriptIds[i]!))
 
       // data set / get of one key on the sessions above; redisess's Session objects fetched untimed

@@ -42,6 +42,11 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
         assert.include(markdown, `| ${target}`)
         assert.include(log, target)
       }
+      // goal 4's exists names the library's read path with no Effect per call beside the edge
+      assert.match(
+        markdown,
+        /\| 4\. exists from plain promises .*the library's read path with no Effect per call: \d+\.\d\dx redisess/
+      )
       // the memory targets name the floor they are over, when they are
       assert.match(markdown, /the floor(, native TTLs)? \(the same structures holding the least they can/)
 
