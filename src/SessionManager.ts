@@ -421,7 +421,6 @@ export const make = <F extends FieldSchemas = NoFields>(
       (read: Option.Option<SessionRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
         Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(read.value)
 
-    /** The session a store just made, with its token. */
     /** The session a store just made, with its token (set on the value, not spread: every create's path). */
     const newSession = ({ read, token }: Store.NewSession, fields: A): NewSession<A> => {
       const session = sessionOf(read, fields) as Session<A> & { token?: Redacted.Redacted<S.SessionToken> }
