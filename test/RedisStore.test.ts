@@ -18,6 +18,7 @@ import { createServer } from "node:net"
 import { inject } from "vitest"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
+import * as Store from "../src/internal/redis/store.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import type { TokenInput } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
@@ -330,6 +331,28 @@ describe("Redis store", () => {
       assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha", "eval"])
       assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["evalsha"])
     }))
+
+  it.live("a library the server refused is loaded by a later call once it may be, then every call goes by FCALL", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const admin = yield* rawClient(server.url)
+      yield* Effect.promise(() =>
+        admin.call("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all", "-function")
+      )
+      const { commandsOf, manager } = yield* managerOn(server.url.replace("redis://", "redis://app:app-pw@"))
+      const session = yield* manager.create("gil")
+      // refused when the manager opened: no call tries again within the retry interval
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha", "eval"])
+      yield* Effect.promise(() => admin.call("ACL", "SETUSER", "app", "+function"))
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha"])
+      yield* Effect.sleep(Duration.millis(Store.loadRetryMillis))
+      // the first script call after it goes by EVALSHA and loads the library meanwhile
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["evalsha", "FUNCTION"])
+      yield* Effect.sleep(Duration.millis(50)) // the load's reply
+      assert.deepStrictEqual((yield* commandsOf(manager.count())).commands, ["fcall"])
+      assert.strictEqual((yield* manager.get(session.token)).userId, "gil")
+      assert.deepStrictEqual((yield* commandsOf(manager.get(session.token))).commands, ["fcall"])
+    })))
 
   it.scoped("a user who may load the library but not call it (an ACL without FCALL) gets every call by EVALSHA", () =>
     Effect.gen(function*() {

@@ -123,6 +123,9 @@ const isOutOfMemory = (error: unknown): boolean => error instanceof Error && err
 
 const isNoPermission = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOPERM")
 
+/** How long after a failed load of the Functions library a script call tries to load it again. */
+export const loadRetryMillis = 2000
+
 /** The session `values` (as a script read them) of session `sessionId`, with the fields `names` names. */
 const storedSession = (
   sessionId: string,
@@ -347,12 +350,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
    * Whether shard scripts go by FCALL to the library (`Scripts.library`): from when it is loaded on
    * the server (on every master of a Cluster) until a server answers that it does not have it (a
    * restart, FUNCTION FLUSH, a new master), when it is loaded again. Meanwhile, and for good where
-   * it cannot be loaded or called (Redis before 7.0, an ACL without FUNCTION or FCALL,
-   * `functions: false`: `functionsOff`), they go by EVALSHA: the same operations, the same replies.
+   * it cannot be called (an ACL without FCALL, `functions: false`: `functionsOff`), they go by
+   * EVALSHA: the same operations, the same replies. Where a load fails (Redis before 7.0, an ACL
+   * without FUNCTION, a server out of memory or failing over), a script call tries again once
+   * `loadRetryMillis` have passed.
    */
   let functionsLoaded = false
   let functionsOff = options.functions === false
   let loading: Promise<void> | undefined
+  let loadRetryAt = 0
   const loadFunctions = (): Promise<void> => {
     if (functionsOff) return Promise.resolve()
     loading ??= Promise.resolve().then(() =>
@@ -372,6 +378,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       },
       () => {
         functionsLoaded = false
+        loadRetryAt = Date.now() + loadRetryMillis
       }
     ).finally(() => {
       loading = undefined
@@ -387,7 +394,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
    * run FCALL (then every call goes by EVALSHA from then on).
    */
   const send: Gather.Send = (script, numKeys, argv, waiter) => {
-    if (!functionsLoaded || script.function === undefined) return evalsha(script, numKeys, argv, waiter)
+    if (!functionsLoaded || script.function === undefined) {
+      if (!functionsLoaded && !functionsOff && loading === undefined && Date.now() >= loadRetryAt) {
+        void loadFunctions()
+      }
+      return evalsha(script, numKeys, argv, waiter)
+    }
     client.fcall(script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
