@@ -507,6 +507,32 @@ describe("Redis store", () => {
       assert.strictEqual(Number(stored.l), ms(deadline.createdAt) + 90_000)
     }))
 
+  it.scoped("a rotation keeps every key's native TTL, the sets whose only member it moves included", () =>
+    Effect.gen(function*() {
+      // a regular session (in r) and one with a ttl of its own (in a and x), each alone in its sets
+      for (const ttl of [undefined, 600]) {
+        const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+        const session = yield* manager.create("olga", ttl === undefined ? {} : { ttl })
+        const rotated = yield* manager.rotate(session.token)
+        const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
+        const p = `{${namespace}}:`
+        assert.deepStrictEqual(
+          keys,
+          [
+            `${p}U`,
+            ...(ttl === undefined ? [] : [`${p}a`]),
+            `${p}f:${session.sessionId}`,
+            ...(ttl === undefined ? [`${p}r`] : []),
+            `${p}s:${rotated.sessionId}`,
+            `${p}u:olga`,
+            ...(ttl === undefined ? [] : [`${p}x`])
+          ].sort()
+        )
+        for (const key of keys) assert.isAbove(yield* Effect.promise(() => client.pttl(key)), 0, key)
+        assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+      }
+    }))
+
   it.scoped("a killed session stays keyless after writes, and a rotated one leaves no key under its old id", () =>
     Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), {

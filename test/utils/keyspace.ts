@@ -4,7 +4,7 @@
  * score in its user's index, its expiry follows); every session is in its indexes (a regular one,
  * expiring exactly the namespace's recorded regular ttl after its last access, in `r` only; any
  * other in `a`, and in `x` when it expires); the users index holds exactly the users with
- * sessions, with the right scores.
+ * sessions, with the right scores; `r` and `x` have a native TTL when sessions in them do.
  */
 import type { Cluster, Redis } from "ioredis"
 import { dataPrefix, fieldPrefix, sessionField as F } from "../../src/internal/redis/format.js"
@@ -83,6 +83,8 @@ const shardViolations = async (
   for (const key of userKeys) userScores.set(key.slice(prefix.length + 2), await zsetScores(client, key))
 
   const byUser = new Map<string, Map<string, number>>()
+  /** The index keys (r, x) holding sessions with a native TTL: each needs one too. */
+  const ttlNeeded = new Set<string>()
   for (const [id, hash] of sessions) {
     // the hash holds only the format's fields (no expiry: it follows from last access, ttl and deadline)
     for (const field of Object.keys(hash)) {
@@ -124,6 +126,15 @@ const shardViolations = async (
     const user = byUser.get(userId) ?? new Map<string, number>()
     user.set(id, last)
     byUser.set(userId, user)
+    // a session whose hash has a native TTL is in r or x only if that key has one too: a key without
+    // one is kept for ever, which neither ever needs (each holds expiring sessions only); the user's
+    // set, U and a may be kept for ever once they held a session that never expires
+    if ((regular.has(id) || expiries.has(id)) && (await client.pttl(`${prefix}s:${id}`)) > 0) {
+      ttlNeeded.add(`${prefix}${regular.has(id) ? "r" : "x"}`)
+    }
+  }
+  for (const key of ttlNeeded) {
+    if ((await client.pttl(key)) === -1) violations.push(`${key} has no native TTL, and holds sessions that have one`)
   }
   for (const id of regular.keys()) if (!sessions.has(id)) violations.push(`regular entry ${id} has no session`)
   for (const id of activity.keys()) if (!sessions.has(id)) violations.push(`activity entry ${id} has no session`)

@@ -13,8 +13,10 @@ redis.call('RENAME', SESSION, NEW_SESSION)
 for _, key in ipairs({R, A, X, P .. USER_KEY .. s[1]}) do
   local score = redis.call('ZSCORE', key, SID)
   if score then
-    redis.call('ZREM', key, SID)
+    -- the new id first: a set whose only member this is never empties, which would delete it with
+    -- its native TTL and make it anew without one (a key kept for ever, see keep)
     redis.call('ZADD', key, score, NEW_SID)
+    redis.call('ZREM', key, SID)
   end
 end
 -- the record says until when it holds, by the store's clock, and expires a little after
