@@ -442,7 +442,7 @@ describe("Redis store", () => {
       }
     })))
 
-  it.scoped("with nativeTtl: false no key gets a TTL, sessions still expire on time, and TTLs left by the default go", () =>
+  it.scoped("with nativeTtl: false no key gets a TTL, sessions still expire on time; TTLs left by the default go, and come back to hashes and r with it", () =>
     Effect.gen(function*() {
       const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
         nativeTtl: false
@@ -475,6 +475,25 @@ describe("Redis store", () => {
       const after = yield* Effect.promise(() => namespaceKeys(withTtls.client, withTtls.namespace))
       assert.strictEqual(after.length, 4)
       for (const key of after) assert.strictEqual(yield* Effect.promise(() => withTtls.client.pttl(key)), -1, key)
+
+      // keys written without TTLs, then touched in a later half grace period by a manager with them:
+      // the session's hash and r get one (all they hold expires within the ttl); the user's set and
+      // U, which could hold a session that never expires, are left as they are
+      const bare = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { nativeTtl: false })
+      const old = yield* bare.manager.create("gus")
+      const withTtl = yield* SessionManager.make({ namespace: bare.namespace, wipeInterval: 0, ttl: 60 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(bare.client, { nativeTtlGrace: Duration.millis(400) }))
+      )
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 250)))
+      yield* withTtl.get(old.token)
+      const pttlOf = (key: string) => Effect.promise(() => bare.client.pttl(`{${bare.namespace}}:${key}`))
+      for (const key of [`s:${old.sessionId}`, "r"]) {
+        const pttl = yield* pttlOf(key)
+        assert.isAbove(pttl, 59_000, key)
+        assert.isAtMost(pttl, 60_400, key)
+      }
+      assert.strictEqual(yield* pttlOf("u:gus"), -1)
+      assert.strictEqual(yield* pttlOf("U"), -1)
     }))
 
   it.scoped("a session's hash stores its user, times and ttl; its last access equals its user index score, expiry follows", () =>

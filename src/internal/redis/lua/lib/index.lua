@@ -27,7 +27,8 @@ local function index(sid, uid, now, exp, full, was)
   if reg then
     local br = redis.call('PTTL', R)
     redis.call('ZADD', R, at, sid)
-    keep(R, br, n)
+    -- every session in R expires within the regular ttl of its last access: within n of now
+    keep(R, br, n, true)
     if was == false then
       redis.call('ZREM', A, sid)
       redis.call('ZREM', X, sid)

@@ -46,7 +46,7 @@ local function load(sid, now, touch, first, last, after, key)
     -- the hash last: the index writes (the user's key first) are where a Cluster slot being
     -- migrated may stop the script, before anything of this session has changed
     redis.call('HSET', sk, F_LAST, text(now))
-    if full then keep(sk, b or redis.call('PTTL', sk), n) end
+    if full then keep(sk, b or redis.call('PTTL', sk), n, true) end
     at, exp = now, nexp
   end
   v[#v] = at
