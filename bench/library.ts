@@ -12,8 +12,8 @@ import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type * as IdsModule from "../src/internal/ids.js"
-import type * as FormatModule from "../src/internal/redis/format.js"
 import type * as HashReadsModule from "../src/internal/redis/hashReads.js"
+import type * as StoreModule from "../src/internal/redis/store.js"
 import type * as RedisLayerModule from "../src/RedisLayer.js"
 import type * as SessionModule from "../src/Session.js"
 import type * as SessionManagerModule from "../src/SessionManager.js"
@@ -78,10 +78,10 @@ export const SessionManager = await load<typeof SessionManagerModule>("src/Sessi
 export const Session = await load<typeof SessionModule>("src/Session.ts")
 /**
  * Internals, compiled, for the bench's bare read path (`targets.ts`): the library's plain reads,
- * ids and stored times, called without Effect.
+ * ids and the store's judgement of a read, called without Effect.
  */
 export const internals = {
   HashReads: await load<typeof HashReadsModule>("src/internal/redis/hashReads.ts"),
   Ids: await load<typeof IdsModule>("src/internal/ids.ts"),
-  Format: await load<typeof FormatModule>("src/internal/redis/format.ts")
+  Store: await load<typeof StoreModule>("src/internal/redis/store.ts")
 }

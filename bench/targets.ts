@@ -259,10 +259,8 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
   const rk = keyspace(rawNamespace)
   const ks = keyspace(libNamespace)
   const lib = await captureLibScripts(url, libNamespace, client)
-  const { Format, HashReads, Ids } = internals
+  const { HashReads, Ids, Store } = internals
   const bareReads = HashReads.make(client).shard()
-  const { deadline, lastAccess, ttl, userId } = Format.sessionField
-  const liveFields = [userId, lastAccess, ttl, deadline]
   return {
     client,
     /** EVALSHA of the small touch script (new or existing id, user `userId`). */
@@ -309,15 +307,12 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
       if (!Ids.isToken(token)) return Promise.reject(new Error("not a token"))
       const key = ks.session(Ids.idOf(token))
       return new Promise((resolve, reject) =>
-        bareReads.submit(key, liveFields, {
+        bareReads.submit(key, Store.liveFields, {
           ok: (values, from, to) => {
-            if (values[0] === null) return resolve(false)
-            const times = Format.storedTimes(values[1]!, values[2]!, values[3]!)
-            if (times === undefined) return reject(new Error(`malformed session ${key}`))
-            const expires = times[1]
-            if (expires === 0 || expires > to) resolve(true)
-            else if (expires <= from) resolve(false)
-            else reject(new Error(`session ${key} expired between the TIMEs`))
+            // the store's own judgement; undefined (left to the script by the library) does not happen here
+            const live = Store.existsReply(values, from, to)
+            if (live === undefined) reject(new Error(`session ${key}: a read the store leaves to its script`))
+            else resolve(live === 1)
           },
           fail: reject
         })

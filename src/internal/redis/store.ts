@@ -165,7 +165,7 @@ interface PlainRead {
 }
 
 /** The fields a session's liveness follows from, as `lua/lib/live.lua` reads them. */
-const liveFields = [
+export const liveFields = [
   Format.sessionField.userId,
   Format.sessionField.lastAccess,
   Format.sessionField.ttl,
@@ -200,7 +200,7 @@ const liveBetween = (values: ReadonlyArray<string | null>, from: number, to: num
 }
 
 /** `exists.lua`'s reply (1 or 0) from a plain read of `liveFields`. */
-const existsReply = (values: ReadonlyArray<string | null>, from: number, to: number) => {
+export const existsReply = (values: ReadonlyArray<string | null>, from: number, to: number) => {
   const live = liveBetween(values, from, to)
   return live === undefined ? undefined : live ? 1 : 0
 }
@@ -394,12 +394,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
    * run FCALL (then every call goes by EVALSHA from then on).
    */
   const send: Gather.Send = (script, numKeys, argv, waiter) => {
-    if (!functionsLoaded || script.function === undefined) {
-      if (!functionsLoaded && !functionsOff && loading === undefined && Date.now() >= loadRetryAt) {
-        void loadFunctions()
-      }
+    if (!functionsLoaded) {
+      // a load under way is joined (loadFunctions), a failed one tried again once its time is up
+      if (!functionsOff && Date.now() >= loadRetryAt) void loadFunctions()
       return evalsha(script, numKeys, argv, waiter)
     }
+    if (script.function === undefined) return evalsha(script, numKeys, argv, waiter)
     client.fcall(script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
