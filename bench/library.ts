@@ -13,7 +13,9 @@ import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type * as IdsModule from "../src/internal/ids.js"
 import type * as HashReadsModule from "../src/internal/redis/hashReads.js"
+import type * as ScriptsModule from "../src/internal/redis/scripts.js"
 import type * as StoreModule from "../src/internal/redis/store.js"
+import type * as PromiseApiModule from "../src/PromiseApi.js"
 import type * as RedisLayerModule from "../src/RedisLayer.js"
 import type * as SessionModule from "../src/Session.js"
 import type * as SessionManagerModule from "../src/SessionManager.js"
@@ -74,6 +76,8 @@ const load = <A>(source: string): Promise<A> => import(pathToFileURL(compiled(so
 export const RedisLayer = await load<typeof RedisLayerModule>("src/RedisLayer.ts")
 /** `src/SessionManager.ts`, compiled. */
 export const SessionManager = await load<typeof SessionManagerModule>("src/SessionManager.ts")
+/** `src/PromiseApi.ts`, compiled. */
+export const PromiseApi = await load<typeof PromiseApiModule>("src/PromiseApi.ts")
 /** `src/Session.ts`, compiled. */
 export const Session = await load<typeof SessionModule>("src/Session.ts")
 /**
@@ -83,5 +87,6 @@ export const Session = await load<typeof SessionModule>("src/Session.ts")
 export const internals = {
   HashReads: await load<typeof HashReadsModule>("src/internal/redis/hashReads.ts"),
   Ids: await load<typeof IdsModule>("src/internal/ids.ts"),
+  Scripts: await load<typeof ScriptsModule>("src/internal/redis/scripts.ts"),
   Store: await load<typeof StoreModule>("src/internal/redis/store.ts")
 }

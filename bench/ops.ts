@@ -19,10 +19,11 @@ import { benchData, newSessionId } from "./targets.js"
  * Who ran an operation: a raw baseline, the same raw call through the library's Effect edge
  * (`runPromise(Effect.promise(...))`, nothing else), the library's script sent raw, the library
  * (one `runPromise` per operation), the library called from fibers of one Effect program (no edge
- * per operation), the raw baseline called from such fibers (`Effect.promise`), redisess, or (for
- * `exists`) the library's read path called with no Effect at all (`bareExists`).
+ * per operation), the raw baseline called from such fibers (`Effect.promise`), redisess, the
+ * library through `PromiseApi` (calls made together run as one program; at 64 in flight only), or
+ * (for `exists`) the library's read path called with no Effect at all (`bareExists`).
  */
-export type Target = "raw" | "edge" | "rawFiber" | "libScript" | "lib" | "fiber" | "redisess" | "bare"
+export type Target = "raw" | "edge" | "rawFiber" | "libScript" | "lib" | "fiber" | "redisess" | "bare" | "promise"
 
 /** One timed run. */
 export interface Sample {
@@ -108,6 +109,9 @@ export const runPointOps = async (
       const edgeIds = Array.from({ length: n }, newSessionId)
       const scriptIds = Array.from({ length: n }, newSessionId)
       const libIds: Array<string> = new Array<string>(n)
+      const promiseIds: Array<string> = new Array<string>(n)
+      // PromiseApi, for goal 4: at 64 in flight (a lone call is one program, as through runPromise)
+      const promised = inFlight > 1
       const fiberIds: Array<string> = new Array<string>(n)
       const rsIds: Array<string> = new Array<string>(n)
 
@@ -118,6 +122,11 @@ export const runPointOps = async (
       await time("create", "lib", async (i) => {
         libIds[i] = await lib.create(user(i))
       })
+      if (promised) {
+        await time("create", "promise", async (i) => {
+          promiseIds[i] = await lib.promises.create(user(i))
+        })
+      }
       await timeFibers("create", (sm, i) =>
         Effect.map(sm.create(user(i)), (session) => {
           fiberIds[i] = Redacted.value(session.token)
@@ -133,11 +142,13 @@ export const runPointOps = async (
       for (const noUpdate of [false, true]) {
         const op = noUpdate ? "get (noUpdate)" : "get (update)"
         await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
+        if (promised) await time(op, "promise", (i) => lib.promises.get(libIds[i]!, noUpdate))
         await timeFibers(op, (sm, i) => sm.get(fiberIds[i]!, { noUpdate }))
         await time(op, "redisess", (i) => redisess.get(rsIds[i]!, noUpdate))
         await time(op, "libScript", (i) => raw.libScript.get(scriptIds[i]!, !noUpdate))
       }
       await time("exists", "lib", (i) => lib.exists(libIds[i]!))
+      if (promised) await time("exists", "promise", (i) => lib.promises.exists(libIds[i]!))
       await timeFibers(
         "exists",
         (sm, i) =>
@@ -152,8 +163,10 @@ export const runPointOps = async (
       // data set / get of one key on the sessions above; redisess's Session objects fetched untimed
       const libData: Array<DataHandle> = new Array<DataHandle>(n)
       const rsData: Array<DataHandle> = new Array<DataHandle>(n)
+      const promiseData: Array<DataHandle> = new Array<DataHandle>(n)
       await runConcurrent(n, 64, async (i) => {
         libData[i] = await lib.dataHandle(libIds[i]!)
+        promiseData[i] = await lib.promises.dataHandle(libIds[i]!)
         rsData[i] = await redisess.dataHandle(rsIds[i]!)
       })
       const { key, value } = benchData
@@ -161,12 +174,14 @@ export const runPointOps = async (
       await time("data set", "edge", (i) => lib.edge(() => raw.hsetData(rawIds[i]!)), "HSET (1 field)")
       await timeRawFibers("data set", "HSET (1 field)", (i) => raw.hsetData(rawIds[i]!))
       await time("data set", "lib", (i) => libData[i]!.set(key, value))
+      if (promised) await time("data set", "promise", (i) => promiseData[i]!.set(key, value))
       await timeFibers("data set", (sm, i) => sm.setData(fiberIds[i]!, key, value))
       await time("data set", "redisess", (i) => rsData[i]!.set(key, value))
       await time("data set", "libScript", (i) => raw.libScript.dataSet(scriptIds[i]!))
       for (const i of [0, n - 1]) {
         expectData("raw", await raw.hgetData(rawIds[i]!))
         expectData("lib", await libData[i]!.get(key))
+        expectData("lib", await promiseData[i]!.get(key))
         expectData("redisess", await rsData[i]!.get(key))
         expectData("libScript", await raw.libScript.dataGet(scriptIds[i]!))
       }
@@ -174,11 +189,13 @@ export const runPointOps = async (
       await time("data get", "edge", (i) => lib.edge(() => raw.hgetData(rawIds[i]!)), "HGET")
       await timeRawFibers("data get", "HGET", (i) => raw.hgetData(rawIds[i]!))
       await time("data get", "lib", (i) => libData[i]!.get(key))
+      if (promised) await time("data get", "promise", (i) => promiseData[i]!.get(key))
       await timeFibers("data get", (sm, i) => sm.getData(fiberIds[i]!, key))
       await time("data get", "redisess", (i) => rsData[i]!.get(key))
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
       await time("kill", "lib", (i) => lib.kill(libIds[i]!))
+      if (promised) await time("kill", "promise", (i) => lib.promises.kill(promiseIds[i]!))
       await timeFibers("kill", (sm, i) => sm.kill(Session.idOf(fiberIds[i]! as SessionToken)))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
@@ -193,6 +210,10 @@ export const runPointOps = async (
         samples.push({ op: "killUser (2 sessions)", inFlight, rep, target, timing })
       }
       await timeUsers("lib", (i) => lib.killUser(killUserOf(i)))
+      if (promised) {
+        await runConcurrent(users * 2, 64, (i) => lib.create(`p${killUserOf(i % users)}`))
+        await timeUsers("promise", (i) => lib.promises.killUser(`p${killUserOf(i)}`))
+      }
       await timeUsers("redisess", (i) => redisess.killUser(killUserOf(i)))
       await deleteByPattern(raw.client, raw.rawPattern)
       log(`  point ops: repetition ${rep}${rep === 0 ? " (warm-up)" : ""}, ${inFlight} in flight, ${n} ops each`)
@@ -236,10 +257,12 @@ export const runListingOps = async (
       await time("count()", counts, "raw", () => raw.zcount(0), "ZCOUNT all")
       await time("count()", counts, "edge", () => lib.edge(() => raw.zcount(0)), "ZCOUNT all")
       await time("count()", counts, "lib", () => lib.count())
+      if (inFlight > 1) await time("count()", counts, "promise", () => lib.promises.count())
       await time("count()", counts, "redisess", () => redisess.count())
       await time("count(60)", counts, "raw", () => raw.zcount(window()), "ZCOUNT window")
       await time("count(60)", counts, "edge", () => lib.edge(() => raw.zcount(window())), "ZCOUNT window")
       await time("count(60)", counts, "lib", () => lib.count(window()))
+      if (inFlight > 1) await time("count(60)", counts, "promise", () => lib.promises.count(window()))
       await time("count(60)", counts, "redisess", () => redisess.count(window()))
       await time(
         "getAllSessions(60)",

@@ -101,6 +101,10 @@ export interface Row {
    * promise API over that path could reach; NaN where not measured (`exists` only).
    */
   readonly bareVsRs: number
+  /** The library through `PromiseApi` (calls made together run as one program); NaN where not measured. */
+  readonly promiseOps: number
+  /** The library through `PromiseApi` over redisess (same repetition). */
+  readonly promiseVsRs: number
   /** The library called from fibers of one Effect program (no edge per operation); NaN where not measured. */
   readonly fiberOps: number
   readonly fiberVsRaw: number
@@ -144,6 +148,7 @@ export interface Row {
     readonly fiberVsRawFiber: Range
     readonly libVsEdge: Range
     readonly libVsRs: Range
+    readonly promiseVsRs: Range
   }
 }
 
@@ -167,6 +172,7 @@ export const rows = (samples: ReadonlyArray<Sample>): Array<Row> => {
         rawFiber: find(spec.baselineOp, inFlight, rep, "rawFiber"),
         rs: find(spec.op, inFlight, rep, "redisess"),
         bare: find(spec.op, inFlight, rep, "bare"),
+        promise: find(spec.op, inFlight, rep, "promise"),
         script: spec.hasScript ? find(spec.op, inFlight, rep, "libScript") : undefined
       }))
       if (per.every((p) => p.lib === undefined)) continue
@@ -198,6 +204,8 @@ export const rows = (samples: ReadonlyArray<Sample>): Array<Row> => {
         edgeOverRaw: m((p) => over(p.edge, p.raw)),
         edgeVsRs: m((p) => ratio(p.edge, p.rs)),
         bareVsRs: m((p) => ratio(p.bare, p.rs)),
+        promiseOps: m((p) => p.promise?.timing.opsPerSec),
+        promiseVsRs: m((p) => ratio(p.promise, p.rs)),
         fiberOps: m((p) => p.fiber?.timing.opsPerSec),
         fiberVsRaw: m((p) => ratio(p.fiber, p.raw)),
         fiberUs: m((p) => p.fiber?.timing.usPerOp),
@@ -227,7 +235,8 @@ export const rows = (samples: ReadonlyArray<Sample>): Array<Row> => {
           redisCpuVsRs: range((p) => redisCpu(p.lib, p.rs)),
           fiberVsRawFiber: range((p) => ratio(p.fiber, p.rawFiber)),
           libVsEdge: range((p) => ratio(p.lib, p.edge)),
-          libVsRs: range((p) => ratio(p.lib, p.rs))
+          libVsRs: range((p) => ratio(p.lib, p.rs)),
+          promiseVsRs: range((p) => ratio(p.promise, p.rs))
         }
       })
     }
@@ -396,13 +405,23 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
   }
   for (const r of table.filter((r) => r.inFlight === 64 && Number.isFinite(r.rsOps))) {
     if (r.op.startsWith("getAll")) continue
-    out.push({
-      target: `4. ${r.op} from plain promises (one runPromise per call) >= 1.0x redisess (64 in flight)`,
-      measured: `${fmt(r.libVsRs)}x (${spreadOf(r.spread.libVsRs)}${int(r.libOps)} vs ${int(r.rsOps)} ops/s)${
-        edgeCeiling(r)
-      }${bareCeiling(r)}`,
-      met: r.libVsRs >= 1
-    })
+    if (Number.isFinite(r.promiseVsRs)) {
+      out.push({
+        target: `4. ${r.op} from plain promises (PromiseApi) >= 1.0x redisess (64 in flight)`,
+        measured: `${fmt(r.promiseVsRs)}x (${spreadOf(r.spread.promiseVsRs)}${int(r.promiseOps)} vs ${
+          int(r.rsOps)
+        } ops/s; one runPromise per call: ${fmt(r.libVsRs)}x)${bareCeiling(r)}`,
+        met: r.promiseVsRs >= 1
+      })
+    } else {
+      out.push({
+        target: `4. ${r.op} from plain promises (one runPromise per call) >= 1.0x redisess (64 in flight)`,
+        measured: `${fmt(r.libVsRs)}x (${spreadOf(r.spread.libVsRs)}${int(r.libOps)} vs ${int(r.rsOps)} ops/s)${
+          edgeCeiling(r)
+        }${bareCeiling(r)}`,
+        met: r.libVsRs >= 1
+      })
+    }
   }
   for (const op of ["create", "get (update)", "get (noUpdate)", "exists", "kill"]) {
     const r = row(op, 1)

@@ -15,7 +15,7 @@ import { dataPrefix } from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import type { SessionToken } from "../src/Schema.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
-import { internals, RedisLayer, Session, SessionManager } from "./library.js"
+import { internals, PromiseApi, RedisLayer, Session, SessionManager } from "./library.js"
 
 /** The two additional fields of the "with fields" shape. */
 export type BenchFields = {
@@ -62,6 +62,11 @@ export interface LibSessions extends Sessions {
     op: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
   ) => Promise<void>
   readonly wipe: () => Promise<number>
+  /**
+   * The same operations through `PromiseApi` on the same runtime: calls made together run as one
+   * program (what the library offers callers outside Effect).
+   */
+  readonly promises: Sessions
 }
 
 /** A fresh ioredis connection. */
@@ -95,7 +100,25 @@ export const lib = async (
   })))
   const runtime = ManagedRuntime.make(sessions)
   const sm = await runtime.runPromise(SessionManager.SessionManager)
+  const api = await runtime.runPromise(PromiseApi.make)
   return {
+    promises: {
+      create: (userId, fields) =>
+        api.create(userId, fields === undefined ? {} : { fields }).then((s) => Redacted.value(s.token)),
+      get: (sessionId, noUpdate) => api.get(sessionId, { noUpdate }),
+      exists: (sessionId) => api.exists(sessionId),
+      kill: (token) => api.kill(Session.idOf(token as SessionToken)),
+      killUser: (userId) => api.killUser(userId).then(() => undefined),
+      count: (secs) => api.count(secs),
+      getAllSessions: (secs) => api.getAllSessions(secs),
+      getAllUsers: (secs) => api.getAllUsers(secs),
+      dataHandle: (sessionId) =>
+        Promise.resolve({
+          set: (key, value) => api.setData(sessionId, key, value),
+          get: (key) => api.getData(sessionId, key)
+        }),
+      close: () => Promise.resolve()
+    },
     clock,
     edge: (f) => runtime.runPromise(Effect.promise(f)),
     inFibers: (n, concurrency, op) => {
@@ -259,8 +282,12 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
   const rk = keyspace(rawNamespace)
   const ks = keyspace(libNamespace)
   const lib = await captureLibScripts(url, libNamespace, client)
-  const { HashReads, Ids, Store } = internals
-  const bareReads = HashReads.make(client).shard()
+  const { HashReads, Ids, Scripts, Store } = internals
+  // many reads as one FCALL of the library's reads function (loaded by the library on this server), as the store sends them
+  const bareReads = HashReads.make(
+    client,
+    (numKeys, argv, waiter) => void client.fcall(Scripts.reads.function!, numKeys, argv).then(waiter.ok, waiter.fail)
+  ).shard()
   return {
     client,
     /** EVALSHA of the small touch script (new or existing id, user `userId`). */
@@ -300,7 +327,7 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
     /**
      * `exists` of a token of the library's, by the library's read path with the least work per
      * call and no Effect: the token checked, its id, the read gathered with the turn's others (one
-     * write of `TIME`, `HMGET`s, `TIME`), its liveness from the bounds. What a promise API over this
+     * call of the reads script, or `TIME`, `HMGET`s, `TIME` for fewer than four), its liveness judged. What a promise API over this
      * read path could reach at best, whatever runs it.
      */
     bareExists: (token: string): Promise<boolean> => {

@@ -33,6 +33,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { RedisError } from "./Errors.js"
 import { DataTooLarge, DecodeError, SessionLimitReached, SessionNotFound, ValidationError } from "./Errors.js"
+import * as Batched from "./internal/batched.js"
 import * as DataOps from "./internal/dataOps.js"
 import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
 import type * as Durations from "./internal/duration.js"
@@ -338,7 +339,7 @@ export const make = <F extends FieldSchemas = NoFields>(
     const client = yield* RedisClient
     const fieldNames = Object.keys(fieldSchemas)
     const store = yield* client.open({ namespace, shards, defaultTtl, fieldNames })
-    const dataOps = DataOps.make(store, dataLimits)
+    const { many: dataMany, ...dataOps } = DataOps.make(store, dataLimits)
 
     /** Validates field values (the schemas' Type side) and encodes each as the JSON of its encoded value. */
     const encodeFieldValues = (
@@ -411,15 +412,15 @@ export const make = <F extends FieldSchemas = NoFields>(
       fields
     })
 
-    const toSession = (read: SessionRead): Effect.Effect<Session<A>, DecodeError> => {
+    const toSession = (read: SessionRead): Either.Either<Session<A>, DecodeError> => {
       const fields = storedFields(read.session.sessionId, read.session.fields)
-      return Either.isLeft(fields) ? Effect.fail(fields.left) : Effect.succeed(sessionOf(read, fields.right))
+      return Either.isLeft(fields) ? Either.left(fields.left) : Either.right(sessionOf(read, fields.right))
     }
 
     const found =
       (sessionId: string) =>
-      (read: Option.Option<SessionRead>): Effect.Effect<Session<A>, SessionNotFound | DecodeError> =>
-        Option.isNone(read) ? Effect.fail(new SessionNotFound({ sessionId })) : toSession(read.value)
+      (read: Option.Option<SessionRead>): Either.Either<Session<A>, SessionNotFound | DecodeError> =>
+        Option.isNone(read) ? Either.left(new SessionNotFound({ sessionId })) : toSession(read.value)
 
     /** The session a store just made, with its token (set on the value, not spread: every create's path). */
     const newSession = ({ read, token }: Store.NewSession, fields: A): NewSession<A> => {
@@ -571,7 +572,12 @@ export const make = <F extends FieldSchemas = NoFields>(
       )
     }
 
-    return service
+    const batched: Batched.Batched<A> = {
+      exists: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.exists, (_, live) => Either.right(live)),
+      get: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.get, (id, read) => found(id)(read)),
+      ...dataMany
+    }
+    return Batched.attach(service, batched)
   })
 
 /**

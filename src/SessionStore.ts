@@ -11,7 +11,8 @@
  * @since 0.2.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import type * as Option from "effect/Option"
 import type { RedisError } from "./Errors.js"
 import { ValidationError } from "./Errors.js"
@@ -181,7 +182,59 @@ export interface SessionStore {
   readonly list: (query: ListQuery) => Effect.Effect<ReadonlyArray<string>, RedisError>
   /** The user's least recently accessed live session (touched when asked). */
   readonly oldest: (userId: string, touch: boolean) => Effect.Effect<Option.Option<SessionRead>, RedisError>
+  /**
+   * Many calls of one operation run together, as one effect: the same results as each call alone
+   * (`exists`, `get` without a touch, `dataGet`, `dataSet`), in order, each a failure of its own
+   * (one call failing fails no other). What lets a caller with many concurrent calls (`PromiseApi.ts`)
+   * pay for one effect, not one per call.
+   */
+  readonly many: ManyOps
 }
+
+/**
+ * Calls of one operation made together (see `SessionStore.many`); each result is that of the call
+ * alone, an error included.
+ *
+ * @since 0.2.0
+ */
+export interface ManyOps {
+  readonly exists: (
+    sessionIds: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<boolean, RedisError>>>
+  /** Reads without touching. */
+  readonly get: (
+    sessionIds: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<SessionRead>, RedisError>>>
+  readonly dataGet: (
+    calls: ReadonlyArray<{ readonly sessionId: string; readonly keys: ReadonlyArray<string> }>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<ReadonlyArray<string | undefined>>, RedisError>>>
+  readonly dataSet: (
+    calls: ReadonlyArray<{
+      readonly sessionId: string
+      readonly entries: ReadonlyArray<readonly [key: string, value: string]>
+      readonly maxBytes: number
+    }>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<DataSetResult>, RedisError>>>
+}
+
+/**
+ * `ManyOps` made of a store's single calls, one after another: for stores whose calls cost
+ * nothing to start (the in-memory one).
+ *
+ * @since 0.2.0
+ */
+export const manyOneByOne = (
+  store: Omit<SessionStore, "many">
+): ManyOps => ({
+  exists: (ids) => Effect.forEach(ids, (id) => Effect.either(store.exists(id))),
+  get: (ids) => Effect.forEach(ids, (id) => Effect.either(store.get(id, false))),
+  dataGet: (calls) => Effect.forEach(calls, ({ keys, sessionId }) => Effect.either(store.dataGet(sessionId, keys))),
+  dataSet: (calls) =>
+    Effect.forEach(
+      calls,
+      ({ entries, maxBytes, sessionId }) => Effect.either(store.dataSet(sessionId, entries, maxBytes))
+    )
+})
 
 /**
  * What a store is opened with: the (validated) namespace, the shard count it is spread over, the

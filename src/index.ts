@@ -52,3 +52,10 @@ export * as SessionData from "./SessionData.js"
  * @since 0.1.0
  */
 export * as SessionManager from "./SessionManager.js"
+
+/**
+ * The session manager as promises, for code outside Effect: calls made together run as one program.
+ *
+ * @since 0.2.0
+ */
+export * as PromiseApi from "./PromiseApi.js"

@@ -8,12 +8,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as PromiseApi from "../src/PromiseApi.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
@@ -41,6 +43,31 @@ describe("stalls", () => {
       if (error._tag === "RedisError") assert.isTrue(error.timeout)
       yield* Effect.promise(() => raw.call("CLIENT", "UNPAUSE"))
       assert.strictEqual((yield* sm.get(session.token)).userId, "alice")
+    }).pipe(Effect.scoped))
+
+  it.live("many calls made together through the promise API each fail with a timeout RedisError, then work again", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const raw = yield* rawClient(server.url)
+      const sm = yield* managerAt(server.url)
+      const api = yield* PromiseApi.fromService(sm)
+      const sessions = yield* Effect.all(Array.from({ length: 6 }, (_, i) => sm.create(`user${i}`)))
+      const sleeping = raw.call("DEBUG", "SLEEP", "1")
+      const calls = () => [
+        ...sessions.map((session) => api.exists(session.token)),
+        api.getData(sessions[0]!.token, "k"),
+        api.setData(sessions[1]!.token, "k", 1)
+      ]
+      const stalled = yield* Effect.promise(() => Promise.allSettled(calls()))
+      for (const settled of stalled) {
+        assert.strictEqual(settled.status, "rejected")
+        const reason = (settled as PromiseRejectedResult).reason as { _tag: string; timeout: boolean }
+        assert.strictEqual(reason._tag, "RedisError")
+        assert.isTrue(reason.timeout)
+      }
+      yield* Effect.promise(() => sleeping)
+      const answered = yield* Effect.promise(() => Promise.all(calls()))
+      assert.deepStrictEqual(answered, [...Array(6).fill(true), Option.none(), 1])
     }).pipe(Effect.scoped))
 
   it.live("DEBUG SLEEP makes operations fail with a timeout RedisError, then they work again", () =>

@@ -21,7 +21,7 @@ const npm = (args: ReadonlyArray<string>, cwd: string) =>
 
 const consumer = `
 import { Effect, Layer } from "effect"
-import { RedisLayer, SessionManager } from "effect-redisess"
+import { PromiseApi, RedisLayer, SessionManager } from "effect-redisess"
 import * as Http from "effect-redisess/Http"
 import { createRequire } from "node:module"
 
@@ -36,6 +36,14 @@ const run = (redis) =>
   )))
 const user = await run(RedisLayer.layerMemory)
 const onRedis = await run(RedisLayer.layerConfig())
+// promise callers: four reads made together go as one call of the reads script (the library's Lua)
+const sessions = await PromiseApi.fromLayer(
+  SessionManager.layer({ namespace: "packed-p-" + process.pid, wipeInterval: 0 }).pipe(Layer.provide(RedisLayer.layerConfig()))
+)
+const made = await Promise.all(["p1", "p2", "p3", "p4"].map((user) => sessions.create(user)))
+await sessions.kill(made[3].sessionId)
+const promised = await Promise.all(made.map((session) => sessions.exists(session.token)))
+await sessions.close()
 const required = createRequire(import.meta.url)("effect-redisess")
 let internal = "importable"
 try {
@@ -43,7 +51,7 @@ try {
 } catch (error) {
   internal = error.code
 }
-console.log(JSON.stringify({ user, onRedis, http: typeof Http.middleware, required: Object.keys(required).sort(), internal }))
+console.log(JSON.stringify({ user, onRedis, promised, http: typeof Http.middleware, required: Object.keys(required).sort(), internal }))
 `
 
 /** Installs the tarball with these peers into a new project, then another package, and runs the consumer. */
@@ -89,9 +97,11 @@ describe("the packed package", () => {
         for (const result of results) {
           assert.strictEqual(result.user, "alice")
           assert.strictEqual(result.onRedis, "alice")
+          assert.deepStrictEqual(result.promised, [true, true, true, false])
           assert.strictEqual(result.http, "function")
           assert.deepStrictEqual(result.required, [
             "Errors",
+            "PromiseApi",
             "RedisLayer",
             "Schema",
             "Session",

@@ -34,7 +34,7 @@ const managerOn = (
   storeOptions: RedisLayer.StoreOptions = {}
 ) =>
   Effect.gen(function*() {
-    const { client, sent } = yield* countingClient(url)
+    const { client, sent, sentWithArgs } = yield* countingClient(url)
     const offset = yield* Ref.make(0)
     const namespace = uniqueNamespace("redis")
     const manager = yield* SessionManager.make({ namespace, wipeInterval: 0, ...options }).pipe(
@@ -45,8 +45,9 @@ const managerOn = (
     const commandsOf = <A, E>(effect: Effect.Effect<A, E>) =>
       Effect.gen(function*() {
         sent.length = 0
+        sentWithArgs.length = 0
         const result = yield* effect
-        return { result, commands: [...sent] }
+        return { result, commands: [...sent], withArgs: [...sentWithArgs] }
       })
     return { client, manager, namespace, advance, commandsOf }
   })
@@ -902,7 +903,7 @@ describe("Redis store: plain reads", () => {
   const plain = ["time", "hmget", "time"]
   const thenScript = [...plain, "fcall"]
 
-  it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
+  it.scoped("reads that change nothing go as HMGETs between two TIMEs, from four a turn as one call of the reads script; identical ones read once", () =>
     Effect.gen(function*() {
       const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
       const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
@@ -931,28 +932,31 @@ describe("Redis store: plain reads", () => {
         { lang: "en" }
       ])
       // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
-      // getAllData the whole hash
-      assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "hgetall", "time"])
+      // getAllData the whole hash: seven reads, one script call
+      assert.deepStrictEqual(reads.commands, ["fcall"])
+      const script = reads.withArgs[0]!
+      assert.deepStrictEqual(script.slice(0, 3), ["fcall", Scripts.reads.function!, "7"])
+      // each field list goes once (four: exists, getData, get, and -1 for the whole hash), then each read's
+      assert.deepStrictEqual(script.slice(3 + 7, 3 + 7 + 2), ["4", String(Store.liveFields.length)])
+      assert.deepStrictEqual(script.slice(-7), ["1", "1", "1", "2", "3", "3", "4"])
+      // three reads: HMGETs between two TIMEs
+      const three = yield* commandsOf(Effect.all(
+        [manager.exists(a!.token), manager.exists(b!.token), manager.exists(c!.token)],
+        { concurrency: "unbounded" }
+      ))
+      assert.deepStrictEqual(three.result, [true, true, false])
+      assert.deepStrictEqual(three.commands, ["time", "hmget", "hmget", "hmget", "time"])
       // one after another: two TIMEs each
       const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
       assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
-      // at most 32 reads between two TIMEs
+      // at most 32 reads a call
       const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
       const all = yield* commandsOf(
         Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
       )
       assert.deepStrictEqual(all.result, Array(70).fill(true))
-      assert.deepStrictEqual(all.commands, [
-        "time",
-        ...Array(32).fill("hmget"),
-        "time",
-        "time",
-        ...Array(32).fill("hmget"),
-        "time",
-        "time",
-        ...Array(6).fill("hmget"),
-        "time"
-      ])
+      assert.deepStrictEqual(all.commands, ["fcall", "fcall", "fcall"])
+      assert.deepStrictEqual(all.withArgs.map((command) => command[2]), ["32", "32", "6"])
       // expired (by the store's clock): not live, by HMGET alone
       yield* advance(61)
       const expired = yield* commandsOf(Effect.all([
@@ -1063,6 +1067,56 @@ describe("Redis store: plain reads", () => {
       assert.strictEqual(error._tag, "RedisError")
       assert.include(error.message, "WRONGTYPE")
       yield* Effect.promise(() => client.del(key))
+    }))
+
+  it.scoped("in one call of the reads script, a read that fails goes by its script and fails alone", () =>
+    Effect.gen(function*() {
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"))
+      const sessions = yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`user${i}`)))
+      const key = keyspace(namespace).session(sessions[2]!.sessionId)
+      yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
+      const { commands, result } = yield* commandsOf(
+        Effect.all(sessions.map((session) => Effect.either(manager.get(session.token, { noUpdate: true }))), {
+          concurrency: "unbounded"
+        })
+      )
+      // the reads in one call, then the failed one alone by its script
+      assert.deepStrictEqual(commands, ["fcall", "fcall"])
+      for (const [i, read] of result.entries()) {
+        if (i === 2) {
+          const error = Option.getOrThrow(Either.getLeft(read))
+          assert.strictEqual(error._tag, "RedisError")
+          assert.include(error.message, "WRONGTYPE")
+        } else {
+          assert.strictEqual(Either.getOrThrow(read).userId, `user${i}`)
+        }
+      }
+      yield* Effect.promise(() => client.del(key))
+    }))
+
+  it.scoped("the reads script reads every session at one moment, the server's: expired ones need no script", () =>
+    Effect.gen(function*() {
+      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const short = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`short${i}`, { ttl: 10 })))
+      const long = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`long${i}`)))
+      yield* advance(11)
+      const { commands, result } = yield* commandsOf(
+        Effect.all([...short, ...long].map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(result, [false, false, false, true, true, true])
+      assert.deepStrictEqual(commands, ["fcall"])
+    }))
+
+  it.scoped("without the Functions library, the reads script goes by EVALSHA", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, { functions: false })
+      const sessions = yield* Effect.all(Array.from({ length: 4 }, (_, i) => manager.create(`user${i}`)))
+      const reads = Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      // the first time, the server may not have the script yet (then EVAL)
+      assert.deepStrictEqual(yield* reads, [true, true, true, true])
+      const { commands, result } = yield* commandsOf(reads)
+      assert.deepStrictEqual(result, [true, true, true, true])
+      assert.deepStrictEqual(commands, ["evalsha"])
     }))
 })
 

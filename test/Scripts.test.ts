@@ -31,7 +31,7 @@ describe("Redis scripts", () => {
       .filter((file) => file.endsWith(".lua"))
       .map((file) => file.slice(0, -".lua".length))
       .sort()
-    assert.deepStrictEqual(files, scripts.map((script) => script.name).sort())
+    assert.deepStrictEqual(files, [...scripts.map((script) => script.name), Scripts.reads.name].sort())
   })
 
   for (const script of scripts) {
@@ -87,13 +87,16 @@ describe("Redis scripts", () => {
       const functions = (library![5] as Array<Array<unknown>>).map((entry) =>
         String(entry[1])
       )
-      assert.sameMembers(functions, scripts.flatMap((script) => script.function === undefined ? [] : [script.function]))
+      assert.sameMembers(functions, [
+        ...scripts.flatMap((script) => script.function === undefined ? [] : [script.function]),
+        Scripts.reads.function!
+      ])
     }))
 
   it.scoped("every script compiles on Redis", () =>
     Effect.gen(function*() {
       const client = yield* rawClient(inject("redisUrl"))
-      for (const script of scripts) {
+      for (const script of [...scripts, Scripts.reads]) {
         assert.strictEqual(yield* Effect.promise(() => client.script("LOAD", script.source)), script.sha)
       }
     }))

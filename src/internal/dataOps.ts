@@ -12,7 +12,8 @@ import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../
 import type * as S from "../Schema.js"
 import type { TokenInput } from "../Session.js"
 import * as SessionData from "../SessionData.js"
-import type { SessionStore } from "../SessionStore.js"
+import type { DataSetResult, SessionStore } from "../SessionStore.js"
+import * as Batched from "./batched.js"
 import * as Ids from "./ids.js"
 import * as Validate from "./validate.js"
 
@@ -109,8 +110,27 @@ const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessio
 const dataError = (sessionId: string, key: string, message: string, cause?: unknown) =>
   new DecodeError({ sessionId, source: "data", key, message, ...(cause === undefined ? {} : { cause }) })
 
-/** Makes the free-form data operations on a store. */
-export const make = (store: SessionStore, limits: DataLimits): DataOps => {
+/** A data read's store call. */
+interface ReadCall {
+  readonly sessionId: string
+  readonly keys: ReadonlyArray<string>
+}
+
+/** A data write's store call. */
+interface WriteCall {
+  readonly sessionId: string
+  readonly entries: ReadonlyArray<readonly [string, string]>
+  readonly maxBytes: number
+}
+
+/**
+ * Makes the free-form data operations on a store, and their batched forms (`many`, for
+ * `Batched.ts`; not part of the manager's interface).
+ */
+export const make = (
+  store: SessionStore,
+  limits: DataLimits
+): DataOps & { readonly many: Pick<Batched.Batched<unknown>, "getData" | "setData"> } => {
   /** The encoded entries of a write, or why it cannot be made (nothing is written then). */
   const entriesOf = (
     id: S.SessionId,
@@ -138,6 +158,32 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
     return Either.right(entries)
   }
 
+  /** A data set's result from the store's: how many entries were written, or why none was. */
+  const written = (
+    sessionId: string,
+    result: Option.Option<DataSetResult>
+  ): Either.Either<number, SessionNotFound | DataTooLarge> => {
+    if (Option.isNone(result)) return Either.left(new SessionNotFound({ sessionId }))
+    if (result.value._tag === "TooLarge") {
+      return Either.left(
+        new DataTooLarge({ sessionId, scope: "session", size: result.value.size, limit: limits.maxSessionBytes })
+      )
+    }
+    return Either.right(result.value.written)
+  }
+
+  /** A write's store call, or why it cannot be made (nothing is written then). */
+  const writeCall = (
+    token: TokenInput,
+    values: Readonly<Record<string, unknown>>
+  ): Either.Either<WriteCall, ValidationError | DataTooLarge> => {
+    const id = Validate.tokenId(token)
+    if (Either.isLeft(id)) return Either.left(id.left)
+    const entries = entriesOf(id.right, values)
+    if (Either.isLeft(entries)) return Either.left(entries.left)
+    return Either.right({ sessionId: id.right, entries: entries.right, maxBytes: limits.maxSessionBytes })
+  }
+
   // the hot write path in plain steps: checks and encoding first, then one store call (suspended, so
   // that the values are read when the effect runs, each time it runs)
   const write = (
@@ -145,27 +191,10 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
     values: Readonly<Record<string, unknown>>
   ): Effect.Effect<number, DataWriteError> =>
     Effect.suspend((): Effect.Effect<number, DataWriteError> => {
-      const id = Validate.tokenId(token)
-      if (Either.isLeft(id)) return Effect.fail(id.left)
-      const entries = entriesOf(id.right, values)
-      if (Either.isLeft(entries)) return Effect.fail(entries.left)
-      return Effect.flatMap(
-        store.dataSet(id.right, entries.right, limits.maxSessionBytes),
-        (result): Effect.Effect<number, SessionNotFound | DataTooLarge> => {
-          if (Option.isNone(result)) return notFound(id.right)
-          if (result.value._tag === "TooLarge") {
-            return Effect.fail(
-              new DataTooLarge({
-                sessionId: id.right,
-                scope: "session",
-                size: result.value.size,
-                limit: limits.maxSessionBytes
-              })
-            )
-          }
-          return Effect.succeed(result.value.written)
-        }
-      )
+      const call = writeCall(token, values)
+      if (Either.isLeft(call)) return Effect.fail(call.left)
+      const { entries, maxBytes, sessionId } = call.right
+      return Effect.flatMap(store.dataSet(sessionId, entries, maxBytes), (result) => written(sessionId, result))
     })
 
   const decodeValue = (sessionId: string, key: string, text: string) =>
@@ -174,37 +203,48 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
       onRight: Effect.succeed
     })
 
+  /** A read's values decoded from the store's texts (`None`: the session is not live). */
+  const readValues = (
+    sessionId: string,
+    keys: ReadonlyArray<string>,
+    texts: Option.Option<ReadonlyArray<string | undefined>>
+  ): Either.Either<Array<Option.Option<SessionData.DataValue>>, SessionNotFound | DecodeError> => {
+    if (Option.isNone(texts)) return Either.left(new SessionNotFound({ sessionId }))
+    const values: Array<Option.Option<SessionData.DataValue>> = []
+    for (let i = 0; i < keys.length; i++) {
+      const text = texts.value[i]
+      if (text === undefined) {
+        values.push(Option.none())
+        continue
+      }
+      const value = SessionData.decode(text)
+      if (Either.isLeft(value)) {
+        const key = keys[i]!
+        return Either.left(dataError(sessionId, key, `stored data ${key}: ${value.left}`))
+      }
+      values.push(Option.some(value.right))
+    }
+    return Either.right(values)
+  }
+
+  /** A read's store call, or why it cannot be made. */
+  const readCall = (token: TokenInput, keys: ReadonlyArray<string>): Either.Either<ReadCall, ValidationError> => {
+    const id = Validate.tokenId(token)
+    if (Either.isLeft(id)) return Either.left(id.left)
+    const invalid = invalidKeys(keys)
+    return invalid === undefined ? Either.right({ sessionId: id.right, keys }) : Either.left(invalid)
+  }
+
   // the hot read path in plain steps: checks first, then one store call and a decoding loop
   const read = (
     token: TokenInput,
     keys: ReadonlyArray<string>
   ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
     Effect.suspend((): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
-      const id = Validate.tokenId(token)
-      if (Either.isLeft(id)) return Effect.fail(id.left)
-      const invalid = invalidKeys(keys)
-      if (invalid !== undefined) return Effect.fail(invalid)
-      return Effect.flatMap(store.dataGet(id.right, keys), (texts): Effect.Effect<
-        Array<Option.Option<SessionData.DataValue>>,
-        SessionNotFound | DecodeError
-      > => {
-        if (Option.isNone(texts)) return notFound(id.right)
-        const values: Array<Option.Option<SessionData.DataValue>> = []
-        for (let i = 0; i < keys.length; i++) {
-          const text = texts.value[i]
-          if (text === undefined) {
-            values.push(Option.none())
-            continue
-          }
-          const value = SessionData.decode(text)
-          if (Either.isLeft(value)) {
-            const key = keys[i]!
-            return Effect.fail(dataError(id.right, key, `stored data ${key}: ${value.left}`))
-          }
-          values.push(Option.some(value.right))
-        }
-        return Effect.succeed(values)
-      })
+      const call = readCall(token, keys)
+      if (Either.isLeft(call)) return Effect.fail(call.left)
+      const { sessionId } = call.right
+      return Effect.flatMap(store.dataGet(sessionId, keys), (texts) => readValues(sessionId, keys, texts))
     })
 
   const getData = (token: TokenInput, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
@@ -221,6 +261,22 @@ export const make = (store: SessionStore, limits: DataLimits): DataOps => {
   }
 
   return {
+    many: {
+      getData: (calls) =>
+        Batched.calls(
+          calls,
+          ({ keys, token }) => readCall(token, keys),
+          store.many.dataGet,
+          ({ keys, sessionId }, texts) => readValues(sessionId, keys, texts)
+        ),
+      setData: (calls) =>
+        Batched.calls(
+          calls,
+          ({ token, values }) => writeCall(token, values),
+          store.many.dataSet,
+          ({ sessionId }, result) => written(sessionId, result)
+        )
+    },
     setData:
       ((token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
         typeof keyOrValues === "string"

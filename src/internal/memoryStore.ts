@@ -19,7 +19,7 @@ import type {
   SessionStore,
   StoredSession
 } from "../SessionStore.js"
-import { rotatedIdReach, shardsMismatch } from "../SessionStore.js"
+import { manyOneByOne, rotatedIdReach, shardsMismatch } from "../SessionStore.js"
 import { idOf, newToken } from "./ids.js"
 import { byScoreThenMember } from "./sortedSetOrder.js"
 
@@ -200,7 +200,7 @@ const namespaceStore = (
       return [liveRemoved(sessions, kept, now), kept] as const
     })
 
-  return {
+  const store: Omit<SessionStore, "many"> = {
     now: Clock.currentTimeMillis,
     create: ({ fields, lifetime, limit, ttl, userId }) =>
       Effect.suspend(() => {
@@ -343,4 +343,5 @@ const namespaceStore = (
         return [Option.map(entry, readAs(first[0], now)), next] as const
       })
   }
+  return { ...store, many: manyOneByOne(store) }
 }

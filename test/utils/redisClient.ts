@@ -20,10 +20,13 @@ export const rawClient = (url: string) =>
 export const countingClient = (url: string) =>
   Effect.map(rawClient(url), (client) => {
     const sent: Array<string> = []
+    /** The same commands with their arguments. */
+    const sentWithArgs: Array<ReadonlyArray<string>> = []
     const send = client.sendCommand.bind(client)
     client.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
       sent.push(args[0].name)
+      sentWithArgs.push([args[0].name, ...args[0].args.map(String)])
       return send(...args)
     }
-    return { client, sent }
+    return { client, sent, sentWithArgs }
   })

@@ -84,6 +84,16 @@ const failAll = (reads: ReadonlyArray<Read>, error: unknown) => {
   for (const read of reads) for (const waiter of read.waiters) waiter.fail(error)
 }
 
+/** Tells a read's callers its values (a whole hash's as fields and values in turn) read between `from` and `to`, or its error. */
+const tell = (read: Read, error: unknown, values: unknown, from: number, to: number) => {
+  const { fields, waiters } = read
+  const ok = error === null && Array.isArray(values) && (fields === undefined || values.length === fields.length)
+  for (const waiter of waiters) {
+    if (ok) waiter.ok(values, from, to)
+    else waiter.fail(error ?? new Error(`Unexpected reply to ${fields === undefined ? "HGETALL" : "HMGET"}`))
+  }
+}
+
 /** Tells each read its values and bounds, or its error (`results`: the `TIME`, each `HMGET`'s, the `TIME`). */
 const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null, unknown]> | null) => {
   if (results === null || results.length !== reads.length + 2) {
@@ -98,13 +108,22 @@ const settle = (reads: ReadonlyArray<Read>, results: ReadonlyArray<[Error | null
   }
   for (let i = 0; i < reads.length; i++) {
     const [error, reply] = results[i + 1]!
-    const { fields, waiters } = reads[i]!
-    const values = error !== null ? undefined : fields === undefined ? pairsOf(reply) : reply
-    const ok = Array.isArray(values) && (fields === undefined || values.length === fields.length)
-    for (const waiter of waiters) {
-      if (ok) waiter.ok(values, from, to)
-      else waiter.fail(error ?? new Error(`Unexpected reply to ${fields === undefined ? "HGETALL" : "HMGET"}`))
-    }
+    const read = reads[i]!
+    tell(read, error, error !== null ? undefined : read.fields === undefined ? pairsOf(reply) : reply, from, to)
+  }
+}
+
+/**
+ * Tells each read its values, or its error, from the reply of the reads script: each read's values
+ * (a whole hash's as fields and values in turn; an error where it failed), then the `TIME`, the
+ * moment every read ran.
+ */
+const settleScripted = (reads: ReadonlyArray<Read>, reply: unknown) => {
+  const at = Array.isArray(reply) && reply.length === reads.length + 1 ? millisOf(reply[reads.length]) : undefined
+  if (at === undefined) return failAll(reads, new Error("Unexpected reply to a run of reads"))
+  for (let i = 0; i < reads.length; i++) {
+    const values: unknown = (reply as ReadonlyArray<unknown>)[i]
+    tell(reads[i]!, values instanceof Error ? values : null, values, at, at)
   }
 }
 
@@ -120,8 +139,60 @@ export interface ShardReads {
   readonly submit: (key: string, fields: ReadonlyArray<string> | undefined, waiter: ReadWaiter) => void
 }
 
-/** Gathers reads sent on `client`. */
-export const make = (client: Redis | Cluster): HashReads => {
+/**
+ * Sends the reads script (`Scripts.reads`) with its keys then arguments in `argv`, telling `waiter`
+ * its reply or error (the store's FCALL, or EVALSHA).
+ */
+export type SendReads = (
+  numKeys: number,
+  argv: Array<string>,
+  waiter: { readonly ok: (reply: unknown) => void; readonly fail: (error: unknown) => void }
+) => void
+
+/**
+ * From how many reads a batch goes as one call of the reads script instead of a command each: one
+ * command for Node to write and parse instead of one per read and two `TIME`s, for a little more
+ * Redis time per read (`docs/redis.md`). A lone read stays a plain command, a round trip as short
+ * as they come.
+ */
+export const scriptedFrom = 4
+
+/** Gathers reads sent on `client` (as one call of the reads script by `sendReads`, where given). */
+export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads => {
+  /**
+   * The reads as the arguments of the reads script: keys, the field lists they use (each once: the
+   * reads of one operation share theirs) as length (-1: all) and fields, then each key's list.
+   */
+  const scripted = (send: SendReads, reads: ReadonlyArray<Read>) => {
+    const argv: Array<string> = []
+    for (const { key } of reads) argv.push(key)
+    // a list is found by identity (an operation passes the same array each time), else compared
+    const lists: Array<ReadonlyArray<string> | undefined> = []
+    const listArgs: Array<string> = []
+    const listOf: Array<string> = []
+    for (const { fields } of reads) {
+      let at = lists.indexOf(fields) + 1
+      if (at === 0) at = lists.findIndex((list) => same(list, fields)) + 1
+      if (at === 0) {
+        lists.push(fields)
+        at = lists.length
+        if (fields === undefined) listArgs.push("-1")
+        else {
+          listArgs.push(String(fields.length))
+          for (const field of fields) listArgs.push(field)
+        }
+      }
+      listOf.push(String(at))
+    }
+    argv.push(String(lists.length))
+    for (const arg of listArgs) argv.push(arg)
+    for (const at of listOf) argv.push(at)
+    send(reads.length, argv, {
+      ok: (reply) => settleScripted(reads, reply),
+      fail: (error) => failAll(reads, error)
+    })
+  }
+
   /**
    * On one connection: `TIME`, the `HMGET`s, `TIME` as separate commands written in one go (the
    * socket corked meanwhile): Node makes one command each instead of a pipeline around them, and
@@ -170,7 +241,8 @@ export const make = (client: Redis | Cluster): HashReads => {
     const { reads, shard } = batch
     if (shard.open === batch) shard.open = undefined
     try {
-      if (client.isCluster) pipelined(client as Cluster, reads)
+      if (sendReads !== undefined && reads.length >= scriptedFrom) scripted(sendReads, reads)
+      else if (client.isCluster) pipelined(client as Cluster, reads)
       else corked(client as Redis, reads)
     } catch (error) {
       // a driver that throws instead of rejecting: its callers are told, the event loop is not

@@ -638,6 +638,24 @@ export const layout = define({
   reply: Schema.Tuple(Schema.Int.pipe(Schema.positive()), Schema.NonNegativeInt)
 })
 
+/**
+ * The plain reads of a shard made together, as one call (`lua/reads.lua`, `hashReads.ts`): as
+ * many keys as reads, and for each its field count (-1: the whole hash) then its fields. Replies
+ * each read's values (an error in its place where it failed), then the server's `TIME`. Not a
+ * shard script: it reads the hashes it is given and nothing else, and writes nothing.
+ */
+export const reads = (() => {
+  const source = read("reads.lua")
+  return {
+    name: "reads",
+    source,
+    sha: createHash("sha1").update(source).digest("hex"),
+    optionalKey: undefined,
+    shareable: false,
+    function: undefined as string | undefined
+  }
+})()
+
 /** Every script, by name. */
 export const all = {
   create,
@@ -715,7 +733,7 @@ const makeLibrary = (
       ...batchLoop(parts.fixedKeys, `op_${script.name}`, `run_${script.name}`)
     ])
   ].join("\n")
-  const hash = createHash("sha1").update(body).digest("hex").slice(0, 12)
+  const hash = createHash("sha1").update(body).update(reads.source).digest("hex").slice(0, 12)
   const registrations = shard.map(([script]) => {
     const name = `effect_redisess_${hash}_${script.name}`
     ;(script as unknown as { function: string | undefined }).function = name
@@ -726,8 +744,19 @@ const makeLibrary = (
       "end)"
     ].join("\n")
   })
+  const readsName = `effect_redisess_${hash}_${reads.name}`
+  reads.function = readsName
+  const readsFunction = [
+    "redis.register_function{",
+    `  function_name = '${readsName}',`,
+    "  callback = function(KEYS, ARGV)",
+    ...reads.source.split("\n").map((line) => `    ${line}`),
+    "  end,",
+    "  flags = {'no-writes'}",
+    "}"
+  ].join("\n")
   const name = `effect_redisess_${hash}`
-  return { name, source: [`#!lua name=${name}`, body, ...registrations].join("\n") }
+  return { name, source: [`#!lua name=${name}`, body, ...registrations, readsFunction].join("\n") }
 }
 
 /**

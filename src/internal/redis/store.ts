@@ -25,7 +25,9 @@ import * as Schema from "effect/Schema"
 import type { Cluster, Redis } from "ioredis"
 import { RedisError, ValidationError } from "../../Errors.js"
 import type {
+  DataSetResult,
   ListQuery,
+  ManyOps,
   RedisClientService,
   SessionRead,
   SessionStore,
@@ -157,6 +159,38 @@ const sessionRead = (
  * hash it reads, and `reply`, which makes the script's reply from the values read and the bounds of
  * when (the store's clock, ms), or answers undefined where the script must decide.
  */
+/**
+ * One call of a shard's script, ready to go: sent (with a test's clock offset) to a waiter, its reply
+ * read as the operation's result.
+ */
+interface ShardCall<B> {
+  readonly what: string
+  readonly send: (offset: number, waiter: Gather.Waiter) => void
+  readonly result: (reply: unknown) => Either.Either<B, RedisError>
+}
+
+/** The calls of a shard that `SessionStore.many` runs together. */
+interface ShardCalls {
+  readonly exists: (sessionId: string) => ShardCall<boolean>
+  /** Without a touch. */
+  readonly get: (sessionId: string) => ShardCall<Option.Option<SessionRead>>
+  readonly dataGet: (
+    sessionId: string,
+    keys: ReadonlyArray<string>
+  ) => ShardCall<Option.Option<ReadonlyArray<string | undefined>>>
+  readonly dataSet: (
+    sessionId: string,
+    entries: ReadonlyArray<readonly [string, string]>,
+    maxBytes: number
+  ) => ShardCall<Option.Option<DataSetResult>>
+}
+
+/** The store of one shard: its listing with or without scores (scores merge shards), and its calls for `many`. */
+interface ShardStore extends Omit<SessionStore, "many"> {
+  readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
+  readonly calls: ShardCalls
+}
+
 interface PlainRead {
   readonly key: string
   /** undefined: the whole hash (HGETALL), its fields and values in turn. */
@@ -299,27 +333,60 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     then: (value: A) => Effect.Effect<B, RedisError>
   ): Effect.Effect<B, RedisError> =>
     Effect.async<B, RedisError>((resume) => {
-      const pending = deadlines.start(() =>
-        resume(Effect.fail(
-          new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
-        ))
-      )
+      const pending = deadlines.start(() => resume(Effect.fail(timedOut(what))))
       run({
         ok: (value) => {
           if (deadlines.settle(pending)) resume(then(value as A))
         },
         fail: (cause) => {
-          if (deadlines.settle(pending)) {
-            resume(Effect.fail(
-              new RedisError({
-                message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-                cause: replyOnly(cause)
-              })
-            ))
-          }
+          if (deadlines.settle(pending)) resume(Effect.fail(failed(what, cause)))
         }
       })
     })
+
+  const timedOut = (what: string) =>
+    new RedisError({ message: `Redis did not answer ${what} within ${timeoutMillis} ms`, timeout: true })
+
+  const failed = (what: string, cause: unknown) =>
+    new RedisError({
+      message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause: replyOnly(cause)
+    })
+
+  /**
+   * Runs many calls at once (`SessionStore.many`): one effect, one deadline for all, each call's
+   * result or error in its place; calls still pending at the deadline fail with a timeout.
+   */
+  const callMany = <B>(
+    calls: ReadonlyArray<ShardCall<B>>
+  ): Effect.Effect<ReadonlyArray<Either.Either<B, RedisError>>> => {
+    const n = calls.length
+    if (n === 0) return Effect.succeed([])
+    const sendAll = (offset: number) =>
+      Effect.async<ReadonlyArray<Either.Either<B, RedisError>>>((resume) => {
+        const results: Array<Either.Either<B, RedisError>> = new Array(n)
+        let left = n
+        let open = true
+        const pending = deadlines.start(() => {
+          open = false
+          for (let i = 0; i < n; i++) results[i] ??= Either.left(timedOut(calls[i]!.what))
+          resume(Effect.succeed(results))
+        })
+        const settle = (i: number, result: Either.Either<B, RedisError>) => {
+          if (!open) return
+          results[i] = result
+          if (--left === 0 && deadlines.settle(pending)) resume(Effect.succeed(results))
+        }
+        for (let i = 0; i < n; i++) {
+          const { result, send, what } = calls[i]!
+          send(offset, {
+            ok: (reply) => settle(i, result(reply)),
+            fail: (cause) => settle(i, Either.left(failed(what, cause)))
+          })
+        }
+      })
+    return clockOffset === undefined ? sendAll(0) : Effect.flatMap(clockOffset, (ms) => sendAll(Math.round(ms)))
+  }
 
   /** A driver call's promise, told to a waiter. */
   const promised = <A>(promise: () => Promise<A>) => (waiter: Gather.Waiter) => {
@@ -416,18 +483,20 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
   }
 
   const gather = Gather.make(send)
-  const hashReads = HashReads.make(client)
+  const hashReads = HashReads.make(client, (numKeys, argv, waiter) => send(Scripts.reads, numKeys, argv, waiter))
   const plainReadsOff = options.plainReads === false
 
   /** A script's reply decoded by its contract, then turned into the operation's result by `map`. */
-  const decoded = <R, B>(script: AnyScript<R>, map: (reply: R) => B) => (reply: unknown) => {
-    const fast = script.fast?.(reply)
-    if (fast !== undefined) return Effect.succeed(map(fast))
-    return Either.match(script.decode(reply), {
-      onLeft: (why) => Effect.fail(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
-      onRight: (value) => Effect.succeed(map(value))
-    })
-  }
+  const decoded =
+    <R, B>(script: AnyScript<R>, map: (reply: R) => B) => (reply: unknown): Either.Either<B, RedisError> => {
+      const fast = script.fast?.(reply)
+      if (fast !== undefined) return Either.right(map(fast))
+      return Either.match(script.decode(reply), {
+        onLeft: (why) =>
+          Either.left(new RedisError({ message: `Unexpected reply from script ${script.name}: ${why}` })),
+        onRight: (value) => Either.right(map(value))
+      })
+    }
 
   const argText = (type: ArgType, value: unknown): string =>
     type === "flag" ? (value ? "1" : "0") : type === "number" ? String(value) : value as string
@@ -438,9 +507,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     regularTtl: number,
     fieldNames: ReadonlyArray<string>,
     newSessionToken: () => string
-  ): SessionStore & {
-    readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
-  } => {
+  ): ShardStore => {
     /** The shard's arguments (`scripts.ts`'s `shardArgs`) with a clock offset. */
     const argsAt = (
       offset: number
@@ -451,6 +518,48 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       (offset) => offset === 0 ? shardArgs : argsAt(offset)
     )
     const reads = hashReads.shard()
+    /** A call of a shard script, ready to go (`run` runs one, `callMany` many together). */
+    const prepare = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
+      script: Script<K, O, A, R>,
+      keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
+      args: { readonly [k in keyof A]: ArgValue<A[k]> },
+      rest: ReadonlyArray<string>,
+      map: (reply: R) => B,
+      alone = !script.gather,
+      plain?: PlainRead
+    ): ShardCall<B> => {
+      const byScript = (offset: number, waiter: Gather.Waiter) => {
+        const ownKeys: Array<string> = []
+        for (const name of script.keys) {
+          const key = (keys as Record<string, string | undefined>)[name]
+          if (key !== undefined) ownKeys.push(key)
+        }
+        const argv: Array<string> = []
+        for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
+        for (const arg of rest) argv.push(arg)
+        shard.submit(script, offset, ownKeys, argv, alone, waiter)
+      }
+      const byHmget = plain === undefined || plainReadsOff ? undefined : (offset: number, waiter: Gather.Waiter) => {
+        reads.submit(plain.key, plain.fields, {
+          ok: (values, from, to) => {
+            const reply = plain.reply(values, from + offset, to + offset)
+            if (reply === undefined) byScript(offset, waiter)
+            else waiter.ok(reply)
+          },
+          // the script fails the same way, or answers (a connection that came back, say)
+          fail: () => byScript(offset, waiter)
+        })
+      }
+      return { what: script.name, send: byHmget ?? byScript, result: decoded(script, map) }
+    }
+
+    /** Runs one prepared call. */
+    const perform = <B>({ result, send, what }: ShardCall<B>): Effect.Effect<B, RedisError> =>
+      // without a test clock offset, no Effect to read it on every call
+      clockOffset === undefined
+        ? call(what, (waiter) => send(0, waiter), result)
+        : Effect.flatMap(clockOffset, (ms) => call(what, (waiter) => send(Math.round(ms), waiter), result))
+
     /**
      * Runs a shard script with its keys and arguments by name, then its variable arguments;
      * gathered with the calls of the script made in the same turn of the event loop unless `alone`
@@ -465,35 +574,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       map: (reply: R) => B,
       alone = !script.gather,
       plain?: PlainRead
-    ): Effect.Effect<B, RedisError> => {
-      const submit = (offset: number) => {
-        const byScript = (waiter: Gather.Waiter) => {
-          const ownKeys: Array<string> = []
-          for (const name of script.keys) {
-            const key = (keys as Record<string, string | undefined>)[name]
-            if (key !== undefined) ownKeys.push(key)
-          }
-          const argv: Array<string> = []
-          for (const [name, type] of script.argList) argv.push(argText(type, args[name]))
-          for (const arg of rest) argv.push(arg)
-          shard.submit(script, offset, ownKeys, argv, alone, waiter)
-        }
-        const byHmget = plain === undefined || plainReadsOff ? undefined : (waiter: Gather.Waiter) => {
-          reads.submit(plain.key, plain.fields, {
-            ok: (values, from, to) => {
-              const reply = plain.reply(values, from + offset, to + offset)
-              if (reply === undefined) byScript(waiter)
-              else waiter.ok(reply)
-            },
-            // the script fails the same way, or answers (a connection that came back, say)
-            fail: () => byScript(waiter)
-          })
-        }
-        return call(script.name, byHmget ?? byScript, decoded(script, map))
-      }
-      // without a test clock offset, no Effect to read it on every call
-      return clockOffset === undefined ? submit(0) : Effect.flatMap(clockOffset, (ms) => submit(Math.round(ms)))
-    }
+    ): Effect.Effect<B, RedisError> => perform(prepare(script, keys, args, rest, map, alone, plain))
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
     const drain = (step: Effect.Effect<readonly [removed: number, more: 0 | 1], RedisError>) =>
@@ -521,6 +602,85 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       ...fieldNames.map((name) => Format.fieldPrefix + name),
       Format.sessionField.lastAccess
     ]
+
+    const getCall = (sessionId: string, touch: boolean, touchAfter = 0) => {
+      const key = ks.session(sessionId)
+      return prepare(
+        Scripts.get,
+        { SESSION: key },
+        { SID: sessionId, TOUCH: touch, TOUCH_AFTER: touchAfter },
+        fieldNames,
+        (reply) => sessionRead(sessionId, fieldNames, reply),
+        undefined,
+        // a read that always touches is a write
+        touch && touchAfter <= 0 ? undefined : {
+          key,
+          fields: readFields,
+          reply: (values, from, to) => {
+            // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
+            const n = values.length
+            if (values[0] === null) return null
+            const times = liveTimes(values[0], values[n - 1], values[2], values[3], from, to)
+            if (times === undefined) return undefined
+            // expired: a touch removes it (the script)
+            if (times === null) return touch ? undefined : null
+            // live, and no touch due whatever the moment (else the script touches it)
+            const [lastAccess, expires] = times
+            if (touch && to - lastAccess >= touchAfter) return undefined
+            const reply: Array<string | number | null> = values.slice(0, n - 1)
+            reply.push(lastAccess, expires, to)
+            return reply
+          }
+        }
+      )
+    }
+
+    const existsCall = (sessionId: string) => {
+      const key = ks.session(sessionId)
+      return prepare(Scripts.exists, { SESSION: key }, { SID: sessionId }, [], (reply) => reply === 1, undefined, {
+        key,
+        fields: liveFields,
+        reply: existsReply
+      })
+    }
+
+    const dataGetCall = (sessionId: string, keys: ReadonlyArray<string>) => {
+      const key = ks.session(sessionId)
+      return prepare(
+        Scripts.dataGet,
+        { SESSION: key },
+        { SID: sessionId },
+        keys,
+        (reply) => {
+          if (reply === null) return Option.none()
+          const values: Array<string | undefined> = []
+          for (let i = 4; i < reply.length; i++) values.push(reply[i] ?? undefined)
+          return Option.some(values)
+        },
+        undefined,
+        { key, fields: [...liveFields, ...keys.map((name) => Format.dataPrefix + name)], reply: dataGetReply }
+      )
+    }
+
+    const dataSetCall = (
+      sessionId: string,
+      entries: ReadonlyArray<readonly [string, string]>,
+      maxBytes: number
+    ) =>
+      prepare(
+        Scripts.dataSet,
+        session(sessionId),
+        { SID: sessionId, MAX: maxBytes },
+        flat(entries),
+        (reply) =>
+          reply === null
+            ? Option.none()
+            : Option.some(
+              reply >= 0
+                ? { _tag: "Written", written: reply } as const
+                : { _tag: "TooLarge", size: -reply } as const
+            )
+      )
 
     /**
      * Lists an index, oldest first, page by page: ids, and their scores when `withScores` (to merge
@@ -561,6 +721,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     }
 
     return {
+      calls: {
+        exists: existsCall,
+        get: (sessionId) => getCall(sessionId, false),
+        dataGet: dataGetCall,
+        dataSet: dataSetCall
+      },
       now: call("TIME", promised(() => client.time()), (reply) => {
         const ms = HashReads.millisOf(reply)
         if (ms === undefined) return Effect.fail(new RedisError({ message: "Unexpected reply to TIME" }))
@@ -615,45 +781,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             input.limit !== undefined
           ))
         }),
-      get: (sessionId, touch, touchAfter = 0) => {
-        const key = ks.session(sessionId)
-        return run(
-          Scripts.get,
-          { SESSION: key },
-          { SID: sessionId, TOUCH: touch, TOUCH_AFTER: touchAfter },
-          fieldNames,
-          (reply) => sessionRead(sessionId, fieldNames, reply),
-          undefined,
-          // a read that always touches is a write
-          touch && touchAfter <= 0 ? undefined : {
-            key,
-            fields: readFields,
-            reply: (values, from, to) => {
-              // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
-              const n = values.length
-              if (values[0] === null) return null
-              const times = liveTimes(values[0], values[n - 1], values[2], values[3], from, to)
-              if (times === undefined) return undefined
-              // expired: a touch removes it (the script)
-              if (times === null) return touch ? undefined : null
-              // live, and no touch due whatever the moment (else the script touches it)
-              const [lastAccess, expires] = times
-              if (touch && to - lastAccess >= touchAfter) return undefined
-              const reply: Array<string | number | null> = values.slice(0, n - 1)
-              reply.push(lastAccess, expires, to)
-              return reply
-            }
-          }
-        )
-      },
-      exists: (sessionId) => {
-        const key = ks.session(sessionId)
-        return run(Scripts.exists, { SESSION: key }, { SID: sessionId }, [], (reply) => reply === 1, undefined, {
-          key,
-          fields: liveFields,
-          reply: existsReply
-        })
-      },
+      get: (sessionId, touch, touchAfter) => perform(getCall(sessionId, touch, touchAfter)),
+      exists: (sessionId) => perform(existsCall(sessionId)),
       update: (sessionId, fields) =>
         run(
           Scripts.update,
@@ -688,38 +817,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             ? Effect.succeedNone
             : Effect.asSome(more === 1 ? rest(removed) : Effect.succeed(removed)))
       },
-      dataSet: (sessionId, entries, maxBytes) =>
-        run(
-          Scripts.dataSet,
-          session(sessionId),
-          { SID: sessionId, MAX: maxBytes },
-          flat(entries),
-          (reply) =>
-            reply === null
-              ? Option.none()
-              : Option.some(
-                reply >= 0
-                  ? { _tag: "Written", written: reply } as const
-                  : { _tag: "TooLarge", size: -reply } as const
-              )
-        ),
-      dataGet: (sessionId, keys) => {
-        const key = ks.session(sessionId)
-        return run(
-          Scripts.dataGet,
-          { SESSION: key },
-          { SID: sessionId },
-          keys,
-          (reply) => {
-            if (reply === null) return Option.none()
-            const values: Array<string | undefined> = []
-            for (let i = 4; i < reply.length; i++) values.push(reply[i] ?? undefined)
-            return Option.some(values)
-          },
-          undefined,
-          { key, fields: [...liveFields, ...keys.map((name) => Format.dataPrefix + name)], reply: dataGetReply }
-        )
-      },
+      dataSet: (sessionId, entries, maxBytes) => perform(dataSetCall(sessionId, entries, maxBytes)),
+      dataGet: (sessionId, keys) => perform(dataGetCall(sessionId, keys)),
       dataGetAll: (sessionId) => {
         const key = ks.session(sessionId)
         return run(
@@ -786,6 +885,17 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     }
   }
 
+  /** `SessionStore.many` over the shard stores (`shardOf` a session's). */
+  const manyOn = (shardOf: (sessionId: string) => ShardStore): ManyOps => ({
+    exists: (ids) => callMany(ids.map((id) => shardOf(id).calls.exists(id))),
+    get: (ids) => callMany(ids.map((id) => shardOf(id).calls.get(id))),
+    dataGet: (calls) => callMany(calls.map(({ keys, sessionId }) => shardOf(sessionId).calls.dataGet(sessionId, keys))),
+    dataSet: (calls) =>
+      callMany(
+        calls.map(({ entries, maxBytes, sessionId }) => shardOf(sessionId).calls.dataSet(sessionId, entries, maxBytes))
+      )
+  })
+
   /** Records the namespace's layout (under `{namespace}`, whatever its shards) or reads the recorded one. */
   const recordLayout = (namespace: string, shards: number, regularTtl: number) =>
     call(
@@ -803,14 +913,15 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       ([recordedShards, regularTtl]) => {
         if (recordedShards !== shards) return Effect.fail(shardsMismatch(namespace, recordedShards, shards))
         if (shards === 1) {
-          return Effect.succeed(shardStore(keyspace(namespace), regularTtl, fieldNames, () => newToken(0, 1)))
+          const one = shardStore(keyspace(namespace), regularTtl, fieldNames, () => newToken(0, 1))
+          return Effect.succeed<SessionStore>({ ...one, many: manyOn(() => one) })
         }
         const all = Array.from(
           { length: shards },
           (_, shard) =>
             shardStore(keyspace(namespace, shard, shards), regularTtl, fieldNames, () => newToken(shard, shards))
         )
-        return Effect.succeed(sharded(all, shards))
+        return Effect.succeed(sharded(all, shards, manyOn))
       }
     )
 
@@ -819,12 +930,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
 
 /** One store over the stores of every shard: a session or user goes to its shard, the rest to all. */
 const sharded = (
-  all: ReadonlyArray<
-    SessionStore & {
-      readonly listIndex: (query: ListQuery, withScores: boolean) => Effect.Effect<Listing, RedisError>
-    }
-  >,
-  shards: number
+  all: ReadonlyArray<ShardStore>,
+  shards: number,
+  manyOn: (shardOf: (sessionId: string) => ShardStore) => ManyOps
 ): SessionStore => {
   const ofSession = (sessionId: string) => all[sessionShard(sessionId)] ?? all[0]!
   const ofUser = (userId: string) => all[userShard(userId, shards)]!
@@ -861,6 +969,7 @@ const sharded = (
         ? sum(all.map((shard) => shard.count(query)))
         : ofUser(query.userId).count(query),
     list: (query) => query.index === "userSessions" ? ofUser(query.userId).list(query) : merged(query),
-    oldest: (userId, touch) => ofUser(userId).oldest(userId, touch)
+    oldest: (userId, touch) => ofUser(userId).oldest(userId, touch),
+    many: manyOn(ofSession)
   }
 }

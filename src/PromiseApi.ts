@@ -1,0 +1,235 @@
+/**
+ * The session manager as promises, for code outside Effect (an express app, a redisess user
+ * migrating): each operation is the manager's Effect program, run on the runtime the API was made
+ * in, its promise settled with the value or rejected with the typed error itself (a
+ * `SessionNotFound`, a `ValidationError`...).
+ *
+ * Calls of `exists`, `get` with `noUpdate`, `getData` and `setData` made in the same stretch of
+ * synchronous code and its microtasks (the callers one batch of replies wakes, the requests of one
+ * loop) run as one program per operation, not one each: each call still gets its own result or
+ * error, as alone. Identical `count` and `countForUser` calls made together share one run. No call
+ * waits for company: a lone call goes when the code that made it yields.
+ *
+ * @example
+ * import { Layer } from "effect"
+ * import { PromiseApi, RedisLayer, SessionManager } from "effect-redisess"
+ *
+ * const sessions = await PromiseApi.fromLayer(
+ *   SessionManager.layer({ namespace: "app" }).pipe(Layer.provide(RedisLayer.layer({ url: "redis://127.0.0.1:6379" })))
+ * )
+ * const { token } = await sessions.create("user-1")
+ * await sessions.exists(token) // true
+ * await sessions.close()
+ *
+ * @since 0.2.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import type * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Batched from "./internal/batched.js"
+import type { AnyFields, TokenInput } from "./Session.js"
+import type { DataValue } from "./SessionData.js"
+import type { GetOptions, SessionManagerService } from "./SessionManager.js"
+import { SessionManager } from "./SessionManager.js"
+
+/** An operation of the manager as a promise: the same arguments, its value (its error rejects). */
+type Promised<F> = F extends (...args: infer P) => Effect.Effect<infer A, infer _E, infer _R> ?
+  (...args: P) => Promise<A>
+  : F extends Effect.Effect<infer A, infer _E, infer _R> ? () => Promise<A>
+  : F
+
+/**
+ * The session manager's operations as promises (see the module's doc). Typed session data
+ * (`data`) and anything else go through `run`.
+ *
+ * @since 0.2.0
+ */
+export type PromiseSessionManager<A = AnyFields> =
+  & {
+    readonly [K in Exclude<keyof SessionManagerService<A>, "data" | "getData" | "setData">]: Promised<
+      SessionManagerService<A>[K]
+    >
+  }
+  & {
+    readonly getData: {
+      (token: TokenInput, key: string): Promise<Option.Option<DataValue>>
+      (token: TokenInput, keys: ReadonlyArray<string>): Promise<ReadonlyArray<Option.Option<DataValue>>>
+    }
+    readonly setData: {
+      (token: TokenInput, key: string, value: DataValue): Promise<number>
+      (token: TokenInput, values: Readonly<Record<string, DataValue>>): Promise<number>
+    }
+    /**
+     * Runs any program on the manager, as a promise (typed data, say).
+     *
+     * @example
+     * const prefs = { theme: Schema.Literal("dark", "light") }
+     * await sessions.run((sm) => sm.data(prefs).set(token, { theme: "dark" }))
+     */
+    readonly run: <X, E>(program: (manager: SessionManagerService<A>) => Effect.Effect<X, E>) => Promise<X>
+  }
+
+/**
+ * Most calls of one operation in one program. A program answers its callers when its last call
+ * is answered: the size of the store's own batches (`hashReads.ts`), so that the first callers
+ * do not wait for a second batch of replies before they can make their next calls.
+ */
+export const maxCalls = 32
+
+/** A call's promise. */
+interface Caller<X> {
+  readonly resolve: (value: X) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** The error a promise rejects with: the failure itself (a typed error), else the defect or interruption. */
+const rejection = <E>(cause: Cause.Cause<E>): unknown => Cause.squash(cause)
+
+/**
+ * The manager `service` as promises, its programs run on `runtime` (the effectful constructors
+ * below take the runtime of the fiber that makes it).
+ *
+ * @since 0.2.0
+ */
+export const unsafeMake = <A>(
+  service: SessionManagerService<A>,
+  runtime: Runtime.Runtime<never>
+): PromiseSessionManager<A> => {
+  const runCallback = Runtime.runCallback(runtime)
+
+  const run = <X, E>(program: Effect.Effect<X, E>): Promise<X> =>
+    new Promise((resolve, reject) => {
+      runCallback(program, {
+        onExit: (exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(rejection(exit.cause))
+      })
+    })
+
+  /** Calls gathered until the code that made them yields, then run by `many` as one program. */
+  const gathered = <I, X, E>(many: (inputs: ReadonlyArray<I>) => Batched.Results<X, E>) => {
+    let inputs: Array<I> = []
+    let callers: Array<Caller<X>> = []
+    const go = () => {
+      if (inputs.length === 0) return
+      const these = callers
+      const program = many(inputs)
+      inputs = []
+      callers = []
+      runCallback(program, {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit)) {
+            const error = rejection(exit.cause)
+            for (const caller of these) caller.reject(error)
+            return
+          }
+          const results = exit.value
+          for (let i = 0; i < these.length; i++) {
+            const result = results[i]!
+            if (Either.isRight(result)) these[i]!.resolve(result.right)
+            else these[i]!.reject(result.left)
+          }
+        }
+      })
+    }
+    return (input: I): Promise<X> =>
+      new Promise<X>((resolve, reject) => {
+        if (inputs.length === 0) queueMicrotask(go)
+        inputs.push(input)
+        callers.push({ resolve, reject })
+        if (inputs.length >= maxCalls) go()
+      })
+  }
+
+  /** Identical calls (by `key`) made together share one run, until the code that made them yields. */
+  const shared = <X>() => {
+    const running = new Map<string, Promise<X>>()
+    return (key: string, program: () => Effect.Effect<X, unknown>): Promise<X> => {
+      const found = running.get(key)
+      if (found !== undefined) return found
+      if (running.size === 0) queueMicrotask(() => running.clear())
+      const promise = run(program())
+      running.set(key, promise)
+      return promise
+    }
+  }
+
+  const promised: Record<string, unknown> = {}
+  for (const [name, operation] of Object.entries(service)) {
+    if (name === "data") continue
+    promised[name] = typeof operation === "function"
+      ? (...args: Array<unknown>) => run((operation as (...args: Array<unknown>) => Effect.Effect<unknown>)(...args))
+      : Effect.isEffect(operation)
+      ? () => run(operation as Effect.Effect<unknown, unknown>)
+      : operation
+  }
+
+  const batched = Batched.of<A>(service)
+  if (batched !== undefined) {
+    const exists = gathered(batched.exists)
+    const read = gathered(batched.get)
+    const getData = gathered(batched.getData)
+    const setData = gathered(batched.setData)
+    promised.exists = exists
+    promised.get = (token: TokenInput, options?: GetOptions) =>
+      options?.noUpdate === true ? read(token) : run(service.get(token, options))
+    promised.getData = (token: TokenInput, keys: string | ReadonlyArray<string>) =>
+      typeof keys === "string"
+        ? getData({ token, keys: [keys] }).then((values) => values[0]!)
+        : getData({ token, keys: keys as ReadonlyArray<string> })
+    promised.setData = (token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
+      setData({ token, values: typeof keyOrValues === "string" ? { [keyOrValues]: value } : keyOrValues })
+  }
+  // only well-typed input is shared: a call a check refuses gets its own error
+  const counts = shared<number>()
+  const window = (secs: unknown) => secs === undefined || typeof secs === "number"
+  promised.count = (secs?: number) =>
+    window(secs) ? counts(JSON.stringify([secs]), () => service.count(secs)) : run(service.count(secs))
+  promised.countForUser = (userId: string, secs?: number) =>
+    window(secs) && typeof userId === "string"
+      ? counts(JSON.stringify([secs, userId]), () => service.countForUser(userId, secs))
+      : run(service.countForUser(userId, secs))
+  promised.run = <X, E>(program: (manager: SessionManagerService<A>) => Effect.Effect<X, E>) => run(program(service))
+  return promised as PromiseSessionManager<A>
+}
+
+/**
+ * The manager `service` as promises, run on the runtime of the fiber that makes it (its services,
+ * clock and logger).
+ *
+ * @since 0.2.0
+ */
+export const fromService = <A>(service: SessionManagerService<A>): Effect.Effect<PromiseSessionManager<A>> =>
+  Effect.map(Effect.runtime<never>(), (runtime) => unsafeMake(service, runtime))
+
+/**
+ * The `SessionManager` in context as promises, run on the runtime of the fiber that makes it.
+ *
+ * @since 0.2.0
+ */
+export const make: Effect.Effect<PromiseSessionManager, never, SessionManager> = Effect.flatMap(
+  SessionManager,
+  fromService
+)
+
+/**
+ * A manager layer (`SessionManager.layer` on a `RedisLayer`) built in a runtime of its own, as
+ * promises; `close` releases it (the wipe fiber, the connection). Rejects with the layer's error
+ * when it cannot be built.
+ *
+ * @since 0.2.0
+ */
+export const fromLayer = async <E>(
+  layer: Layer.Layer<SessionManager, E>
+): Promise<PromiseSessionManager & { readonly close: () => Promise<void> }> => {
+  const runtime = ManagedRuntime.make(layer)
+  const exit = await runtime.runPromiseExit(make)
+  if (Exit.isFailure(exit)) {
+    await runtime.dispose()
+    throw rejection(exit.cause)
+  }
+  return Object.assign(exit.value, { close: () => runtime.dispose() })
+}
