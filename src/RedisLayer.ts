@@ -226,6 +226,7 @@ export interface ConfigOptions {
   readonly nativeTtlGrace?: Durations.Input
   readonly functions?: boolean
   readonly plainReads?: boolean
+  readonly readBatches?: "script" | "commands"
 }
 
 /**

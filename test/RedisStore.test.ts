@@ -1075,13 +1075,14 @@ describe("Redis store: plain reads", () => {
       const sessions = yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`user${i}`)))
       const key = keyspace(namespace).session(sessions[2]!.sessionId)
       yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
-      const { commands, result } = yield* commandsOf(
+      const { commands, result, withArgs } = yield* commandsOf(
         Effect.all(sessions.map((session) => Effect.either(manager.get(session.token, { noUpdate: true }))), {
           concurrency: "unbounded"
         })
       )
-      // the reads in one call, then the failed one alone by its script
+      // the reads in one call, then the failed one alone by its script (the shard's four keys and its own)
       assert.deepStrictEqual(commands, ["fcall", "fcall"])
+      assert.strictEqual(withArgs[1]![2], "5")
       for (const [i, read] of result.entries()) {
         if (i === 2) {
           const error = Option.getOrThrow(Either.getLeft(read))
@@ -1105,6 +1106,24 @@ describe("Redis store: plain reads", () => {
       )
       assert.deepStrictEqual(result, [false, false, false, true, true, true])
       assert.deepStrictEqual(commands, ["fcall"])
+    }))
+
+  it.scoped("with readBatches: \"commands\", many reads go as HMGETs between two TIMEs, at most 32 a write", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, { readBatches: "commands" })
+      const sessions = yield* Effect.all(Array.from({ length: 40 }, (_, i) => manager.create(`user${i}`)))
+      const { commands, result } = yield* commandsOf(
+        Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(result, Array(40).fill(true))
+      assert.deepStrictEqual(commands, [
+        "time",
+        ...Array(32).fill("hmget"),
+        "time",
+        "time",
+        ...Array(8).fill("hmget"),
+        "time"
+      ])
     }))
 
   it.scoped("without the Functions library, the reads script goes by EVALSHA", () =>
@@ -1275,7 +1294,8 @@ describe("Redis layers", () => {
         ["batchTime", { batchTime: "-1 millis" }],
         ["nativeTtlGrace", { nativeTtlGrace: Duration.infinity }],
         ["nativeTtlGrace", { nativeTtlGrace: "20000 days" }],
-        ["connectTimeout", { connectTimeout: 0 }]
+        ["connectTimeout", { connectTimeout: 0 }],
+        ["readBatches", { readBatches: "fast" as "script" }]
       ]
       for (const [name, options] of wrong) {
         const error = yield* Effect.flip(
