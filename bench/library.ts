@@ -13,7 +13,6 @@ import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type * as IdsModule from "../src/internal/ids.js"
 import type * as HashReadsModule from "../src/internal/redis/hashReads.js"
-import type * as ScriptsModule from "../src/internal/redis/scripts.js"
 import type * as StoreModule from "../src/internal/redis/store.js"
 import type * as PromiseApiModule from "../src/PromiseApi.js"
 import type * as RedisLayerModule from "../src/RedisLayer.js"
@@ -87,6 +86,5 @@ export const Session = await load<typeof SessionModule>("src/Session.ts")
 export const internals = {
   HashReads: await load<typeof HashReadsModule>("src/internal/redis/hashReads.ts"),
   Ids: await load<typeof IdsModule>("src/internal/ids.ts"),
-  Scripts: await load<typeof ScriptsModule>("src/internal/redis/scripts.ts"),
   Store: await load<typeof StoreModule>("src/internal/redis/store.ts")
 }

@@ -282,12 +282,8 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
   const rk = keyspace(rawNamespace)
   const ks = keyspace(libNamespace)
   const lib = await captureLibScripts(url, libNamespace, client)
-  const { HashReads, Ids, Scripts, Store } = internals
-  // many reads as one FCALL of the library's reads function (loaded by the library on this server), as the store sends them
-  const bareReads = HashReads.make(
-    client,
-    (numKeys, argv, waiter) => void client.fcall(Scripts.reads.function!, numKeys, argv).then(waiter.ok, waiter.fail)
-  ).shard()
+  const { HashReads, Ids, Store } = internals
+  const bareReads = HashReads.make(client).shard()
   return {
     client,
     /** EVALSHA of the small touch script (new or existing id, user `userId`). */
@@ -327,7 +323,7 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
     /**
      * `exists` of a token of the library's, by the library's read path with the least work per
      * call and no Effect: the token checked, its id, the read gathered with the turn's others (one
-     * call of the reads script, or `TIME`, `HMGET`s, `TIME` for fewer than four), its liveness judged. What a promise API over this
+     * write of `TIME`, `HMGET`s, `TIME`: the default `readBatches`), its liveness from the bounds. What a promise API over this
      * read path could reach at best, whatever runs it.
      */
     bareExists: (token: string): Promise<boolean> => {

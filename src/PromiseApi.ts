@@ -183,15 +183,21 @@ export const unsafeMake = <A>(
     promised.setData = (token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
       setData({ token, values: typeof keyOrValues === "string" ? { [keyOrValues]: value } : keyOrValues })
   }
-  // only well-typed input is shared: a call a check refuses gets its own error
+  // only well-typed input is shared, each distinct value apart (NaN, -0): a call a check refuses gets its own error
   const counts = shared<number>()
-  const window = (secs: unknown) => secs === undefined || typeof secs === "number"
-  promised.count = (secs?: number) =>
-    window(secs) ? counts(JSON.stringify([secs]), () => service.count(secs)) : run(service.count(secs))
-  promised.countForUser = (userId: string, secs?: number) =>
-    window(secs) && typeof userId === "string"
-      ? counts(JSON.stringify([secs, userId]), () => service.countForUser(userId, secs))
+  const windowKey = (secs: unknown): string | undefined =>
+    secs === undefined ? "all" : typeof secs !== "number" ? undefined : Object.is(secs, -0) ? "-0" : String(secs)
+  promised.count = (secs?: number) => {
+    const key = windowKey(secs)
+    return key !== undefined ? counts(key, () => service.count(secs)) : run(service.count(secs))
+  }
+  promised.countForUser = (userId: string, secs?: number) => {
+    const key = windowKey(secs)
+    // the window's key has no NUL: the user id after one cannot make another call's key
+    return key !== undefined && typeof userId === "string"
+      ? counts(`${key}\u0000${userId}`, () => service.countForUser(userId, secs))
       : run(service.countForUser(userId, secs))
+  }
   promised.run = <X, E>(program: (manager: SessionManagerService<A>) => Effect.Effect<X, E>) => run(program(service))
   return promised as PromiseSessionManager<A>
 }

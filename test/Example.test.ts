@@ -6,6 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { inject } from "vitest"
+import { route, sessionsLayer } from "../examples/promises.js"
+import * as PromiseApi from "../src/PromiseApi.js"
+import * as RedisLayer from "../src/RedisLayer.js"
 import { exampleServer } from "./utils/exampleServer.js"
 
 const request = (url: string, init: RequestInit = {}) => Effect.promise(() => fetch(url, init))
@@ -93,4 +96,26 @@ describe("the example's defences", () => {
       assert.strictEqual((yield* request(`${server.url}/login?userName=bob`)).status, 404)
       assert.notInclude(server.output(), "unauthenticated routes")
     })))
+})
+
+describe("examples/promises.ts (the seed's express example on PromiseApi)", () => {
+  it.live("logs in, kills a session and a user's sessions, and rejects a bad user id with a ValidationError", () =>
+    Effect.acquireUseRelease(
+      Effect.promise(() => PromiseApi.fromLayer(sessionsLayer(RedisLayer.layerMemory))),
+      (sessions) =>
+        Effect.promise(async () => {
+          const at = (path: string) => route(sessions, new URL(path, "http://localhost"))
+          const login = await at("/login?userName=alice")
+          const [, sessionId, token] = /session id is (\S+); your token is (\S+)$/.exec(login) ?? []
+          assert.isTrue(await sessions.exists(token!))
+          await at("/login?userName=alice")
+          assert.strictEqual(await at(`/killSession/${sessionId}`), `Session ${sessionId} is closed`)
+          assert.isFalse(await sessions.exists(token!))
+          assert.strictEqual(await at("/killUser/alice"), `All sessions for user "alice" are closed (1).`)
+          const refused = await at("/login?userName=").then(() => undefined, (error: unknown) => error)
+          assert.strictEqual((refused as { readonly _tag?: string })._tag, "ValidationError")
+          assert.strictEqual(await sessions.count(), 0)
+        }),
+      (sessions) => Effect.promise(() => sessions.close())
+    ))
 })

@@ -36,7 +36,7 @@ const run = (redis) =>
   )))
 const user = await run(RedisLayer.layerMemory)
 const onRedis = await run(RedisLayer.layerConfig())
-// promise callers: four reads made together go as one call of the reads script (the library's Lua)
+// promise callers: reads made together run as one program
 const sessions = await PromiseApi.fromLayer(
   SessionManager.layer({ namespace: "packed-p-" + process.pid, wipeInterval: 0 }).pipe(Layer.provide(RedisLayer.layerConfig()))
 )

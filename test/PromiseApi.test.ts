@@ -98,6 +98,28 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         assert.deepStrictEqual(Object.keys(yield* m.getAllData(b!.token)).sort(), ["big", "big2"])
       }))
 
+    it.scoped("data calls of the wrong shape made with others fail alone with a ValidationError", () =>
+      Effect.gen(function*() {
+        const m = yield* makeManager({ namespace: uniqueNamespace() })
+        const api = yield* PromiseApi.fromService(m)
+        const session = yield* m.create("alice")
+        const outcomes = yield* together(() => [
+          api.setData(session.token, "lang", "en"),
+          api.setData(session.token, null as unknown as Record<string, string>),
+          api.setData(session.token, ["x"] as unknown as Record<string, string>),
+          api.getData(session.token, 42 as unknown as string),
+          api.getData(session.token, "theme")
+        ])
+        assert.deepStrictEqual(outcomes, [
+          1,
+          { rejected: "ValidationError" },
+          { rejected: "ValidationError" },
+          { rejected: "ValidationError" },
+          Option.none()
+        ])
+        assert.deepStrictEqual(yield* m.getAllData(session.token), { lang: "en" })
+      }))
+
     it.scoped("a rejection is the typed error itself, not a wrapper", () =>
       Effect.gen(function*() {
         const m = yield* makeManager({ namespace: uniqueNamespace(), maxDataValueBytes: 8 })
@@ -141,11 +163,22 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           sharedApi.count(60),
           sharedApi.count(-1),
           sharedApi.count("60" as unknown as number),
-          sharedApi.count(60)
+          sharedApi.count(60),
+          sharedApi.count(NaN),
+          sharedApi.count(null as unknown as number)
         ])
-        assert.deepStrictEqual(counts, [3, 3, 3, { rejected: "ValidationError" }, { rejected: "ValidationError" }, 3])
-        // count(), count(60), count(-1) and the string's own: four runs for six calls
-        assert.strictEqual(runs, 4)
+        assert.deepStrictEqual(counts, [
+          3,
+          3,
+          3,
+          { rejected: "ValidationError" },
+          { rejected: "ValidationError" },
+          3,
+          { rejected: "ValidationError" },
+          { rejected: "ValidationError" }
+        ])
+        // count(), count(60), count(-1), count(NaN), and the string's and null's own: six runs for eight calls
+        assert.strictEqual(runs, 6)
         const perUser = yield* together(() => [
           api.countForUser("alice"),
           api.countForUser("bob"),

@@ -903,9 +903,77 @@ describe("Redis store: plain reads", () => {
   const plain = ["time", "hmget", "time"]
   const thenScript = [...plain, "fcall"]
 
-  it.scoped("reads that change nothing go as HMGETs between two TIMEs, from four a turn as one call of the reads script; identical ones read once", () =>
+  it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
     Effect.gen(function*() {
       const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
+      yield* manager.setData(a!.token, "lang", "en")
+      yield* manager.kill(c!.sessionId)
+      const reads = yield* commandsOf(Effect.all([
+        manager.exists(a!.token),
+        manager.exists(a!.token),
+        manager.exists(a!.token),
+        manager.exists(b!.token),
+        manager.exists(c!.token),
+        manager.getData(a!.token, "lang"),
+        Effect.map(manager.get(b!.token, { noUpdate: true }), (session) => String(session.userId)),
+        Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId)),
+        manager.getAllData(a!.token)
+      ], { concurrency: "unbounded" }))
+      assert.deepStrictEqual(reads.result, [
+        true,
+        true,
+        true,
+        true,
+        false,
+        Option.some("en"),
+        "bob",
+        "alice",
+        { lang: "en" }
+      ])
+      // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
+      // getAllData the whole hash
+      assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "hgetall", "time"])
+      // one after another: two TIMEs each
+      const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
+      assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
+      // at most 32 reads between two TIMEs
+      const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
+      const all = yield* commandsOf(
+        Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(all.result, Array(70).fill(true))
+      assert.deepStrictEqual(all.commands, [
+        "time",
+        ...Array(32).fill("hmget"),
+        "time",
+        "time",
+        ...Array(32).fill("hmget"),
+        "time",
+        "time",
+        ...Array(6).fill("hmget"),
+        "time"
+      ])
+      // expired (by the store's clock): not live, by HMGET alone
+      yield* advance(61)
+      const expired = yield* commandsOf(Effect.all([
+        manager.exists(a!.token),
+        Effect.flip(manager.get(a!.token, { noUpdate: true })),
+        Effect.flip(manager.getData(a!.token, "lang")),
+        Effect.flip(manager.getAllData(a!.token))
+      ]))
+      assert.deepStrictEqual(expired.result[0], false)
+      assert.strictEqual(expired.result[1]._tag, "SessionNotFound")
+      assert.strictEqual(expired.result[2]._tag, "SessionNotFound")
+      assert.strictEqual(expired.result[3]._tag, "SessionNotFound")
+      assert.deepStrictEqual(expired.commands, [...plain, ...plain, ...plain, "time", "hgetall", "time"])
+      // and nothing written: the wipe still finds it
+      assert.strictEqual(yield* Effect.promise(() => client.exists(keyspace(namespace).session(a!.sessionId))), 1)
+    }))
+
+  it.scoped("with readBatches: \"script\", four or more reads a turn go as one call of the reads function, three as HMGETs", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { readBatches: "script" })
       const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
       yield* manager.setData(a!.token, "lang", "en")
       yield* manager.kill(c!.sessionId)
@@ -957,21 +1025,6 @@ describe("Redis store: plain reads", () => {
       assert.deepStrictEqual(all.result, Array(70).fill(true))
       assert.deepStrictEqual(all.commands, ["fcall", "fcall", "fcall"])
       assert.deepStrictEqual(all.withArgs.map((command) => command[2]), ["32", "32", "6"])
-      // expired (by the store's clock): not live, by HMGET alone
-      yield* advance(61)
-      const expired = yield* commandsOf(Effect.all([
-        manager.exists(a!.token),
-        Effect.flip(manager.get(a!.token, { noUpdate: true })),
-        Effect.flip(manager.getData(a!.token, "lang")),
-        Effect.flip(manager.getAllData(a!.token))
-      ]))
-      assert.deepStrictEqual(expired.result[0], false)
-      assert.strictEqual(expired.result[1]._tag, "SessionNotFound")
-      assert.strictEqual(expired.result[2]._tag, "SessionNotFound")
-      assert.strictEqual(expired.result[3]._tag, "SessionNotFound")
-      assert.deepStrictEqual(expired.commands, [...plain, ...plain, ...plain, "time", "hgetall", "time"])
-      // and nothing written: the wipe still finds it
-      assert.strictEqual(yield* Effect.promise(() => client.exists(keyspace(namespace).session(a!.sessionId))), 1)
     }))
 
   it.scoped("a session that expires between the two TIMEs is left to its script, which reads it at one moment", () =>
@@ -1071,7 +1124,9 @@ describe("Redis store: plain reads", () => {
 
   it.scoped("in one call of the reads script, a read that fails goes by its script and fails alone", () =>
     Effect.gen(function*() {
-      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"))
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), {}, {
+        readBatches: "script"
+      })
       const sessions = yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`user${i}`)))
       const key = keyspace(namespace).session(sessions[2]!.sessionId)
       yield* Effect.promise(() => client.del(key).then(() => client.set(key, "not a hash")))
@@ -1097,7 +1152,9 @@ describe("Redis store: plain reads", () => {
 
   it.scoped("the reads script reads every session at one moment, the server's: expired ones need no script", () =>
     Effect.gen(function*() {
-      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        readBatches: "script"
+      })
       const short = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`short${i}`, { ttl: 10 })))
       const long = yield* Effect.all(Array.from({ length: 3 }, (_, i) => manager.create(`long${i}`)))
       yield* advance(11)
@@ -1108,27 +1165,12 @@ describe("Redis store: plain reads", () => {
       assert.deepStrictEqual(commands, ["fcall"])
     }))
 
-  it.scoped("with readBatches: \"commands\", many reads go as HMGETs between two TIMEs, at most 32 a write", () =>
-    Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, { readBatches: "commands" })
-      const sessions = yield* Effect.all(Array.from({ length: 40 }, (_, i) => manager.create(`user${i}`)))
-      const { commands, result } = yield* commandsOf(
-        Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
-      )
-      assert.deepStrictEqual(result, Array(40).fill(true))
-      assert.deepStrictEqual(commands, [
-        "time",
-        ...Array(32).fill("hmget"),
-        "time",
-        "time",
-        ...Array(8).fill("hmget"),
-        "time"
-      ])
-    }))
-
   it.scoped("without the Functions library, the reads script goes by EVALSHA", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, { functions: false })
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, {
+        functions: false,
+        readBatches: "script"
+      })
       const sessions = yield* Effect.all(Array.from({ length: 4 }, (_, i) => manager.create(`user${i}`)))
       const reads = Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
       // the first time, the server may not have the script yet (then EVAL)

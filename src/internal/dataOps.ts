@@ -90,6 +90,9 @@ const invalidKey = (key: string): ValidationError | undefined => {
 
 /** What is wrong with the keys of one call, if anything (a plain loop: this is on every data read and write). */
 const invalidKeys = (keys: ReadonlyArray<string>): ValidationError | undefined => {
+  if (!Array.isArray(keys)) {
+    return new ValidationError({ message: "Invalid data keys: expected a key or an array of keys" })
+  }
   if (keys.length > maxKeysPerCall) {
     return new ValidationError({ message: `Invalid data keys: at most ${maxKeysPerCall} keys per call` })
   }
@@ -136,6 +139,9 @@ export const make = (
     id: S.SessionId,
     values: Readonly<Record<string, unknown>>
   ): Either.Either<Array<readonly [string, string]>, ValidationError | DataTooLarge> => {
+    if (typeof values !== "object" || values === null || Array.isArray(values)) {
+      return Either.left(new ValidationError({ message: "Invalid data: expected an object of keys and values" }))
+    }
     const entries: Array<readonly [string, string]> = []
     for (const key of Object.keys(values)) {
       const invalid = invalidKey(key)

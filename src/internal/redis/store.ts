@@ -96,11 +96,11 @@ export interface StoreOptions {
    */
   readonly plainReads?: boolean
   /**
-   * How the plain reads of a shard made in the same turn go, from four of them: `"script"` (the
-   * default), as one call of the library's reads function, which costs Node one command instead of
-   * one per read and two `TIME`s, and Redis about 1.5 µs more per read; `"commands"`, as `HMGET`s
-   * between two `TIME`s, the least Redis time, where Redis is the scarcer CPU (`docs/redis.md`).
-   * Fewer reads always go as commands.
+   * How the plain reads of a shard made in the same turn go: `"commands"` (the default), as
+   * `HMGET`s between two `TIME`s, the least Redis time; `"script"`, from four of them, as one call of
+   * the library's reads function, which costs Node one command instead of one per read and two
+   * `TIME`s, and Redis about twice as much per read: for apps where Node, not a shared Redis, is the
+   * scarcer CPU (`docs/redis.md`). Fewer reads always go as commands.
    */
   readonly readBatches?: "script" | "commands"
   /**
@@ -302,7 +302,7 @@ const validCount = (name: string) => validate(Schema.Int.pipe(Schema.positive())
  */
 export const tuning = (options: StoreOptions): Effect.Effect<Tuning, ValidationError> =>
   Effect.all({
-    readBatches: validate(Schema.Literal("script", "commands"), "readBatches")(options.readBatches ?? "script"),
+    readBatches: validate(Schema.Literal("script", "commands"), "readBatches")(options.readBatches ?? "commands"),
     batchSize: validCount("batchSize")(options.batchSize ?? 200),
     pageSize: validCount("pageSize")(options.pageSize ?? 1000),
     batchTime: Durations.option("batchTime", options.batchTime, Duration.millis(2), { zero: true, infinite: true }),
@@ -494,9 +494,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
   const gather = Gather.make(send)
   const hashReads = HashReads.make(
     client,
-    options.readBatches === "commands"
-      ? undefined
-      : (numKeys, argv, waiter) => send(Scripts.reads, numKeys, argv, waiter)
+    options.readBatches === "script"
+      ? (numKeys, argv, waiter) => send(Scripts.reads, numKeys, argv, waiter)
+      : undefined
   )
   const plainReadsOff = options.plainReads === false
 
