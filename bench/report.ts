@@ -513,6 +513,8 @@ export const markdown = (results: Results): string => {
   p("hand-writing its ioredis calls would. For `exists`, goal 4 also names what the library's own read path reached")
   p("with no Effect per call (the token checked, its id, the read gathered with the turn's others between two `TIME`s,")
   p("its liveness judged: `bareExists` in `bench/targets.ts`), the most a promise API over that path could reach.")
+  p("Goal 4 measures the library's promise API, `PromiseApi` (at 64 in flight, on the same runtime), where the")
+  p("`exists`, `get` without update and data calls made together run as one program and identical counts share a run.")
   p()
   p("## Throughput (operations per second)")
   p()
