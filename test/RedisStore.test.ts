@@ -903,9 +903,19 @@ describe("Redis store: plain reads", () => {
   const plain = ["time", "hmget", "time"]
   const thenScript = [...plain, "fcall"]
 
-  it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
+  /**
+   * Three sessions (a with data, c killed), then nine reads of them made together: three identical
+   * exists of a, b's and c's, a's getData, b's get without update, a's inspect and getAllData.
+   */
+  const nineReads = (
+    manager: SessionManager.SessionManagerService<unknown>,
+    commandsOf: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<{
+      readonly result: A
+      readonly commands: Array<string>
+      readonly withArgs: Array<ReadonlyArray<string>>
+    }, E>
+  ) =>
     Effect.gen(function*() {
-      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
       const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
       yield* manager.setData(a!.token, "lang", "en")
       yield* manager.kill(c!.sessionId)
@@ -920,7 +930,7 @@ describe("Redis store: plain reads", () => {
         Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId)),
         manager.getAllData(a!.token)
       ], { concurrency: "unbounded" }))
-      assert.deepStrictEqual(reads.result, [
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(reads.result, [
         true,
         true,
         true,
@@ -931,6 +941,13 @@ describe("Redis store: plain reads", () => {
         "alice",
         { lang: "en" }
       ])
+      return { a: a!, b: b!, c: c!, reads }
+    })
+
+  it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
+    Effect.gen(function*() {
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const { a, b, reads } = yield* nineReads(manager, commandsOf)
       // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
       // getAllData the whole hash
       assert.deepStrictEqual(reads.commands, ["time", ...Array(6).fill("hmget"), "hgetall", "time"])
@@ -974,31 +991,7 @@ describe("Redis store: plain reads", () => {
   it.scoped("with readBatches: \"script\", four or more reads a turn go as one call of the reads function, three as HMGETs", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { readBatches: "script" })
-      const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
-      yield* manager.setData(a!.token, "lang", "en")
-      yield* manager.kill(c!.sessionId)
-      const reads = yield* commandsOf(Effect.all([
-        manager.exists(a!.token),
-        manager.exists(a!.token),
-        manager.exists(a!.token),
-        manager.exists(b!.token),
-        manager.exists(c!.token),
-        manager.getData(a!.token, "lang"),
-        Effect.map(manager.get(b!.token, { noUpdate: true }), (session) => String(session.userId)),
-        Effect.map(manager.inspect(a!.sessionId), (session) => String(session.userId)),
-        manager.getAllData(a!.token)
-      ], { concurrency: "unbounded" }))
-      assert.deepStrictEqual(reads.result, [
-        true,
-        true,
-        true,
-        true,
-        false,
-        Option.some("en"),
-        "bob",
-        "alice",
-        { lang: "en" }
-      ])
+      const { a, b, c, reads } = yield* nineReads(manager, commandsOf)
       // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
       // getAllData the whole hash: seven reads, one script call
       assert.deepStrictEqual(reads.commands, ["fcall"])

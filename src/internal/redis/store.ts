@@ -177,6 +177,21 @@ interface ShardCall<B> {
   readonly result: (reply: unknown) => Either.Either<B, RedisError>
 }
 
+/**
+ * A call of a shard script: the script, its keys and arguments by name, its variable arguments,
+ * how its reply becomes the operation's result, whether it goes alone (default: unless the script
+ * gathers), and the plain read that may answer it first.
+ */
+type ScriptCall<K extends string, O extends string, A extends Record<string, ArgType>, R, B> = [
+  script: Script<K, O, A, R>,
+  keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
+  args: { readonly [k in keyof A]: ArgValue<A[k]> },
+  rest: ReadonlyArray<string>,
+  map: (reply: R) => B,
+  alone?: boolean | undefined,
+  plain?: PlainRead | undefined
+]
+
 /** The calls of a shard that `SessionStore.many` runs together. */
 interface ShardCalls {
   readonly exists: (sessionId: string) => ShardCall<boolean>
@@ -534,13 +549,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     const reads = hashReads.shard()
     /** A call of a shard script, ready to go (`run` runs one, `callMany` many together). */
     const prepare = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
-      script: Script<K, O, A, R>,
-      keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
-      args: { readonly [k in keyof A]: ArgValue<A[k]> },
-      rest: ReadonlyArray<string>,
-      map: (reply: R) => B,
-      alone = !script.gather,
-      plain?: PlainRead
+      ...[script, keys, args, rest, map, alone = !script.gather, plain]: ScriptCall<K, O, A, R, B>
     ): ShardCall<B> => {
       const byScript = (offset: number, waiter: Gather.Waiter) => {
         const ownKeys: Array<string> = []
@@ -581,14 +590,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
      * when that cannot settle it.
      */
     const run = <K extends string, O extends string, A extends Record<string, ArgType>, R, B>(
-      script: Script<K, O, A, R>,
-      keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
-      args: { readonly [k in keyof A]: ArgValue<A[k]> },
-      rest: ReadonlyArray<string>,
-      map: (reply: R) => B,
-      alone = !script.gather,
-      plain?: PlainRead
-    ): Effect.Effect<B, RedisError> => perform(prepare(script, keys, args, rest, map, alone, plain))
+      ...call: ScriptCall<K, O, A, R, B>
+    ): Effect.Effect<B, RedisError> => perform(prepare(...call))
 
     /** Repeats a batch step until it reports that nothing is left; sums what it removed. */
     const drain = (step: Effect.Effect<readonly [removed: number, more: 0 | 1], RedisError>) =>
