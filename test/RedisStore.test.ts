@@ -907,14 +907,25 @@ describe("Redis store: plain reads", () => {
    * Three sessions (a with data, c killed), then nine reads of them made together: three identical
    * exists of a, b's and c's, a's getData, b's get without update, a's inspect and getAllData.
    */
-  const nineReads = (
-    manager: SessionManager.SessionManagerService<unknown>,
-    commandsOf: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<{
-      readonly result: A
-      readonly commands: Array<string>
-      readonly withArgs: Array<ReadonlyArray<string>>
-    }, E>
-  ) =>
+  /** `managerOn`'s `commandsOf`. */
+  type CommandsOf = <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<{
+    readonly result: A
+    readonly commands: Array<string>
+    readonly withArgs: Array<ReadonlyArray<string>>
+  }, E>
+
+  /** 70 new sessions, then an `exists` of each made together: all live. */
+  const seventyExists = (manager: SessionManager.SessionManagerService<unknown>, commandsOf: CommandsOf) =>
+    Effect.gen(function*() {
+      const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
+      const all = yield* commandsOf(
+        Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(all.result, Array(70).fill(true))
+      return all
+    })
+
+  const nineReads = (manager: SessionManager.SessionManagerService<unknown>, commandsOf: CommandsOf) =>
     Effect.gen(function*() {
       const [a, b, c] = yield* Effect.all([manager.create("alice"), manager.create("bob"), manager.create("carol")])
       yield* manager.setData(a!.token, "lang", "en")
@@ -955,11 +966,7 @@ describe("Redis store: plain reads", () => {
       const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
       assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
       // at most 32 reads between two TIMEs
-      const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
-      const all = yield* commandsOf(
-        Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
-      )
-      assert.deepStrictEqual(all.result, Array(70).fill(true))
+      const all = yield* seventyExists(manager, commandsOf)
       assert.deepStrictEqual(all.commands, [
         "time",
         ...Array(32).fill("hmget"),
@@ -1007,15 +1014,8 @@ describe("Redis store: plain reads", () => {
       ))
       assert.deepStrictEqual(three.result, [true, true, false])
       assert.deepStrictEqual(three.commands, ["time", "hmget", "hmget", "hmget", "time"])
-      // one after another: two TIMEs each
-      const sequential = yield* commandsOf(Effect.all([manager.exists(a!.token), manager.exists(b!.token)]))
-      assert.deepStrictEqual(sequential.commands, [...plain, ...plain])
       // at most 32 reads a call
-      const many = yield* Effect.all(Array.from({ length: 70 }, (_, i) => manager.create(`many${i}`)))
-      const all = yield* commandsOf(
-        Effect.all(many.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
-      )
-      assert.deepStrictEqual(all.result, Array(70).fill(true))
+      const all = yield* seventyExists(manager, commandsOf)
       assert.deepStrictEqual(all.commands, ["fcall", "fcall", "fcall"])
       assert.deepStrictEqual(all.withArgs.map((command) => command[2]), ["32", "32", "6"])
     }))
