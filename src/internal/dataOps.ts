@@ -127,8 +127,8 @@ interface WriteCall {
 }
 
 /**
- * Makes the free-form data operations on a store, and their batched forms (`many`, for
- * `Batched.ts`; not part of the manager's interface).
+ * Makes the free-form data operations on a store, and their forms over many calls (`many`, kept
+ * by the manager for `PromiseApi`: `batched.ts`; not part of its interface).
  */
 export const make = (
   store: SessionStore,

@@ -13,6 +13,9 @@
  * Identical reads made together are read once, all their callers getting the values: the requests
  * a page fires at once with one cookie cost one `HMGET`. One write carries at most `maxReads`
  * reads, so the time between its two `TIME`s stays short.
+ *
+ * With the store's `readBatches: "script"`, a batch of `scriptedFrom` reads or more goes instead as
+ * one call of the reads script (`lua/reads.lua`), which reads them all and the time at one moment.
  */
 import type { Cluster, Redis } from "ioredis"
 import * as Turn from "./turn.js"
@@ -150,10 +153,10 @@ export type SendReads = (
 ) => void
 
 /**
- * From how many reads a batch goes as one call of the reads script instead of a command each: one
- * command for Node to write and parse instead of one per read and two `TIME`s, for a little more
- * Redis time per read (`docs/redis.md`). A lone read stays a plain command, a round trip as short
- * as they come.
+ * From how many reads a batch goes as one call of the reads script instead of a command each
+ * (where the store sends it): one command for Node to write and parse instead of one per read and
+ * two `TIME`s, for about twice the Redis time per read (`docs/redis.md`). A lone read stays a plain
+ * command, a round trip as short as they come.
  */
 export const scriptedFrom = 4
 

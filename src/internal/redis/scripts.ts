@@ -640,9 +640,10 @@ export const layout = define({
 
 /**
  * The plain reads of a shard made together, as one call (`lua/reads.lua`, `hashReads.ts`): as
- * many keys as reads, and for each its field count (-1: the whole hash) then its fields. Replies
- * each read's values (an error in its place where it failed), then the server's `TIME`. Not a
- * shard script: it reads the hashes it is given and nothing else, and writes nothing.
+ * many keys as reads; the number of field lists, each list (its length, then its fields; -1: the
+ * whole hash), then each key's list. Replies each read's values (an error in its place where it
+ * failed), then the server's `TIME`. Not a shard script: it reads the hashes it is given and
+ * nothing else, and writes nothing; in the library it is flagged `no-writes`.
  */
 export const reads = (() => {
   const source = read("reads.lua")

@@ -163,11 +163,6 @@ const sessionRead = (
   reply === null ? Option.none() : Option.some({ now: reply[0], session: storedSession(sessionId, names, reply[1]) })
 
 /**
- * A read a script would make, made by `HMGET` instead (`hashReads.ts`): the fields of the session's
- * hash it reads, and `reply`, which makes the script's reply from the values read and the bounds of
- * when (the store's clock, ms), or answers undefined where the script must decide.
- */
-/**
  * One call of a shard's script, ready to go: sent (with a test's clock offset) to a waiter, its reply
  * read as the operation's result.
  */
@@ -214,6 +209,11 @@ interface ShardStore extends Omit<SessionStore, "many"> {
   readonly calls: ShardCalls
 }
 
+/**
+ * A read a script would make, made by `HMGET` instead (`hashReads.ts`): the fields of the session's
+ * hash it reads, and `reply`, which makes the script's reply from the values read and the bounds of
+ * when (the store's clock, ms), or answers undefined where the script must decide.
+ */
 interface PlainRead {
   readonly key: string
   /** undefined: the whole hash (HGETALL), its fields and values in turn. */
@@ -620,6 +620,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       Format.sessionField.lastAccess
     ]
 
+    /** A `get`: by `HMGET` of `readFields` unless it always touches (then a write, by script). */
     const getCall = (sessionId: string, touch: boolean, touchAfter = 0) => {
       const key = ks.session(sessionId)
       return prepare(
@@ -652,6 +653,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       )
     }
 
+    /** An `exists`: by `HMGET` of `liveFields`. */
     const existsCall = (sessionId: string) => {
       const key = ks.session(sessionId)
       return prepare(Scripts.exists, { SESSION: key }, { SID: sessionId }, [], (reply) => reply === 1, undefined, {
@@ -661,6 +663,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       })
     }
 
+    /** A data read: by `HMGET` of `liveFields` and the data fields. */
     const dataGetCall = (sessionId: string, keys: ReadonlyArray<string>) => {
       const key = ks.session(sessionId)
       return prepare(
@@ -679,6 +682,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       )
     }
 
+    /** A data write: by script, which checks that the session is live and its data size. */
     const dataSetCall = (
       sessionId: string,
       entries: ReadonlyArray<readonly [string, string]>,
