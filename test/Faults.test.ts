@@ -163,6 +163,32 @@ describe("resource hygiene", () => {
       assert.strictEqual(yield* clients(), baselineClients)
       assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
     }).pipe(Effect.scoped))
+
+  it.live("PromiseApi.fromLayer and close many times leave no connection, fiber or timer behind", () =>
+    Effect.gen(function*() {
+      const server = yield* privateRedisServer()
+      const raw = yield* rawClient(server.url)
+      const clients = () =>
+        Effect.promise(() => raw.client("LIST") as Promise<string>).pipe(
+          Effect.map((list) => list.trim().split("\n").length)
+        )
+      const baselineClients = yield* clients()
+      const baselineHandles = process.getActiveResourcesInfo().length
+      const live = SessionManager.layer({ namespace: uniqueNamespace("hygiene"), wipeInterval: 0.05 }).pipe(
+        Layer.provide(RedisLayer.layer({ url: server.url }))
+      )
+      for (let i = 0; i < 20; i++) {
+        yield* Effect.promise(async () => {
+          const sessions = await PromiseApi.fromLayer(live)
+          const made = await sessions.create(`user${i}`)
+          assert.deepStrictEqual(await Promise.all([sessions.exists(made.token), sessions.count()]), [true, i + 1])
+          await sessions.close()
+        })
+      }
+      yield* Effect.sleep(Duration.millis(100))
+      assert.strictEqual(yield* clients(), baselineClients)
+      assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
+    }).pipe(Effect.scoped))
 })
 
 // 20,000 keeps CI fast; WIPE_LOAD_SESSIONS=200000 npx vitest run test/Faults.test.ts runs the full size
