@@ -2,13 +2,16 @@
  * The promise API, on every backend (the conformance suite's): calls made together answer as each
  * alone would, rejections are the typed errors themselves, and bad input changes nothing.
  */
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { DataTooLarge, SessionNotFound, ValidationError } from "../src/Errors.js"
 import * as PromiseApi from "../src/PromiseApi.js"
+import * as RedisLayer from "../src/RedisLayer.js"
+import * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
 
 /** A promise's outcome: its value, or the tag of the error it rejected with. */
@@ -235,4 +238,33 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         assert.isTrue(typeof (yield* Effect.promise(() => api.now())) === "number")
       }))
   })
+})
+
+describe("PromiseApi over a store of one's own", () => {
+  /** The in-memory store, but its `many.exists` answers one result too few. */
+  const oneShort = Layer.effect(
+    RedisLayer.RedisClient,
+    Effect.gen(function*() {
+      const inner = yield* RedisLayer.RedisClient
+      return {
+        open: (config) =>
+          Effect.map(inner.open(config), (store) => ({
+            ...store,
+            many: { ...store.many, exists: (ids) => Effect.map(store.many.exists(ids), (results) => results.slice(1)) }
+          }))
+      } satisfies RedisLayer.RedisClientService
+    })
+  ).pipe(Layer.provide(RedisLayer.layerMemory))
+
+  it.scoped("a store answering the wrong number of results rejects each call with a defect, none left waiting", () =>
+    Effect.gen(function*() {
+      const m = yield* SessionManager.make({ namespace: uniqueNamespace(), wipeInterval: 0 })
+      const api = yield* PromiseApi.fromService(m)
+      const [a, b] = yield* Effect.all([m.create("alice"), m.create("bob")])
+      const settled = yield* Effect.promise(() => Promise.allSettled([api.exists(a!.token), api.exists(b!.token)]))
+      for (const outcome of settled) {
+        assert.strictEqual(outcome.status, "rejected")
+        assert.include(String((outcome as PromiseRejectedResult).reason), "answered 1 results to 2 calls")
+      }
+    }).pipe(Effect.provide(oneShort)))
 })

@@ -65,11 +65,15 @@ export const calls = <I, Q, R, A, E1, E2>(
       }
     }
     if (prepared.length === 0) return Effect.succeed(out)
-    return Effect.map(run(prepared), (results) => {
+    return Effect.flatMap(run(prepared), (results) => {
+      // a store of one's own that answers fewer or more results: a defect, not a call left hanging
+      if (results.length !== prepared.length) {
+        return Effect.dieMessage(`The store answered ${results.length} results to ${prepared.length} calls`)
+      }
       for (let j = 0; j < results.length; j++) {
         const result = results[j]!
         out[at[j]!] = Either.isLeft(result) ? Either.left(result.left) : finish(prepared[j]!, result.right)
       }
-      return out
+      return Effect.succeed(out)
     })
   })
