@@ -31,7 +31,9 @@ import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
+import type * as Schema from "effect/Schema"
 import * as Batched from "./internal/batched.js"
+import type { TypedData } from "./internal/dataOps.js"
 import type { AnyFields, TokenInput } from "./Session.js"
 import type { DataValue } from "./SessionData.js"
 import type { GetOptions, SessionManagerService } from "./SessionManager.js"
@@ -44,8 +46,8 @@ type Promised<F> = F extends (...args: infer P) => Effect.Effect<infer A, infer 
   : F
 
 /**
- * The session manager's operations as promises (see the module's doc). Typed session data
- * (`data`) and anything else go through `run`.
+ * The session manager's operations as promises (see the module's doc); anything else goes through
+ * `run`.
  *
  * @since 0.2.0
  */
@@ -65,14 +67,35 @@ export type PromiseSessionManager<A = AnyFields> =
       (token: TokenInput, values: Readonly<Record<string, DataValue>>): Promise<number>
     }
     /**
-     * Runs any program on the manager, as a promise (typed data, say).
+     * Session data typed by schemas, one per key, as promises (see `SessionManagerService.data`).
      *
      * @example
-     * const prefs = { theme: Schema.Literal("dark", "light") }
-     * await sessions.run((sm) => sm.data(prefs).set(token, { theme: "dark" }))
+     * const prefs = sessions.data({ theme: Schema.Literal("dark", "light") })
+     * await prefs.set(token, { theme: "dark" })
+     * const theme = await prefs.get(token, "theme") // Option<"dark" | "light">
      */
+    readonly data: <F extends Schema.Struct.Fields>(
+      fields: F & (Schema.Struct.Context<F> extends never ? unknown : "data schemas must need no services")
+    ) => PromiseTypedData<Schema.Struct.Type<F>>
+    /** Runs any program on the manager, as a promise. */
     readonly run: <X, E>(program: (manager: SessionManagerService<A>) => Effect.Effect<X, E>) => Promise<X>
   }
+
+/**
+ * Typed session data as promises: `TypedData`'s operations, each run as its program.
+ *
+ * @since 0.2.0
+ */
+export interface PromiseTypedData<D> {
+  /** The value of one key, decoded with its schema; `None` when never set. */
+  readonly get: <K extends keyof D & string>(token: TokenInput, key: K) => Promise<Option.Option<D[K]>>
+  /** Validates and writes the given keys in one step; returns how many were written. */
+  readonly set: (token: TokenInput, values: Partial<D>) => Promise<number>
+  /** Removes keys; returns how many existed. */
+  readonly remove: (token: TokenInput, keys: ReadonlyArray<keyof D & string>) => Promise<number>
+  /** Every declared key that is set, decoded. */
+  readonly getAll: (token: TokenInput) => Promise<Partial<D>>
+}
 
 /**
  * Most calls of one operation in one program. A program answers its callers when its last call
@@ -199,6 +222,15 @@ export const unsafeMake = <A>(
       : run(service.countForUser(userId, secs))
   }
   promised.run = <X, E>(program: (manager: SessionManagerService<A>) => Effect.Effect<X, E>) => run(program(service))
+  promised.data = (fields: Schema.Struct.Fields) => {
+    const typed = service.data(fields as never) as TypedData<Record<string, unknown>>
+    return {
+      get: (token: TokenInput, key: string) => run(typed.get(token, key)),
+      set: (token: TokenInput, values: Record<string, unknown>) => run(typed.set(token, values)),
+      remove: (token: TokenInput, keys: ReadonlyArray<string>) => run(typed.remove(token, keys)),
+      getAll: (token: TokenInput) => run(typed.getAll(token))
+    }
+  }
   return promised as PromiseSessionManager<A>
 }
 

@@ -216,7 +216,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         )
       }))
 
-    it.scoped("every other operation runs as the manager's, typed data through run", () =>
+    it.scoped("every other operation runs as the manager's, typed data too", () =>
       Effect.gen(function*() {
         const m = yield* makeManager({ namespace: uniqueNamespace(), ttl: 60 })
         const api = yield* PromiseApi.fromService(m)
@@ -230,9 +230,20 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           yield* Effect.promise(() => api.getUserSessions("alice")),
           yield* m.getUserSessions("alice")
         )
-        const prefs = { theme: Schema.Literal("dark", "light") }
+        const prefs = { theme: Schema.Literal("dark", "light"), size: Schema.Number }
         yield* Effect.promise(() => api.run((sm) => sm.data(prefs).set(created.token, { theme: "dark" })))
         assert.deepStrictEqual(yield* m.data(prefs).get(created.token, "theme"), Option.some("dark"))
+        // typed data as promises: validated on the way in, decoded on the way out
+        const typed = api.data(prefs)
+        assert.strictEqual(yield* Effect.promise(() => typed.set(created.token, { size: 3 })), 1)
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.get(created.token, "size")), Option.some(3))
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.getAll(created.token)), { theme: "dark", size: 3 })
+        const refused = yield* Effect.promise(() =>
+          typed.set(created.token, { theme: "blue" as "dark" }).then(() => undefined, (error: unknown) => error)
+        )
+        assert.strictEqual((refused as { readonly _tag?: string })._tag, "ValidationError")
+        assert.strictEqual(yield* Effect.promise(() => typed.remove(created.token, ["size", "theme"])), 2)
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.getAll(created.token)), {})
         assert.strictEqual(yield* Effect.promise(() => api.killUser("alice")), 2)
         assert.strictEqual(yield* Effect.promise(() => api.count()), 0)
         assert.isTrue(typeof (yield* Effect.promise(() => api.now())) === "number")
