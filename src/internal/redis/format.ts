@@ -54,7 +54,8 @@ export const luaConstants: ReadonlyArray<readonly [name: string, value: string]>
   ["L_REGULAR_TTL", lua(layoutField.regularTtl)]
 ]
 
-const storedNumber = (value: string | null): number | undefined =>
+/** A whole number of ms as a hash stores it (absent: 0), or undefined when it is not one. */
+export const storedNumber = (value: string | null): number | undefined =>
   value === null ? 0 : /^\d{1,15}$/.test(value) ? Number(value) : undefined
 
 /**

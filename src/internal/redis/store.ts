@@ -163,6 +163,14 @@ const sessionRead = (
   reply === null ? Option.none() : Option.some({ now: reply[0], session: storedSession(sessionId, names, reply[1]) })
 
 /**
+ * A plain read's answer already in the operation's terms: a read whose script reply would only be
+ * decoded again (`get`) hands its result over as this, and skips the decoding.
+ */
+class Decoded<B> {
+  constructor(readonly value: B) {}
+}
+
+/**
  * One call of a shard's script, ready to go: sent (with a test's clock offset) to a waiter, its reply
  * read as the operation's result.
  */
@@ -573,7 +581,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
           fail: () => byScript(offset, waiter)
         })
       }
-      return { what: script.name, send: byHmget ?? byScript, result: decoded(script, map) }
+      const fromScript = decoded(script, map)
+      return {
+        what: script.name,
+        send: byHmget ?? byScript,
+        result: byHmget === undefined
+          ? fromScript
+          : (reply) => reply instanceof Decoded ? Either.right(reply.value as B) : fromScript(reply)
+      }
     }
 
     /** Runs one prepared call. */
@@ -637,17 +652,35 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
           reply: (values, from, to) => {
             // as load.lua reads it: user, created, ttl, deadline, the fields, then last access
             const n = values.length
-            if (values[0] === null) return null
-            const times = liveTimes(values[0], values[n - 1], values[2], values[3], from, to)
+            const userId = values[0]
+            if (userId === null || userId === undefined) return null
+            const times = liveTimes(userId, values[n - 1], values[2], values[3], from, to)
             if (times === undefined) return undefined
             // expired: a touch removes it (the script)
             if (times === null) return touch ? undefined : null
             // live, and no touch due whatever the moment (else the script touches it)
             const [lastAccess, expires] = times
             if (touch && to - lastAccess >= touchAfter) return undefined
-            const reply: Array<string | number | null> = values.slice(0, n - 1)
-            reply.push(lastAccess, expires, to)
-            return reply
+            // the read as the script's reply decodes to; a creation time that is no number: the script's error
+            const createdAt = values[1] === null ? undefined : Format.storedNumber(values[1]!)
+            if (createdAt === undefined) return undefined
+            const fields: Record<string, string> = {}
+            for (let i = 0; i < fieldNames.length; i++) {
+              const value = values[4 + i]
+              if (typeof value === "string") fields[fieldNames[i]!] = value
+            }
+            // liveTimes read ttl and deadline as whole numbers (absent: 0)
+            const session: StoredSession = {
+              sessionId,
+              userId,
+              createdAt,
+              lastAccess,
+              ttl: Number(values[2] ?? 0),
+              expires,
+              deadline: Number(values[3] ?? 0),
+              fields
+            }
+            return new Decoded(Option.some<SessionRead>({ now: to, session }))
           }
         }
       )
