@@ -99,6 +99,9 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           assert.strictEqual(touched.createdAt, created.createdAt)
           const again = yield* m.get(created.token, { noUpdate: true })
           assert.strictEqual(again.lastAccess, touched.lastAccess)
+          // a read without update keeps the creation time apart from the last access
+          assert.strictEqual(again.createdAt, created.createdAt)
+          assert.isAbove(again.lastAccess, again.createdAt)
         }))
 
       it.scoped("a per-session ttl overrides the default, as seconds or a Duration", () =>
