@@ -139,7 +139,8 @@ describe("crash and restart", () => {
 })
 
 describe("resource hygiene", () => {
-  it.live("building and releasing the layers many times leaves no connection, fiber or timer behind", () =>
+  /** Runs `use` on a private server, then checks that it left no connection, fiber or timer behind. */
+  const leavesNothingBehind = (use: (url: string) => Effect.Effect<void>) =>
     Effect.gen(function*() {
       const server = yield* privateRedisServer()
       const raw = yield* rawClient(server.url)
@@ -149,46 +150,43 @@ describe("resource hygiene", () => {
         )
       const baselineClients = yield* clients()
       const baselineHandles = process.getActiveResourcesInfo().length
-      const live = SessionManager.layer({ namespace: uniqueNamespace("hygiene"), wipeInterval: 0.05 }).pipe(
-        Layer.provideMerge(RedisLayer.layer({ url: server.url }))
-      )
-      for (let i = 0; i < 30; i++) {
-        yield* Effect.scoped(Effect.gen(function*() {
-          const context = yield* Layer.build(live)
-          yield* Effect.sleep(Duration.millis(5))
-          void context
-        }))
-      }
+      yield* use(server.url)
       yield* Effect.sleep(Duration.millis(100))
       assert.strictEqual(yield* clients(), baselineClients)
       assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+
+  const managerLayer = (url: string) =>
+    SessionManager.layer({ namespace: uniqueNamespace("hygiene"), wipeInterval: 0.05 }).pipe(
+      Layer.provideMerge(RedisLayer.layer({ url }))
+    )
+
+  it.live("building and releasing the layers many times leaves no connection, fiber or timer behind", () =>
+    leavesNothingBehind((url) =>
+      Effect.gen(function*() {
+        const live = managerLayer(url)
+        for (let i = 0; i < 30; i++) {
+          yield* Effect.scoped(Effect.gen(function*() {
+            const context = yield* Layer.build(live)
+            yield* Effect.sleep(Duration.millis(5))
+            void context
+          }))
+        }
+      }).pipe(Effect.orDie)
+    ))
 
   it.live("PromiseApi.fromLayer and close many times leave no connection, fiber or timer behind", () =>
-    Effect.gen(function*() {
-      const server = yield* privateRedisServer()
-      const raw = yield* rawClient(server.url)
-      const clients = () =>
-        Effect.promise(() => raw.client("LIST") as Promise<string>).pipe(
-          Effect.map((list) => list.trim().split("\n").length)
-        )
-      const baselineClients = yield* clients()
-      const baselineHandles = process.getActiveResourcesInfo().length
-      const live = SessionManager.layer({ namespace: uniqueNamespace("hygiene"), wipeInterval: 0.05 }).pipe(
-        Layer.provide(RedisLayer.layer({ url: server.url }))
-      )
-      for (let i = 0; i < 20; i++) {
-        yield* Effect.promise(async () => {
+    leavesNothingBehind((url) =>
+      Effect.promise(async () => {
+        const live = managerLayer(url)
+        for (let i = 0; i < 20; i++) {
           const sessions = await PromiseApi.fromLayer(live)
           const made = await sessions.create(`user${i}`)
           assert.deepStrictEqual(await Promise.all([sessions.exists(made.token), sessions.count()]), [true, i + 1])
           await sessions.close()
-        })
-      }
-      yield* Effect.sleep(Duration.millis(100))
-      assert.strictEqual(yield* clients(), baselineClients)
-      assert.isAtMost(process.getActiveResourcesInfo().length, baselineHandles)
-    }).pipe(Effect.scoped))
+        }
+      })
+    ))
 })
 
 // 20,000 keeps CI fast; WIPE_LOAD_SESSIONS=200000 npx vitest run test/Faults.test.ts runs the full size

@@ -4,15 +4,13 @@
  */
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { DataTooLarge, SessionNotFound, ValidationError } from "../src/Errors.js"
 import * as PromiseApi from "../src/PromiseApi.js"
-import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
-import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
+import { advance, backends, makeManager, memoryWith, uniqueNamespace } from "./utils/backends.js"
 
 /** A promise's outcome: its value, or the tag of the error it rejected with. */
 const outcome = (settled: PromiseSettledResult<unknown>): unknown =>
@@ -253,19 +251,10 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
 
 describe("PromiseApi over a store of one's own", () => {
   /** The in-memory store, but its `many.exists` answers one result too few. */
-  const oneShort = Layer.effect(
-    RedisLayer.RedisClient,
-    Effect.gen(function*() {
-      const inner = yield* RedisLayer.RedisClient
-      return {
-        open: (config) =>
-          Effect.map(inner.open(config), (store) => ({
-            ...store,
-            many: { ...store.many, exists: (ids) => Effect.map(store.many.exists(ids), (results) => results.slice(1)) }
-          }))
-      } satisfies RedisLayer.RedisClientService
-    })
-  ).pipe(Layer.provide(RedisLayer.layerMemory))
+  const oneShort = memoryWith((store) => ({
+    ...store,
+    many: { ...store.many, exists: (ids) => Effect.map(store.many.exists(ids), (results) => results.slice(1)) }
+  }))
 
   it.scoped("a store answering the wrong number of results rejects each call with a defect, none left waiting", () =>
     Effect.gen(function*() {

@@ -11,27 +11,18 @@ import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { RedisError } from "../src/Errors.js"
-import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
+import { memoryWith } from "./utils/backends.js"
 
 /** The memory store with its wipe counted, and failing on the calls listed in `failOn` (1-based). */
 const countingStore = (calls: Ref.Ref<number>, removed: Ref.Ref<number>, failOn: ReadonlyArray<number> = []) =>
-  Layer.effect(
-    RedisLayer.RedisClient,
-    Effect.gen(function*() {
-      const inner = yield* RedisLayer.RedisClient
-      return {
-        open: (config) =>
-          Effect.map(inner.open(config), (store) => ({
-            ...store,
-            wipe: Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (call) =>
-              failOn.includes(call)
-                ? Effect.fail(new RedisError({ message: `wipe ${call} failed on purpose` }))
-                : Effect.tap(store.wipe, (n) => Ref.update(removed, (total) => total + n)))
-          }))
-      } satisfies RedisLayer.RedisClientService
-    })
-  ).pipe(Layer.provide(RedisLayer.layerMemory))
+  memoryWith((store) => ({
+    ...store,
+    wipe: Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (call) =>
+      failOn.includes(call)
+        ? Effect.fail(new RedisError({ message: `wipe ${call} failed on purpose` }))
+        : Effect.tap(store.wipe, (n) => Ref.update(removed, (total) => total + n)))
+  }))
 
 describe("wipe fiber", () => {
   it.effect("runs every wipeInterval and removes expired sessions", () =>

@@ -14,6 +14,7 @@ import { inject } from "vitest"
 import type { RedisError, ValidationError } from "../../src/Errors.js"
 import * as RedisLayer from "../../src/RedisLayer.js"
 import * as SessionManager from "../../src/SessionManager.js"
+import type { SessionStore, StoreConfig } from "../../src/SessionStore.js"
 
 /** What a backend tells the tests: how to move the store's clock, and the shard count to use. */
 export class TestTime extends Context.Tag("test/TestTime")<TestTime, {
@@ -64,6 +65,20 @@ export const redis = (
         })
       ))
   )
+
+/**
+ * The in-memory fake with each namespace's store changed by `change` as it is opened (a store
+ * failing or counting on purpose, say).
+ */
+export const memoryWith = (
+  change: (store: SessionStore) => SessionStore
+): Layer.Layer<RedisLayer.RedisClient> =>
+  Layer.effect(
+    RedisLayer.RedisClient,
+    Effect.map(RedisLayer.RedisClient, (inner) => ({
+      open: (config: StoreConfig) => Effect.map(inner.open(config), change)
+    }))
+  ).pipe(Layer.provide(RedisLayer.layerMemory))
 
 /** A local 3-master Redis Cluster (started by the global setup), with a namespace over 16 shards. */
 export const cluster = (shards = 16): Layer.Layer<RedisLayer.RedisClient | TestTime, RedisError | ValidationError> =>
