@@ -61,6 +61,10 @@ export type PromiseSessionManager<A = AnyFields> =
     readonly getData: {
       (token: TokenInput, key: string): Promise<Option.Option<DataValue>>
       (token: TokenInput, keys: ReadonlyArray<string>): Promise<ReadonlyArray<Option.Option<DataValue>>>
+      <K extends string>(
+        token: TokenInput,
+        keys: Readonly<Record<K, unknown>>
+      ): Promise<Record<K, Option.Option<DataValue>>>
     }
     readonly setData: {
       (token: TokenInput, key: string, value: DataValue): Promise<number>
@@ -199,10 +203,20 @@ export const unsafeMake = <A>(
     promised.exists = exists
     promised.get = (token: TokenInput, options?: GetOptions) =>
       options?.noUpdate === true ? read(token) : run(service.get(token, options))
-    promised.getData = (token: TokenInput, keys: string | ReadonlyArray<string>) =>
-      typeof keys === "string"
-        ? getData({ token, keys: [keys] }).then((values) => values[0]!)
-        : getData({ token, keys: keys as ReadonlyArray<string> })
+    promised.getData = (
+      token: TokenInput,
+      keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>
+    ) => {
+      if (typeof keys === "string") return getData({ token, keys: [keys] }).then((values) => values[0]!)
+      if (Array.isArray(keys) || typeof keys !== "object" || keys === null) {
+        return getData({ token, keys: keys as ReadonlyArray<string> })
+      }
+      // a record's keys, read as an array, the values given back under them
+      const names = Object.keys(keys)
+      return getData({ token, keys: names }).then((values) =>
+        Object.fromEntries(names.map((name, i) => [name, values[i]!]))
+      )
+    }
     promised.setData = (token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
       setData({ token, values: typeof keyOrValues === "string" ? { [keyOrValues]: value } : keyOrValues })
   }

@@ -56,6 +56,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         const data = yield* together(() => [
           api.getData(a!.token, "lang"),
           api.getData(a!.token, ["n", "none", "lang"]),
+          api.getData(a!.token, { lang: true, none: true }),
           api.getData(b!.token, "lang"),
           api.getData(killed!.token, "lang"),
           api.getData(a!.token, "")
@@ -63,6 +64,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         assert.deepStrictEqual(data, [
           Option.some("en"),
           [Option.some(3), Option.none(), Option.some("en")],
+          { lang: Option.some("en"), none: Option.none() },
           Option.none(),
           { rejected: "SessionNotFound" },
           { rejected: "ValidationError" }
