@@ -323,8 +323,8 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
     /**
      * `exists` of a token of the library's, by the library's read path with the least work per
      * call and no Effect: the token checked, its id, the read gathered with the turn's others (one
-     * write of `TIME`, `HMGET`s, `TIME`: the default `readBatches`), its liveness from the bounds. What a promise API over this
-     * read path could reach at best, whatever runs it.
+     * write of `TIME`, `HMGET`s, `TIME`: the default `readBatches`), its liveness from the bounds.
+     * What a promise API over this read path could reach at best, whatever runs it.
      */
     bareExists: (token: string): Promise<boolean> => {
       if (!Ids.isToken(token)) return Promise.reject(new Error("not a token"))

@@ -206,15 +206,32 @@ export interface ManyOps {
     sessionIds: ReadonlyArray<string>
   ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<SessionRead>, RedisError>>>
   readonly dataGet: (
-    calls: ReadonlyArray<{ readonly sessionId: string; readonly keys: ReadonlyArray<string> }>
+    calls: ReadonlyArray<DataGetCall>
   ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<ReadonlyArray<string | undefined>>, RedisError>>>
   readonly dataSet: (
-    calls: ReadonlyArray<{
-      readonly sessionId: string
-      readonly entries: ReadonlyArray<readonly [key: string, value: string]>
-      readonly maxBytes: number
-    }>
+    calls: ReadonlyArray<DataSetCall>
   ) => Effect.Effect<ReadonlyArray<Either.Either<Option.Option<DataSetResult>, RedisError>>>
+}
+
+/**
+ * One `dataGet` among many (`ManyOps`): its arguments.
+ *
+ * @since 0.2.0
+ */
+export interface DataGetCall {
+  readonly sessionId: string
+  readonly keys: ReadonlyArray<string>
+}
+
+/**
+ * One `dataSet` among many (`ManyOps`): its arguments.
+ *
+ * @since 0.2.0
+ */
+export interface DataSetCall {
+  readonly sessionId: string
+  readonly entries: ReadonlyArray<readonly [key: string, value: string]>
+  readonly maxBytes: number
 }
 
 /**

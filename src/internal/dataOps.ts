@@ -12,7 +12,7 @@ import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../
 import type * as S from "../Schema.js"
 import type { TokenInput } from "../Session.js"
 import * as SessionData from "../SessionData.js"
-import type { DataSetResult, SessionStore } from "../SessionStore.js"
+import type { DataGetCall, DataSetCall, DataSetResult, SessionStore } from "../SessionStore.js"
 import * as Batched from "./batched.js"
 import * as Ids from "./ids.js"
 import * as Validate from "./validate.js"
@@ -113,19 +113,6 @@ const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessio
 const dataError = (sessionId: string, key: string, message: string, cause?: unknown) =>
   new DecodeError({ sessionId, source: "data", key, message, ...(cause === undefined ? {} : { cause }) })
 
-/** A data read's store call. */
-interface ReadCall {
-  readonly sessionId: string
-  readonly keys: ReadonlyArray<string>
-}
-
-/** A data write's store call. */
-interface WriteCall {
-  readonly sessionId: string
-  readonly entries: ReadonlyArray<readonly [string, string]>
-  readonly maxBytes: number
-}
-
 /**
  * Makes the free-form data operations on a store, and their forms over many calls (`many`, kept
  * by the manager for `PromiseApi`: `batched.ts`; not part of its interface).
@@ -182,7 +169,7 @@ export const make = (
   const writeCall = (
     token: TokenInput,
     values: Readonly<Record<string, unknown>>
-  ): Either.Either<WriteCall, ValidationError | DataTooLarge> => {
+  ): Either.Either<DataSetCall, ValidationError | DataTooLarge> => {
     const id = Validate.tokenId(token)
     if (Either.isLeft(id)) return Either.left(id.left)
     const entries = entriesOf(id.right, values)
@@ -234,7 +221,7 @@ export const make = (
   }
 
   /** A read's store call, or why it cannot be made. */
-  const readCall = (token: TokenInput, keys: ReadonlyArray<string>): Either.Either<ReadCall, ValidationError> => {
+  const readCall = (token: TokenInput, keys: ReadonlyArray<string>): Either.Either<DataGetCall, ValidationError> => {
     const id = Validate.tokenId(token)
     if (Either.isLeft(id)) return Either.left(id.left)
     const invalid = invalidKeys(keys)

@@ -18,6 +18,7 @@
  * one call of the reads script (`lua/reads.lua`), which reads them all and the time at one moment.
  */
 import type { Cluster, Redis } from "ioredis"
+import type { Waiter } from "./gather.js"
 import * as Turn from "./turn.js"
 
 /** What a read's caller is told: the values read and the bounds of when, or the error. */
@@ -146,11 +147,7 @@ export interface ShardReads {
  * Sends the reads script (`Scripts.reads`) with its keys then arguments in `argv`, telling `waiter`
  * its reply or error (the store's FCALL, or EVALSHA).
  */
-export type SendReads = (
-  numKeys: number,
-  argv: Array<string>,
-  waiter: { readonly ok: (reply: unknown) => void; readonly fail: (error: unknown) => void }
-) => void
+export type SendReads = (numKeys: number, argv: Array<string>, waiter: Waiter) => void
 
 /**
  * From how many reads a batch goes as one call of the reads script instead of a command each

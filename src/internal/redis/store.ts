@@ -146,12 +146,26 @@ const storedSession = (
   const n = values.length
   const lastAccess = values[n - 2] as number
   const expires = values[n - 1] as number
+  return {
+    sessionId,
+    userId,
+    createdAt,
+    lastAccess,
+    ttl,
+    expires,
+    deadline: deadline ?? 0,
+    fields: named(names, values)
+  }
+}
+
+/** The additional fields a session has, by name: the values after its user, created, ttl and deadline. */
+const named = (names: ReadonlyArray<string>, values: ReadonlyArray<unknown>): Record<string, string> => {
   const fields: Record<string, string> = {}
   for (let i = 0; i < names.length; i++) {
     const value = values[4 + i]
     if (typeof value === "string") fields[names[i]!] = value
   }
-  return { sessionId, userId, createdAt, lastAccess, ttl, expires, deadline: deadline ?? 0, fields }
+  return fields
 }
 
 /** The read a script returned for `sessionId`, if any. */
@@ -417,8 +431,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
           })
         }
       })
-    return clockOffset === undefined ? sendAll(0) : Effect.flatMap(clockOffset, (ms) => sendAll(Math.round(ms)))
+    return atOffset(sendAll)
   }
+
+  /** `run` at the test clock's offset (ms; without one, 0 and no Effect to read it on every call). */
+  const atOffset = <A, E>(run: (offset: number) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    clockOffset === undefined ? run(0) : Effect.flatMap(clockOffset, (ms) => run(Math.round(ms)))
 
   /** A driver call's promise, told to a waiter. */
   const promised = <A>(promise: () => Promise<A>) => (waiter: Gather.Waiter) => {
@@ -593,10 +611,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
 
     /** Runs one prepared call. */
     const perform = <B>({ result, send, what }: ShardCall<B>): Effect.Effect<B, RedisError> =>
-      // without a test clock offset, no Effect to read it on every call
-      clockOffset === undefined
-        ? call(what, (waiter) => send(0, waiter), result)
-        : Effect.flatMap(clockOffset, (ms) => call(what, (waiter) => send(Math.round(ms), waiter), result))
+      atOffset((offset) => call(what, (waiter) => send(offset, waiter), result))
 
     /**
      * Runs a shard script with its keys and arguments by name, then its variable arguments;
@@ -664,11 +679,6 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             // the read as the script's reply decodes to; a creation time that is no number: the script's error
             const createdAt = values[1] === null ? undefined : Format.storedNumber(values[1]!)
             if (createdAt === undefined) return undefined
-            const fields: Record<string, string> = {}
-            for (let i = 0; i < fieldNames.length; i++) {
-              const value = values[4 + i]
-              if (typeof value === "string") fields[fieldNames[i]!] = value
-            }
             // liveTimes read ttl and deadline as whole numbers (absent: 0)
             const session: StoredSession = {
               sessionId,
@@ -678,7 +688,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
               ttl: Number(values[2] ?? 0),
               expires,
               deadline: Number(values[3] ?? 0),
-              fields
+              fields: named(fieldNames, values)
             }
             return new Decoded(Option.some<SessionRead>({ now: to, session }))
           }
