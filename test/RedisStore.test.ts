@@ -25,7 +25,7 @@ import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { assertEqual } from "./utils/equal.js"
 import { keyspaceViolations, namespaceKeys } from "./utils/keyspace.js"
-import { countingClient, rawClient } from "./utils/redisClient.js"
+import { countingClient, rawClient, watchCommands } from "./utils/redisClient.js"
 import { privateRedisServer } from "./utils/redisServer.js"
 
 /** A manager on a counting client, with a clock offset the test controls. */
@@ -418,6 +418,44 @@ describe("Redis store", () => {
       const foreverKeys = yield* Effect.promise(() => namespaceKeys(forever.client, forever.namespace))
       assert.strictEqual(foreverKeys.length, 4) // no regular sessions, and no expiries index: nothing expires
       for (const key of foreverKeys) assert.strictEqual(yield* Effect.promise(() => forever.client.pttl(key)), -1, key)
+    }))
+
+  it.scoped("creates made together read each shared index's TTL once per script call, and every key still gets its TTL", () =>
+    Effect.gen(function*() {
+      const grace = 30_000
+      const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        nativeTtlGrace: Duration.millis(grace)
+      })
+      const watched = yield* watchCommands(client)
+      // 16 creates, one script call: twelve regular (in r; users reg0 to reg9, reg9 with three), then
+      // four on a ttl of their own (in a and x), whose longer need has U kept alive longer
+      const created = yield* commandsOf(Effect.all(
+        Array.from(
+          { length: 16 },
+          (_, i) => i < 12 ? manager.create(`reg${Math.min(i, 9)}`) : manager.create(`own${i - 12}`, { ttl: 120 })
+        ),
+        { concurrency: "unbounded" }
+      ))
+      assert.deepStrictEqual(created.commands, ["fcall"])
+      const pttls = yield* watched.of((args) => args[0]!.toLowerCase() === "pttl")
+      const read = (key: string) => pttls.filter((args) => args[1] === `{${namespace}}:${key}`).length
+      // without tracking: 16, 12, 4 and 4; U twice, for the regular need and the longer one
+      assert.deepStrictEqual([read("U"), read("r"), read("a"), read("x")], [2, 1, 1, 1])
+      assert.strictEqual(read("u:reg9"), 1)
+      const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
+      assert.strictEqual(keys.length, 16 + 14 + 4) // sessions, users' sets, and U, r, a, x
+      for (const key of keys) {
+        const pttl = yield* Effect.promise(() => client.pttl(key))
+        const own = key.endsWith(":a") || key.endsWith(":x") || key.endsWith(":U") || /:u:own\d$/.test(key)
+          || created.result.slice(12).some((session) => key.endsWith(session.sessionId))
+        assert.isAbove(pttl, own ? 119_000 : 59_000, key)
+        assert.isAtMost(pttl, (own ? 120_000 : 60_000) + grace, key)
+      }
+      // a session that never expires after one that does, in one script call: the keys they share lose their TTL
+      yield* Effect.all([manager.create("reg0"), manager.create("reg0", { ttl: 0 })], { concurrency: "unbounded" })
+      for (const key of ["U", "a", "u:reg0"]) {
+        assert.strictEqual(yield* Effect.promise(() => client.pttl(`{${namespace}}:${key}`)), -1, key)
+      }
     }))
 
   it.live("keys touched across grace periods always outlive the sessions in them (real time)", () =>

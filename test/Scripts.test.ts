@@ -155,6 +155,34 @@ describe("Redis scripts", () => {
       assert.deepStrictEqual(fine, [[[0, 0]], []])
     }))
 
+  it.scoped("creates of one script call stop tracking kept keys once one removes sessions (by FCALL and by EVAL)", () =>
+    Effect.gen(function*() {
+      const client = yield* rawClient(inject("redisUrl"))
+      yield* Effect.promise(() => client.call("FUNCTION", "LOAD", "REPLACE", Scripts.library.source))
+      for (const by of ["FCALL", "EVAL"] as const) {
+        const ns = `{scripts-kept-${by}-${Date.now()}}:`
+        const keys = ["a", "x", "U", "r", "s:one", "u:kim", "s:two", "u:kim"].map((key) => ns + key)
+        // a regular ttl of 60 s; the first create sets no cap, the second caps kim at 1: it evicts
+        // the first, emptying r, U and kim's set, then writes them again
+        const args = [ns, "0", "600000", "60000", "2000"]
+        const call = (sid: string, limit: number) => ["7", sid, "kim", "60000", "0", String(limit), "0", "200"]
+        const all = [...keys, ...args, ...call("one", 0), ...call("two", 1)]
+        const reply = yield* Effect.promise(async () =>
+          (by === "FCALL"
+            ? await client.call("FCALL", Scripts.create.function!, "8", ...all)
+            : await client.eval(Scripts.create.source, 8, ...all)) as [Array<Array<number>>, Array<number>]
+        )
+        assert.deepStrictEqual(reply[0].map((created) => created[0]), [1, 1], by)
+        assert.deepStrictEqual(reply[1], [], by)
+        assert.deepStrictEqual(yield* Effect.promise(() => client.zrange(`${ns}u:kim`, "0", "-1")), ["two"], by)
+        assert.strictEqual(yield* Effect.promise(() => client.exists(`${ns}s:one`)), 0, by)
+        for (const key of ["r", "U", "u:kim", "s:two"]) {
+          assert.isAbove(yield* Effect.promise(() => client.pttl(ns + key)), 59_000, `${by} ${key}`)
+        }
+        yield* Effect.promise(() => client.del(...keys))
+      }
+    }))
+
   it.scoped("a driver that throws instead of rejecting fails the operation with a RedisError", () =>
     Effect.gen(function*() {
       const fake = {

@@ -30,3 +30,31 @@ export const countingClient = (url: string) =>
     }
     return { client, sent, sentWithArgs }
   })
+
+/**
+ * Every command the server runs from now on, scripts' own included (MONITOR, on a connection of
+ * its own, closed with the scope). `of(keep)` answers those `keep` accepts among all the server
+ * has run up to the call (it waits for a marker sent on `client` to come through).
+ */
+export const watchCommands = (client: Redis) =>
+  Effect.gen(function*() {
+    const seen: Array<ReadonlyArray<string>> = []
+    const monitor = yield* Effect.acquireRelease(
+      Effect.promise(() => client.monitor()),
+      (monitor) => Effect.sync(() => monitor.disconnect())
+    )
+    const markers = new Map<string, () => void>()
+    monitor.on("monitor", (_time: string, args: ReadonlyArray<string>) => {
+      seen.push(args)
+      if (args[0]?.toLowerCase() === "echo") markers.get(args[1]!)?.()
+    })
+    const of = (keep: (args: ReadonlyArray<string>) => boolean) =>
+      Effect.promise(async () => {
+        const marker = `watched-${markers.size}-${Date.now()}`
+        const reached = new Promise<void>((resolve) => markers.set(marker, resolve))
+        await client.echo(marker)
+        await reached
+        return seen.filter(keep)
+      })
+    return { of }
+  })

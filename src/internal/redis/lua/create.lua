@@ -20,6 +20,13 @@ if LIMIT > 0 then
     if not whole or over > BATCH then return {-1} end
   end
 end
+-- the creates of a script call that remove nothing track the index keys they keep alive (keep),
+-- and a create that may have removed sessions stops the tracking (an index it emptied is gone)
+if LIMIT > 0 then
+  kept_for = nil
+elseif not kept_for then
+  kept_for = {}
+end
 local deadline = 0
 if LIFETIME > 0 then deadline = now + LIFETIME end
 local exp = expiry(now, TTL, deadline)

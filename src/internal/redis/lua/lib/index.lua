@@ -6,6 +6,13 @@
 -- A session changing between regular and not always takes the full path. The user's score in U
 -- only ever grows here (GT): a write carrying an earlier clock (another app instance's) never
 -- hides the user's latest access.
+-- The PTTL of key before a write that must keep it alive n ms, or nil when this script call has
+-- already kept it alive that long (keep: kept_for), and so keep leaves it.
+local function ttl_before(key, n)
+  local k = kept_for and kept_for[key]
+  if k and n > 0 and k >= n then return nil end
+  return redis.call('PTTL', key)
+end
 local function index(sid, uid, now, exp, full, was)
   local uk, at = P .. USER_KEY .. uid, text(now)
   local reg = regular(now, exp)
@@ -23,9 +30,9 @@ local function index(sid, uid, now, exp, full, was)
   end
   local n = need(now, exp)
   -- the TTLs of the keys it writes (the user's key first: see above), and no other
-  local bu, bU = redis.call('PTTL', uk), redis.call('PTTL', U)
+  local bu, bU = ttl_before(uk, n), ttl_before(U, n)
   if reg then
-    local br = redis.call('PTTL', R)
+    local br = ttl_before(R, n)
     redis.call('ZADD', R, at, sid)
     -- every session in R expires within the regular ttl of its last access: within n of now
     keep(R, br, n, true)
@@ -34,7 +41,7 @@ local function index(sid, uid, now, exp, full, was)
       redis.call('ZREM', X, sid)
     end
   else
-    local ba, bx = redis.call('PTTL', A), redis.call('PTTL', X)
+    local ba, bx = ttl_before(A, n), ttl_before(X, n)
     other(sid, now, exp, ba, bx, n)
     if was == true then redis.call('ZREM', R, sid) end
   end
