@@ -19,7 +19,6 @@ import * as PromiseApi from "../src/PromiseApi.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 import { keyspaceViolations } from "./utils/keyspace.js"
 import { rawClient } from "./utils/redisClient.js"
 import { privateRedisServer, startRedisServer } from "./utils/redisServer.js"
@@ -68,7 +67,7 @@ describe("stalls", () => {
       }
       yield* Effect.promise(() => sleeping)
       const answered = yield* Effect.promise(() => Promise.all(calls()))
-      assertEqual(answered, [...Array(6).fill(true), Option.none(), 1])
+      assert.deepStrictEqual(answered, [...Array(6).fill(true), Option.none(), 1])
     }).pipe(Effect.scoped))
 
   it.live("DEBUG SLEEP makes operations fail with a timeout RedisError, then they work again", () =>

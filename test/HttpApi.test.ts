@@ -23,7 +23,6 @@ import * as Http from "../src/Http.js"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { backends, uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 import { browser, setCookie, withCookie } from "./utils/httpApp.js"
 
 class Authentication
@@ -134,9 +133,9 @@ describe("cookie settings", () => {
       assert.strictEqual((yield* Http.makeConfig({ hostPrefix: false })).name, "session")
       // durations: bare numbers are seconds, as everywhere in the library
       const maxAge = (yield* Http.makeConfig({ maxAge: 3600 })).maxAge
-      assertEqual(Option.map(maxAge, Duration.toSeconds), Option.some(3600))
+      assert.deepStrictEqual(Option.map(maxAge, Duration.toSeconds), Option.some(3600))
       const parsed = (yield* Http.makeConfig({ maxAge: "2 hours" })).maxAge
-      assertEqual(Option.map(parsed, Duration.toSeconds), Option.some(7200))
+      assert.deepStrictEqual(Option.map(parsed, Duration.toSeconds), Option.some(7200))
       const cross = yield* Http.makeConfig({ sameSite: "none", partitioned: true })
       assert.deepStrictEqual([cross.sameSite, cross.partitioned], ["none", true])
       const errors = yield* Effect.all(

@@ -11,7 +11,6 @@ import { DataTooLarge, SessionNotFound, ValidationError } from "../src/Errors.js
 import * as PromiseApi from "../src/PromiseApi.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, makeManager, memoryWith, uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 
 /** A promise's outcome: its value, or the tag of the error it rejected with. */
 const outcome = (settled: PromiseSettledResult<unknown>): unknown =>
@@ -40,11 +39,11 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         const alone: Array<unknown> = []
         for (const token of tokens) alone.push(yield* Effect.either(m.exists(token)))
         const exists = yield* together(() => [...tokens.map(api.exists), api.exists("not a token")])
-        assertEqual(exists, [true, true, false, false, true, { rejected: "ValidationError" }])
-        assertEqual(alone.map((either) => (either as { right: unknown }).right), exists.slice(0, 5))
+        assert.deepStrictEqual(exists, [true, true, false, false, true, { rejected: "ValidationError" }])
+        assert.deepStrictEqual(alone.map((either) => (either as { right: unknown }).right), exists.slice(0, 5))
 
         const gets = yield* together(() => tokens.map((token) => api.get(token, { noUpdate: true }).then(userIdOf)))
-        assertEqual(gets, [
+        assert.deepStrictEqual(gets, [
           "alice",
           "bob",
           { rejected: "SessionNotFound" },
@@ -62,7 +61,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           api.getData(killed!.token, "lang"),
           api.getData(a!.token, "")
         ])
-        assertEqual(data, [
+        assert.deepStrictEqual(data, [
           Option.some("en"),
           [Option.some(3), Option.none(), Option.some("en")],
           { lang: Option.some("en"), none: Option.none() },
@@ -89,7 +88,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           api.setData(a!.token, "", 1),
           api.setData("not a token", "lang", "en")
         ])
-        assertEqual(writes, [
+        assert.deepStrictEqual(writes, [
           1,
           2,
           { rejected: "SessionNotFound" },
@@ -98,8 +97,8 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           { rejected: "ValidationError" },
           { rejected: "ValidationError" }
         ])
-        assertEqual(yield* m.getAllData(a!.token), { lang: "en", theme: "dark", n: 1 })
-        assertEqual(Object.keys(yield* m.getAllData(b!.token)).sort(), ["big", "big2"])
+        assert.deepStrictEqual(yield* m.getAllData(a!.token), { lang: "en", theme: "dark", n: 1 })
+        assert.deepStrictEqual(Object.keys(yield* m.getAllData(b!.token)).sort(), ["big", "big2"])
       }))
 
     it.scoped("data calls of the wrong shape made with others fail alone with a ValidationError", () =>
@@ -114,14 +113,14 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           api.getData(session.token, 42 as unknown as string),
           api.getData(session.token, "theme")
         ])
-        assertEqual(outcomes, [
+        assert.deepStrictEqual(outcomes, [
           1,
           { rejected: "ValidationError" },
           { rejected: "ValidationError" },
           { rejected: "ValidationError" },
           Option.none()
         ])
-        assertEqual(yield* m.getAllData(session.token), { lang: "en" })
+        assert.deepStrictEqual(yield* m.getAllData(session.token), { lang: "en" })
       }))
 
     it.scoped("a rejection is the typed error itself, not a wrapper", () =>
@@ -171,7 +170,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           sharedApi.count(NaN),
           sharedApi.count(null as unknown as number)
         ])
-        assertEqual(counts, [
+        assert.deepStrictEqual(counts, [
           3,
           3,
           3,
@@ -189,7 +188,7 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
           api.countForUser("alice", 60),
           api.countForUser("")
         ])
-        assertEqual(perUser, [2, 1, 2, { rejected: "ValidationError" }])
+        assert.deepStrictEqual(perUser, [2, 1, 2, { rejected: "ValidationError" }])
         // later calls run again: a count made after a create sees it
         yield* m.create("carol")
         assert.strictEqual(yield* Effect.promise(() => sharedApi.count()), 4)
@@ -205,12 +204,12 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         const exists = yield* together(() =>
           Array.from({ length: n }, (_, i) => api.exists(sessions[i % sessions.length]!.token))
         )
-        assertEqual(exists, Array.from({ length: n }, (_, i) => (i % sessions.length) % 3 !== 0))
+        assert.deepStrictEqual(exists, Array.from({ length: n }, (_, i) => (i % sessions.length) % 3 !== 0))
         const users = yield* together(() =>
           Array.from({ length: n }, (_, i) =>
             api.get(sessions[i % sessions.length]!.token, { noUpdate: true }).then(userIdOf))
         )
-        assertEqual(
+        assert.deepStrictEqual(
           users,
           Array.from({ length: n }, (_, i) =>
             (i % sessions.length) % 3 === 0 ? { rejected: "SessionNotFound" } : `user${(i % sessions.length) % 7}`)
@@ -227,24 +226,24 @@ describe.each(backends)("PromiseApi on %s", (_backendName, backend) => {
         const touched = yield* Effect.promise(() => api.get(created.token))
         assert.strictEqual(touched.sessionId, created.sessionId)
         yield* Effect.promise(() => api.create("alice"))
-        assertEqual(
+        assert.deepStrictEqual(
           yield* Effect.promise(() => api.getUserSessions("alice")),
           yield* m.getUserSessions("alice")
         )
         const prefs = { theme: Schema.Literal("dark", "light"), size: Schema.Number }
         yield* Effect.promise(() => api.run((sm) => sm.data(prefs).set(created.token, { theme: "dark" })))
-        assertEqual(yield* m.data(prefs).get(created.token, "theme"), Option.some("dark"))
+        assert.deepStrictEqual(yield* m.data(prefs).get(created.token, "theme"), Option.some("dark"))
         // typed data as promises: validated on the way in, decoded on the way out
         const typed = api.data(prefs)
         assert.strictEqual(yield* Effect.promise(() => typed.set(created.token, { size: 3 })), 1)
-        assertEqual(yield* Effect.promise(() => typed.get(created.token, "size")), Option.some(3))
-        assertEqual(yield* Effect.promise(() => typed.getAll(created.token)), { theme: "dark", size: 3 })
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.get(created.token, "size")), Option.some(3))
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.getAll(created.token)), { theme: "dark", size: 3 })
         const refused = yield* Effect.promise(() =>
           typed.set(created.token, { theme: "blue" as "dark" }).then(() => undefined, (error: unknown) => error)
         )
         assert.strictEqual((refused as { readonly _tag?: string })._tag, "ValidationError")
         assert.strictEqual(yield* Effect.promise(() => typed.remove(created.token, ["size", "theme"])), 2)
-        assertEqual(yield* Effect.promise(() => typed.getAll(created.token)), {})
+        assert.deepStrictEqual(yield* Effect.promise(() => typed.getAll(created.token)), {})
         assert.strictEqual(yield* Effect.promise(() => api.killUser("alice")), 2)
         assert.strictEqual(yield* Effect.promise(() => api.count()), 0)
         assert.isTrue(typeof (yield* Effect.promise(() => api.now())) === "number")

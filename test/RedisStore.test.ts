@@ -23,7 +23,6 @@ import * as RedisLayer from "../src/RedisLayer.js"
 import type { TokenInput } from "../src/Session.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 import { keyspaceViolations, namespaceKeys } from "./utils/keyspace.js"
 import { countingClient, rawClient, watchCommands } from "./utils/redisClient.js"
 import { privateRedisServer } from "./utils/redisServer.js"
@@ -277,7 +276,7 @@ describe("Redis store", () => {
       assert.deepStrictEqual(written.fields, { role: "admin", visits: 2 })
       assert.deepStrictEqual(Option.getOrThrow(oldest).fields, { role: "admin", visits: 2 })
       assert.deepStrictEqual(rotated.fields, { role: "admin", visits: 2 })
-      assertEqual(yield* manager.getData(rotated.token, "k199"), Option.some("199".padEnd(100, "x")))
+      assert.deepStrictEqual(yield* manager.getData(rotated.token, "k199"), Option.some("199".padEnd(100, "x")))
     }))
 
   it.scoped("without the library: a flushed script cache (NOSCRIPT) never reaches callers", () =>
@@ -385,14 +384,14 @@ describe("Redis store", () => {
       // only writes fail (and plain reads answer as ever)
       assert.strictEqual((yield* manager.get(session.token, { noUpdate: true })).userId, "erin")
       assert.isTrue(yield* manager.exists(session.token))
-      assertEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
+      assert.deepStrictEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
       assert.deepStrictEqual(yield* manager.getAllData(session.token), { lang: "en" })
       assert.strictEqual(yield* manager.count(), 1)
       const refused = yield* Effect.flip(manager.setData(session.token, "lang", "fr"))
       assert.strictEqual(refused._tag, "RedisError")
       assert.include(refused.message, "OOM")
       yield* Effect.promise(() => client.config("SET", "maxmemory", "0"))
-      assertEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
+      assert.deepStrictEqual(yield* manager.getData(session.token, "lang"), Option.some("en"))
     }))
 
   it.scoped("every key gets a native TTL a little past the logical expiry; ttl 0 keys persist", () =>
@@ -1086,7 +1085,7 @@ describe("Redis store: plain reads", () => {
             Effect.option(manager.getData(session.token, "lang")),
             Effect.option(manager.getAllData(session.token))
           ]))
-          assertEqual(reads.result, [
+          assert.deepStrictEqual(reads.result, [
             live,
             live,
             live ? Option.some(Option.some("en")) : Option.none(),

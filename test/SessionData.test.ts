@@ -9,7 +9,6 @@ import * as Schema from "effect/Schema"
 import type { DataValue } from "../src/SessionData.js"
 import type * as SessionManager from "../src/SessionManager.js"
 import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
   options: Partial<SessionManager.Options<F>> = {}
@@ -67,7 +66,7 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         const s = yield* m.create("alice")
         assert.strictEqual(yield* m.setData(s.token, everyType), Object.keys(everyType).length)
         for (const [key, value] of Object.entries(everyType)) {
-          assertEqual(yield* m.getData(s.token, key), Option.some(value), key)
+          assert.deepStrictEqual(yield* m.getData(s.token, key), Option.some(value), key)
         }
         const all = yield* m.getAllData(s.token)
         assert.deepStrictEqual(all, everyType)
@@ -81,7 +80,7 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         const m = yield* manager()
         const s = yield* m.create("bob")
         yield* m.setData(s.token, "buffer", Buffer.from("bytes"))
-        assertEqual(
+        assert.deepStrictEqual(
           yield* m.getData(s.token, "buffer"),
           Option.some(new Uint8Array(Buffer.from("bytes")))
         )
@@ -93,13 +92,13 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         const s = yield* m.create("carol")
         assert.strictEqual(yield* m.setData(s.token, "a", 1), 1)
         assert.strictEqual(yield* m.setData(s.token, { b: "two", c: [3] }), 2)
-        assertEqual(yield* m.getData(s.token, "missing"), Option.none())
-        assertEqual(yield* m.getData(s.token, ["c", "missing", "a"]), [
+        assert.deepStrictEqual(yield* m.getData(s.token, "missing"), Option.none())
+        assert.deepStrictEqual(yield* m.getData(s.token, ["c", "missing", "a"]), [
           Option.some([3]),
           Option.none(),
           Option.some(1)
         ])
-        assertEqual(yield* m.getData(s.token, { a: true, b: true, zzz: true }), {
+        assert.deepStrictEqual(yield* m.getData(s.token, { a: true, b: true, zzz: true }), {
           a: Option.some(1),
           b: Option.some("two"),
           zzz: Option.none()
@@ -119,22 +118,22 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         values.lang = "en"
         assert.strictEqual(yield* write, 2)
         keys.push("lang")
-        assertEqual(yield* read, [Option.some("light"), Option.some("en")])
+        assert.deepStrictEqual(yield* read, [Option.some("light"), Option.some("en")])
         values.theme = "blue"
         assert.strictEqual(yield* write, 2) // the same effect again writes what the values are now
-        assertEqual(yield* m.getData(s.token, "theme"), Option.some("blue"))
+        assert.deepStrictEqual(yield* m.getData(s.token, "theme"), Option.some("blue"))
 
         const record: Record<string, true> = { theme: true }
         const readRecord = m.getData(s.token, record)
         record.lang = true
-        assertEqual(yield* readRecord, { theme: Option.some("blue"), lang: Option.some("en") })
+        assert.deepStrictEqual(yield* readRecord, { theme: Option.some("blue"), lang: Option.some("en") })
 
         const typed = m.data({ theme: Schema.String })
         const typedValues = { theme: "sepia" }
         const typedWrite = typed.set(s.token, typedValues)
         typedValues.theme = "mauve"
         yield* typedWrite
-        assertEqual(yield* typed.get(s.token, "theme"), Option.some("mauve"))
+        assert.deepStrictEqual(yield* typed.get(s.token, "theme"), Option.some("mauve"))
       }))
 
     it.scoped("remove keys and read everything; writes replace", () =>
@@ -244,7 +243,7 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         // the same over several entries at once, one of them replacing a value: 200 - 100 + 92 + 62
         const fullTwo = yield* Effect.flip(m.setData(s.token, { a: "x".repeat(90), c: "x".repeat(60) }))
         assert.deepInclude(fullTwo, { _tag: "DataTooLarge", scope: "session", size: 254, limit: 250 })
-        assertEqual(yield* m.getData(s.token, "c"), Option.none())
+        assert.deepStrictEqual(yield* m.getData(s.token, "c"), Option.none())
         yield* m.removeData(s.token, "b")
         yield* m.setData(s.token, "c", "x".repeat(60))
         assert.deepStrictEqual(Object.keys(yield* m.getAllData(s.token)).sort(), ["a", "c"])
@@ -270,13 +269,13 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         })
         const since = new Date("2025-01-01T00:00:00.000Z")
         assert.strictEqual(yield* prefs.set(s.token, { theme: "dark", visits: 3, since }), 3)
-        assertEqual(yield* prefs.get(s.token, "theme"), Option.some("dark" as const))
-        assertEqual(yield* prefs.get(s.token, "since"), Option.some(since))
-        assertEqual(yield* prefs.get(s.token, "cart"), Option.none())
+        assert.deepStrictEqual(yield* prefs.get(s.token, "theme"), Option.some("dark" as const))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "since"), Option.some(since))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "cart"), Option.none())
         const bad = yield* Effect.flip(prefs.set(s.token, { theme: "blue" as "dark", visits: 4 }))
         assert.strictEqual(bad._tag, "ValidationError")
         assert.include(bad.message, "theme")
-        assertEqual(yield* prefs.get(s.token, "visits"), Option.some(3))
+        assert.deepStrictEqual(yield* prefs.get(s.token, "visits"), Option.some(3))
         const undeclared = yield* Effect.flip(prefs.set(s.token, { other: 1 } as unknown as { visits: number }))
         assert.strictEqual(undeclared._tag, "ValidationError")
         assert.deepStrictEqual(yield* prefs.getAll(s.token), { theme: "dark", visits: 3, since })
@@ -304,7 +303,7 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         const m = yield* manager()
         const s = yield* m.create("prop")
         yield* m.setData(s.token, "v", value)
-        assertEqual(yield* m.getData(s.token, "v"), Option.some(value))
+        assert.deepStrictEqual(yield* m.getData(s.token, "v"), Option.some(value))
       }), { fastCheck: { numRuns: 100 } })
   })
 })

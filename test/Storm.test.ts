@@ -16,7 +16,6 @@ import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
-import { assertEqual } from "./utils/equal.js"
 import { keyspaceViolations } from "./utils/keyspace.js"
 import { rawClient } from "./utils/redisClient.js"
 
@@ -277,8 +276,8 @@ describe("differential", () => {
         const fromRedis = yield* Effect.flatMap(redisPair(1), (pair) => observe(pair, seed, 150))
         const fromShards = yield* Effect.flatMap(redisPair(4), (pair) => observe(pair, seed, 150))
         // the logs hold Options (getData): compared by a deep equality that tells Some from None
-        assertEqual(fromRedis, fromMemory, `seed ${seed}`)
-        assertEqual(fromShards, fromRedis, `seed ${seed}, 4 shards`)
+        assert.deepStrictEqual(fromRedis, fromMemory, `seed ${seed}`)
+        assert.deepStrictEqual(fromShards, fromRedis, `seed ${seed}, 4 shards`)
       }
     }))
 })
