@@ -165,6 +165,7 @@ describe("Redis scripts", () => {
         // a regular ttl of 60 s; the first create sets no cap, the second caps kim at 1: it evicts
         // the first, emptying r, U and kim's set, then writes them again
         const args = [ns, "0", "600000", "60000", "2000"]
+        // each call: its argument count, then SID, UID, TTL, LIFETIME, LIMIT, REFUSE, BATCH
         const call = (sid: string, limit: number) => ["7", sid, "kim", "60000", "0", String(limit), "0", "200"]
         const all = [...keys, ...args, ...call("one", 0), ...call("two", 1)]
         const reply = yield* Effect.promise(async () =>

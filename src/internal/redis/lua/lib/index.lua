@@ -1,3 +1,10 @@
+-- The PTTL of key before a write that must keep it alive n ms, or nil when this script call has
+-- already kept it alive that long (keep: kept_for), and so keep leaves it.
+local function ttl_before(key, n)
+  local k = kept_for and kept_for[key]
+  if k and n > 0 and k >= n then return nil end
+  return redis.call('PTTL', key)
+end
 -- Puts a session in its indexes as accessed at now, expiring at exp. was tells where it was
 -- (nil: new; true: regular, in R; false: in A and X). With full, also makes sure every index key
 -- it writes lives at least its need plus half the grace (keep; reads first, as in remove).
@@ -6,13 +13,6 @@
 -- A session changing between regular and not always takes the full path. The user's score in U
 -- only ever grows here (GT): a write carrying an earlier clock (another app instance's) never
 -- hides the user's latest access.
--- The PTTL of key before a write that must keep it alive n ms, or nil when this script call has
--- already kept it alive that long (keep: kept_for), and so keep leaves it.
-local function ttl_before(key, n)
-  local k = kept_for and kept_for[key]
-  if k and n > 0 and k >= n then return nil end
-  return redis.call('PTTL', key)
-end
 local function index(sid, uid, now, exp, full, was)
   local uk, at = P .. USER_KEY .. uid, text(now)
   local reg = regular(now, exp)
