@@ -9,6 +9,9 @@ if redis.call('EXISTS', SESSION) == 1 then
 end
 local now = now_ms()
 if LIMIT > 0 then
+  -- it may remove sessions, and an index it empties is gone: the keys this script call has kept
+  -- alive are tracked no longer (keep)
+  kept_for = nil
   -- once no expired session is left in the shard, the user's index holds only live sessions
   local _, more = sweep(now, BATCH)
   if more then return {-1} end
@@ -19,12 +22,8 @@ if LIMIT > 0 then
     local _, whole = each(ids, function(sid) remove(sid, UID) end)
     if not whole or over > BATCH then return {-1} end
   end
-end
--- the creates of a script call that remove nothing track the index keys they keep alive (keep),
--- and a create that may have removed sessions stops the tracking (an index it emptied is gone)
-if LIMIT > 0 then
-  kept_for = nil
 elseif not kept_for then
+  -- the creates of a script call that remove nothing track the index keys they keep alive
   kept_for = {}
 end
 local deadline = 0
