@@ -33,7 +33,7 @@ import type * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Schema from "effect/Schema"
 import * as Batched from "./internal/batched.js"
-import type { TypedData } from "./internal/dataOps.js"
+import { readForm, type TypedData } from "./internal/dataOps.js"
 import type { AnyFields, TokenInput } from "./Session.js"
 import type { DataValue } from "./SessionData.js"
 import type { GetOptions, SessionManagerService } from "./SessionManager.js"
@@ -203,19 +203,9 @@ export const unsafeMake = <A>(
     promised.exists = exists
     promised.get = (token: TokenInput, options?: GetOptions) =>
       options?.noUpdate === true ? read(token) : run(service.get(token, options))
-    promised.getData = (
-      token: TokenInput,
-      keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>
-    ) => {
-      if (typeof keys === "string") return getData({ token, keys: [keys] }).then((values) => values[0]!)
-      if (Array.isArray(keys) || typeof keys !== "object" || keys === null) {
-        return getData({ token, keys: keys as ReadonlyArray<string> })
-      }
-      // a record's keys, read as an array, the values given back under them
-      const names = Object.keys(keys)
-      return getData({ token, keys: names }).then((values) =>
-        Object.fromEntries(names.map((name, i) => [name, values[i]!]))
-      )
+    promised.getData = (token: TokenInput, keys: unknown) => {
+      const form = readForm(keys)
+      return getData({ token, keys: form.keys }).then(form.answer)
     }
     promised.setData = (token: TokenInput, keyOrValues: string | Readonly<Record<string, unknown>>, value?: unknown) =>
       setData({ token, values: typeof keyOrValues === "string" ? { [keyOrValues]: value } : keyOrValues })

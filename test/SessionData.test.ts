@@ -189,6 +189,11 @@ describe.each(backends)("session data on %s", (_name, backend) => {
           assert.strictEqual((yield* Effect.flip(m.setData(s.token, badKey, 1)))._tag, "ValidationError")
           assert.strictEqual((yield* Effect.flip(m.getData(s.token, badKey)))._tag, "ValidationError")
         }
+        // keys in none of getData's forms (from untyped code)
+        for (const badKeys of [null, undefined, 42, true]) {
+          const error = yield* Effect.flip(m.getData(s.token, badKeys as unknown as string))
+          assert.strictEqual(error._tag, "ValidationError", String(badKeys))
+        }
         assert.strictEqual((yield* Effect.flip(m.setData("not-an-id", "k", 1)))._tag, "ValidationError")
         assert.deepStrictEqual(yield* m.getAllData(s.token), {})
       }))

@@ -108,6 +108,25 @@ const validKeys = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<str
   return invalid === undefined ? Effect.succeed(keys) : Effect.fail(invalid)
 }
 
+/** A data read in one of `getData`'s forms: the keys it reads, and its answer from their values in order. */
+export interface ReadForm {
+  readonly keys: ReadonlyArray<string>
+  readonly answer: (values: ReadonlyArray<Option.Option<SessionData.DataValue>>) => unknown
+}
+
+/**
+ * The form of a data read's `keys`: one key, an array of keys, or a record (its own keys, the
+ * values given back under them). Anything else is read as given, for the key checks to refuse.
+ */
+export const readForm = (keys: unknown): ReadForm => {
+  if (typeof keys === "string") return { keys: [keys], answer: (values) => values[0] }
+  if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
+    return { keys: keys as ReadonlyArray<string>, answer: (values) => values }
+  }
+  const names = Object.keys(keys)
+  return { keys: names, answer: (values) => Object.fromEntries(names.map((key, i) => [key, values[i]!])) }
+}
+
 const notFound = (sessionId: string) => Effect.fail(new SessionNotFound({ sessionId }))
 
 const dataError = (sessionId: string, key: string, message: string, cause?: unknown) =>
@@ -228,30 +247,19 @@ export const make = (
     return invalid === undefined ? Either.right({ sessionId: id.right, keys }) : Either.left(invalid)
   }
 
-  // the hot read path in plain steps: checks first, then one store call and a decoding loop
-  const read = (
-    token: TokenInput,
-    keys: ReadonlyArray<string>
-  ): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> =>
-    Effect.suspend((): Effect.Effect<Array<Option.Option<SessionData.DataValue>>, DataReadError> => {
-      const call = readCall(token, keys)
+  // the hot read path in plain steps, when the effect runs (keys and records are read then): checks
+  // first, then one store call and a decoding loop
+  const getData = (token: TokenInput, keys: unknown): Effect.Effect<unknown, DataReadError> =>
+    Effect.suspend((): Effect.Effect<unknown, DataReadError> => {
+      const form = readForm(keys)
+      const call = readCall(token, form.keys)
       if (Either.isLeft(call)) return Effect.fail(call.left)
       const { sessionId } = call.right
-      return Effect.flatMap(store.dataGet(sessionId, keys), (texts) => readValues(sessionId, keys, texts))
-    })
-
-  const getData = (token: TokenInput, keys: string | ReadonlyArray<string> | Readonly<Record<string, unknown>>) => {
-    if (typeof keys === "string") return Effect.map(read(token, [keys]), (values) => values[0]!)
-    if (Array.isArray(keys)) return read(token, keys as ReadonlyArray<string>)
-    // the record's keys are read when the effect runs, as the other forms' are
-    return Effect.suspend(() => {
-      const names = Object.keys(keys)
-      return Effect.map(
-        read(token, names),
-        (values) => Object.fromEntries(names.map((key, i) => [key, values[i]!]))
+      return Effect.flatMap(
+        store.dataGet(sessionId, form.keys),
+        (texts) => Either.map(readValues(sessionId, form.keys, texts), form.answer)
       )
     })
-  }
 
   return {
     many: {
