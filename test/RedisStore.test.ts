@@ -457,6 +457,37 @@ describe("Redis store", () => {
       }
     }))
 
+  it.scoped("a data set replacing a value of the same length writes the value alone, and the data size stays right", () =>
+    Effect.gen(function*() {
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { maxDataBytes: 100 })
+      const s = yield* manager.create("dora")
+      const sessionKey = `{${namespace}}:s:${s.sessionId}`
+      const watched = yield* watchCommands(client)
+      const hsets = () =>
+        Effect.map(
+          watched.of((args) => args[0]!.toLowerCase() === "hset" && args[1] === sessionKey),
+          (all) => all.map((args) => args.slice(2))
+        )
+      const size = () => Effect.promise(() => client.hget(sessionKey, "D"))
+      yield* manager.setData(s.token, "theme", "dark") // 5 + 1 + 4
+      yield* manager.setData(s.token, "theme", "lite") // the same length
+      yield* manager.setData(s.token, "theme", "light") // one byte more
+      assert.deepStrictEqual(yield* hsets(), [
+        ["d:theme", "sdark", "D", "10"],
+        ["d:theme", "slite"],
+        ["d:theme", "slight", "D", "11"]
+      ])
+      assert.strictEqual(yield* size(), "11")
+      assert.deepStrictEqual(yield* manager.getData(s.token, "theme"), Option.some("light"))
+      // a session over a limit lowered since: even a write of the same length is refused, as any write
+      const lowered = yield* SessionManager.make({ namespace, wipeInterval: 0, maxDataBytes: 10 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(client))
+      )
+      const refused = yield* Effect.flip(lowered.setData(s.token, "theme", "heavy"))
+      assert.deepInclude(refused, { _tag: "DataTooLarge", scope: "session", size: 11, limit: 10 })
+      assert.deepStrictEqual(yield* manager.getData(s.token, "theme"), Option.some("light"))
+    }))
+
   it.live("keys touched across grace periods always outlive the sessions in them (real time)", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 2 }, {

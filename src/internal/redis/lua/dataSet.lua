@@ -8,7 +8,14 @@ if ENTRIES_END == ENTRIES_AT + 1 then
   local key, value = DATA_PREFIX .. ARGV[ENTRIES_AT], ARGV[ENTRIES_END]
   local v = redis.call('HMGET', SESSION, F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE, key)
   if not live(v[1], v[2], v[3], v[4]) then return nil end
-  local size = tonumber(v[5] or '0') + #value
+  local size = tonumber(v[5] or '0')
+  if v[6] and #v[6] == #value and (MAX == 0 or size <= MAX) then
+    -- the size stays: the value alone (Redis would turn the size, a number, into text: a tenth of
+    -- a one-entry data set's cost)
+    redis.call('HSET', SESSION, key, value)
+    return 1
+  end
+  size = size + #value
   if v[6] then size = size - #v[6] else size = size + #ARGV[ENTRIES_AT] end
   if MAX > 0 and size > MAX then return -size end
   redis.call('HSET', SESSION, key, value, F_DATA_SIZE, size)
