@@ -16,6 +16,7 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:net"
 import { inject } from "vitest"
+import * as Format from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import * as Store from "../src/internal/redis/store.js"
@@ -1023,6 +1024,19 @@ describe("Redis store: plain reads", () => {
       ])
       return { a: a!, b: b!, c: c!, reads }
     })
+
+  it("a stored time is read as a number only when it is one to 15 digits (else the script reads it)", () => {
+    const read = ["0", "1800000", "999999999999999", null].map(Format.storedNumber)
+    assert.deepStrictEqual(read, [0, 1_800_000, 999_999_999_999_999, 0])
+    for (const value of ["", "1000000000000000", "1.5", "-5", " 5", "5 ", "1e3", "0x1F", "١٢", "12a"]) {
+      assert.strictEqual(Format.storedNumber(value), undefined, JSON.stringify(value))
+    }
+    // last access and expiry: the ttl's, or the deadline when it comes first; 0 never expires
+    assert.deepStrictEqual(Format.storedTimes("1000", "1800000", null), [1000, 1_801_000])
+    assert.deepStrictEqual(Format.storedTimes("1000", "1800000", "1500"), [1000, 1500])
+    assert.deepStrictEqual(Format.storedTimes("1000", "0", null), [1000, 0])
+    assert.strictEqual(Format.storedTimes("1000", "18e5", null), undefined)
+  })
 
   it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
     Effect.gen(function*() {

@@ -54,9 +54,22 @@ export const luaConstants: ReadonlyArray<readonly [name: string, value: string]>
   ["L_REGULAR_TTL", lua(layoutField.regularTtl)]
 ]
 
-/** A whole number of ms as a hash stores it (absent: 0), or undefined when it is not one. */
-export const storedNumber = (value: string | null): number | undefined =>
-  value === null ? 0 : /^\d{1,15}$/.test(value) ? Number(value) : undefined
+/**
+ * A whole number of ms as a hash stores it (absent: 0): one to 15 decimal digits, or undefined
+ * when it is not one. A loop over the characters, not a regex: every plain read parses three.
+ */
+export const storedNumber = (value: string | null): number | undefined => {
+  if (value === null) return 0
+  const length = value.length
+  if (length === 0 || length > 15) return undefined
+  let n = 0
+  for (let i = 0; i < length; i++) {
+    const digit = value.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return undefined
+    n = n * 10 + digit
+  }
+  return n
+}
 
 /**
  * A session's last access and expiry (unix ms; 0: never) from its hash's last access, ttl and
