@@ -458,7 +458,7 @@ describe("Redis store", () => {
       }
     }))
 
-  it.scoped("a data set replacing a value of the same length writes the value alone, and the data size stays right", () =>
+  it.scoped("a data set replacing a value of the same length writes the value alone, and the data size stays right; the session goes by its key alone", () =>
     Effect.gen(function*() {
       const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { maxDataBytes: 100 })
       const s = yield* manager.create("dora")
@@ -479,6 +479,10 @@ describe("Redis store", () => {
         ["d:theme", "slight", "D", "11"]
       ])
       assert.strictEqual(yield* size(), "11")
+      // each write's script call names the session by its key alone
+      const calls = yield* watched.of((args) => args[0]!.toLowerCase() === "fcall" && args.includes(sessionKey))
+      assert.strictEqual(calls.length, 3)
+      for (const call of calls) assert.deepStrictEqual(call.filter((arg) => arg.includes(s.sessionId)), [sessionKey])
       assert.deepStrictEqual(yield* manager.getData(s.token, "theme"), Option.some("light"))
       // a session over a limit lowered since: even a write of the same length is refused, as any write
       const lowered = yield* SessionManager.make({ namespace, wipeInterval: 0, maxDataBytes: 10 }).pipe(

@@ -575,7 +575,8 @@ export const dataSet = define({
   name: "dataSet",
   gather: true,
   keys: ["SESSION"],
-  args: { SID: "string", MAX: "number" },
+  // the session is named by its key alone: the write neither indexes nor names it
+  args: { MAX: "number" },
   rest: "ENTRIES",
   // entries written, or minus the size the data would have had (over MAX): one integer, which
   // costs Redis less to reply than a table
@@ -589,7 +590,7 @@ export const dataGet = define({
   gather: true,
   shareable: true,
   keys: ["SESSION"],
-  args: { SID: "string" },
+  args: {},
   rest: "KEYS",
   // the fields read to check that the session is live (user, last access, ttl, deadline), then the values
   reply: Schema.NullOr(

@@ -712,7 +712,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       return prepare(
         Scripts.dataGet,
         { SESSION: key },
-        { SID: sessionId },
+        {},
         keys,
         (reply) => {
           if (reply === null) return Option.none()
@@ -734,7 +734,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       prepare(
         Scripts.dataSet,
         session(sessionId),
-        { SID: sessionId, MAX: maxBytes },
+        { MAX: maxBytes },
         flat(entries),
         (reply) =>
           reply === null

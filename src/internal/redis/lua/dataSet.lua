@@ -1,8 +1,8 @@
--- Writes data entries (key, value pairs from ENTRIES_AT) of live session SID, keeping its data
--- size (bytes of keys and values, kept in F_DATA_SIZE) within MAX (0: no limit). Returns the
--- number of entries written, minus the size it would have when the limit would be passed
--- (nothing written), or nil when the session is not live. The values it replaces are read with
--- the session's fields, in one HMGET (each at most the manager's value limit).
+-- Writes data entries (key, value pairs from ENTRIES_AT) of the live session at key SESSION,
+-- keeping its data size (bytes of keys and values, kept in F_DATA_SIZE) within MAX (0: no limit).
+-- Returns the number of entries written, minus the size it would have when the limit would be
+-- passed (nothing written), or nil when the session is not live. The values it replaces are read
+-- with the session's fields, in one HMGET (each at most the manager's value limit).
 if ENTRIES_END == ENTRIES_AT + 1 then
   -- one entry, the common call: the same steps without building tables (a third of its cost)
   local key, value = DATA_PREFIX .. ARGV[ENTRIES_AT], ARGV[ENTRIES_END]
