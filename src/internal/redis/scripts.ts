@@ -350,7 +350,7 @@ const Millis = Schema.Int.pipe(Schema.nonNegative())
 const StoredMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
 
 const storedMillis = (value: unknown): number | undefined =>
-  typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : undefined
+  typeof value === "string" ? Format.storedNumber(value) : undefined
 
 /**
  * A live session as `lua/lib/load.lua` returns it: user id, creation time, idle ttl, deadline (null:
