@@ -10,8 +10,8 @@ if ENTRIES_END == ENTRIES_AT + 1 then
   if not live(v[1], v[2], v[3], v[4]) then return nil end
   local size = tonumber(v[5] or '0')
   if v[6] and #v[6] == #value and (MAX == 0 or size <= MAX) then
-    -- the size stays: the value alone (Redis would turn the size, a number, into text: a tenth of
-    -- a one-entry data set's cost)
+    -- the size stays: the value alone, a tenth less work for Redis than with the size (which it
+    -- would turn from a number into text)
     redis.call('HSET', SESSION, key, value)
     return 1
   end
