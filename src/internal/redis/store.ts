@@ -202,7 +202,9 @@ interface ShardCall<B> {
 type ScriptCall<K extends string, O extends string, A extends Record<string, ArgType>, R, B> = [
   script: Script<K, O, A, R>,
   keys: { readonly [k in K]: string } & { readonly [k in O]?: string | undefined },
-  args: { readonly [k in keyof A]: ArgValue<A[k]> },
+  // exactly the script's arguments: an object literal naming one it does not declare fails to type-check
+  // (with none declared too, where a mapped type would be `{}`, which takes any object)
+  args: [keyof A] extends [never] ? Record<string, never> : { readonly [k in keyof A]: ArgValue<A[k]> },
   rest: ReadonlyArray<string>,
   map: (reply: R) => B,
   alone?: boolean | undefined,
