@@ -10,12 +10,13 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { Cluster } from "ioredis"
+import { Cluster, Redis } from "ioredis"
 import { inject } from "vitest"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { keyspaceViolations } from "./utils/keyspace.js"
+import { watchCommands } from "./utils/redisClient.js"
 import { clusterClient, localCluster, nodeCall } from "./utils/redisCluster.js"
 import type { RedisCluster } from "./utils/redisCluster.js"
 import { redisCli } from "./utils/redisRuntime.js"
@@ -60,6 +61,70 @@ describe("Redis Cluster", () => {
         assert.strictEqual(count, 48)
         assert.strictEqual(client.status, "ready")
         assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
+      }).pipe(Effect.scoped)
+  )
+
+  it.live.skipIf(inject("clusterPorts").length === 0)(
+    "plain reads go as commands to the master serving their slot, not as a pipeline; with a stale slot table, by script",
+    () =>
+      Effect.gen(function*() {
+        const ports = inject("clusterPorts")
+        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
+        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const namespace = uniqueNamespace("cluster-reads")
+        const sm = yield* SessionManager.make({ namespace, wipeInterval: 0 }).pipe(
+          Effect.provide(RedisLayer.layerFromClient(client))
+        )
+        const sessions = yield* Effect.all(Array.from({ length: 8 }, (_, i) => sm.create(`reader${i}`)))
+        let pipelines = 0
+        const pipeline = client.pipeline.bind(client)
+        client.pipeline = ((...args: Parameters<Cluster["pipeline"]>) => {
+          pipelines++
+          return pipeline(...args)
+        }) as Cluster["pipeline"]
+        const slot = Number(yield* Effect.promise(() => client.cluster("KEYSLOT", `{${namespace}}:s:any`)))
+        const owner = client.slots[slot]![0]!
+        const other = ports.map((port) => `127.0.0.1:${port}`).find((address) =>
+          address !== owner && client.slots.some((nodes) => nodes[0] === address)
+        )!
+        /** The commands on this namespace's keys that the node at `address` runs, each by a client or inside a script. */
+        const watch = (address: string) =>
+          Effect.gen(function*() {
+            const node = new Redis(Number(address.split(":")[1]), "127.0.0.1", { lazyConnect: true })
+            yield* Effect.acquireRelease(
+              Effect.promise(() => node.connect()),
+              () => Effect.sync(() => node.disconnect())
+            )
+            const watched = yield* watchCommands(node)
+            return watched.of((args) => args.some((arg) => arg.includes(`{${namespace}}`)))
+          })
+        const ownerCommands = yield* watch(owner)
+        const otherCommands = yield* watch(other)
+        const names = (commands: ReadonlyArray<ReadonlyArray<string>>) => commands.map((args) => args[0]!.toLowerCase())
+        /** The HMGETs the node at `address` refused (MOVED), which MONITOR does not show. */
+        const refusedHmgets = (address: string) =>
+          Effect.promise(async () => {
+            const info = String(await nodeCall(Number(address.split(":")[1]), ["info", "commandstats"]))
+            const line = info.split(/\r?\n/).find((l) => l.startsWith("cmdstat_hmget:")) ?? ""
+            return Number(/rejected_calls=(\d+)/.exec(line)?.[1] ?? 0)
+          })
+        const readAll = Effect.all(sessions.map((s) => sm.exists(s.token)), { concurrency: "unbounded" })
+
+        assert.deepStrictEqual(yield* readAll, Array(8).fill(true))
+        // eight HMGETs sent to the owner, between two TIMEs (which name no key), no script
+        assert.deepStrictEqual(names(yield* ownerCommands), Array(8).fill("hmget"))
+        assert.strictEqual(pipelines, 0)
+
+        // the table says another master serves the slot: it refuses the reads (MOVED), and they go
+        // by script, which the cluster sends where the redirection says
+        client.slots[slot] = [other]
+        const refusedBefore = yield* refusedHmgets(other)
+        assert.deepStrictEqual(yield* readAll, Array(8).fill(true))
+        assert.isAtLeast((yield* refusedHmgets(other)) - refusedBefore, 8)
+        assert.deepStrictEqual(names(yield* otherCommands), [])
+        assert.isTrue(names(yield* ownerCommands).slice(8).includes("fcall"))
+        assert.strictEqual(client.slots[slot]![0], owner) // the redirection mended the table
+        assert.strictEqual(pipelines, 0)
       }).pipe(Effect.scoped)
   )
 

@@ -64,6 +64,16 @@ const crc16 = (bytes: Uint8Array): number => {
 const slotOf = (tag: string): number => crc16(encoder.encode(tag)) % 16384
 
 /**
+ * The Redis Cluster hash slot of a key, as Redis computes it: of its hash tag (what lies between
+ * its first `{` and the first `}` after it, when not empty), else of the whole key.
+ */
+export const keySlot = (key: string): number => {
+  const open = key.indexOf("{")
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1)
+  return slotOf(close > open + 1 ? key.slice(open + 1, close) : key)
+}
+
+/**
  * The hash tag of shard `shard` of `shards`: `namespace#shard.k`, with the smallest `k` whose slot
  * falls in the shard's sixteen-thousandth share of the slot space. A new cluster gives each master
  * a contiguous range of slots, so evenly spaced shards spread evenly over the masters. Every app
