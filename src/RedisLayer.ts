@@ -14,8 +14,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Cluster, Redis } from "ioredis"
 import type { RedisOptions } from "ioredis"
-import type { ValidationError } from "./Errors.js"
-import { RedisError } from "./Errors.js"
+import { RedisError, ValidationError } from "./Errors.js"
 import * as Durations from "./internal/duration.js"
 import * as MemoryStore from "./internal/memoryStore.js"
 import * as RedisStore from "./internal/redis/store.js"
@@ -63,8 +62,29 @@ export interface ConnectOptions extends StoreOptions {
 }
 
 /**
+ * Refuses an ioredis `keyPrefix`: ioredis would add it to the keys the store hands it, not to those
+ * its scripts build, and a namespace's keys would be split between the two.
+ */
+const noKeyPrefix = (...prefixes: ReadonlyArray<string | undefined>): Effect.Effect<void, ValidationError> =>
+  prefixes.every((prefix) => prefix === undefined || prefix === "")
+    ? Effect.void
+    : Effect.fail(
+      new ValidationError({
+        message: "Invalid keyPrefix: ioredis's keyPrefix is not supported (the store's scripts build keys " +
+          "it would not prefix); give each SessionManager a namespace of its own instead"
+      })
+    )
+
+/** The `keyPrefix`es a client adds to keys (a Cluster's own, and its nodes'). */
+const keyPrefixesOf = (client: Redis | Cluster): ReadonlyArray<string | undefined> =>
+  client.isCluster
+    ? [(client as Cluster).options.keyPrefix, (client as Cluster).options.redisOptions?.keyPrefix]
+    : [(client as Redis).options.keyPrefix]
+
+/**
  * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here),
- * or fails with a `ValidationError` naming an option that is wrong (a batch size of 0, say).
+ * or fails with a `ValidationError` naming an option that is wrong (a batch size of 0, say, or a
+ * client with a `keyPrefix`).
  *
  * @since 0.1.0
  */
@@ -72,7 +92,10 @@ export const make = (
   client: Redis | Cluster,
   options: StoreOptions = {}
 ): Effect.Effect<RedisClientService, ValidationError> =>
-  Effect.map(RedisStore.tuning(options), (tuned) => RedisStore.make(client, options, tuned))
+  Effect.flatMap(
+    RedisStore.tuning(options),
+    (tuned) => Effect.map(noKeyPrefix(...keyPrefixesOf(client)), () => RedisStore.make(client, options, tuned))
+  )
 
 /**
  * Connects a new ioredis client: acquired in the scope (quit when it closes), checked with a PING
@@ -204,7 +227,14 @@ export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, Re
     RedisClient,
     // the options are checked before anything connects
     Effect.flatMap(
-      RedisStore.tuning(options),
+      Effect.zipLeft(
+        RedisStore.tuning(options),
+        noKeyPrefix(
+          options.redis?.keyPrefix,
+          options.cluster?.options?.keyPrefix,
+          options.cluster?.options?.redisOptions?.keyPrefix
+        )
+      ),
       (tuned) => Effect.map(connect(options), (client) => RedisStore.make(client, options, tuned))
     )
   )

@@ -14,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
+import { Cluster, Redis } from "ioredis"
 import { createServer } from "node:net"
 import { inject } from "vitest"
 import * as Format from "../src/internal/redis/format.js"
@@ -1388,6 +1389,50 @@ describe("Redis layers", () => {
       assert.strictEqual(error._tag, "RedisError")
       assert.include(error.message, "did not answer")
     }).pipe(Effect.scoped))
+
+  it.scoped("an ioredis keyPrefix is refused with a ValidationError, before anything connects or is written", () =>
+    Effect.gen(function*() {
+      // nothing listens on this port: connecting would fail with a RedisError, not a ValidationError
+      const dead = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const server = createServer().listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+          })
+        })
+      )
+      const node = { host: "127.0.0.1", port: dead }
+      const refusals = [
+        RedisLayer.layer({ url: `redis://127.0.0.1:${dead}`, redis: { keyPrefix: "app:" } }),
+        RedisLayer.layer({ cluster: { nodes: [node], options: { keyPrefix: "app:" } } }),
+        RedisLayer.layer({ cluster: { nodes: [node], options: { redisOptions: { keyPrefix: "app:" } } } })
+      ]
+      for (const layer of refusals) {
+        const error = yield* Effect.flip(Layer.build(layer))
+        assert.strictEqual(error._tag, "ValidationError", error.message)
+        assert.include(error.message, "Invalid keyPrefix:")
+      }
+      // a caller's client: refused, and left as it was (not connected, nothing sent)
+      const url = inject("redisUrl")
+      const prefixed = new Redis(url, { keyPrefix: "app:", lazyConnect: true })
+      const namespace = uniqueNamespace("prefixed")
+      const refused = yield* Effect.flip(
+        SessionManager.make({ namespace, wipeInterval: 0 }).pipe(Effect.provide(RedisLayer.layerFromClient(prefixed)))
+      )
+      assert.strictEqual(refused._tag, "ValidationError")
+      assert.strictEqual(prefixed.status, "wait")
+      const cluster = new Cluster([node], { keyPrefix: "app:", lazyConnect: true })
+      const clusterRefused = yield* Effect.flip(Layer.build(RedisLayer.layerFromClient(cluster)))
+      assert.strictEqual(clusterRefused._tag, "ValidationError")
+      // the same client without a prefix works
+      const plain = yield* rawClient(url)
+      const sm = yield* SessionManager.make({ namespace, wipeInterval: 0 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(plain))
+      )
+      const session = yield* sm.create("pat")
+      assert.isTrue(yield* sm.exists(session.token))
+      assert.deepStrictEqual(yield* Effect.promise(() => plain.keys("app:*")), [])
+    }))
 
   it.live("a wrong option fails the layer with a ValidationError naming it, before anything connects", () =>
     Effect.gen(function*() {
