@@ -75,11 +75,11 @@ const noKeyPrefix = (...prefixes: ReadonlyArray<string | undefined>): Effect.Eff
       })
     )
 
-/** The `keyPrefix`es a client adds to keys (a Cluster's own, and its nodes'). */
-const keyPrefixesOf = (client: Redis | Cluster): ReadonlyArray<string | undefined> =>
-  client.isCluster
-    ? [(client as Cluster).options.keyPrefix, (client as Cluster).options.redisOptions?.keyPrefix]
-    : [(client as Redis).options.keyPrefix]
+/** The `keyPrefix`es a client adds to keys (a Cluster's own, and its nodes'; none where it has no options, as a test's fake). */
+const keyPrefixesOf = (client: Redis | Cluster): ReadonlyArray<string | undefined> => {
+  const options = (client as { readonly options?: Cluster["options"] }).options
+  return [options?.keyPrefix, options?.redisOptions?.keyPrefix]
+}
 
 /**
  * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here),
