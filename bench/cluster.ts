@@ -1,7 +1,8 @@
 /**
  * Cluster load spread: one namespace over `shards` slots of a local 3-master Redis Cluster, next to
- * the same load on one private server, in one process. Reports commands per master (from
- * `INFO commandstats`) and throughput; writes bench/results/cluster.md.
+ * the same load on one private server, in one process: a mix of creates and touching gets (script
+ * calls), then `exists` (plain reads). Reports commands per master (from `INFO commandstats`),
+ * throughput and Node CPU per read; writes bench/results/cluster.md.
  *
  * Run: npm run bench:cluster
  */
@@ -21,8 +22,28 @@ const users = 2000
 const operations = 60_000
 const inFlight = 64
 
-/** Runs creates and touches for `users` users at `inFlight`; returns operations per second. */
-const drive = async (redis: Layer.Layer<RedisLayer.RedisClient, unknown>, shardCount: number): Promise<number> => {
+/** What one setup did: the mix's operations per second, then the reads' and their Node CPU per read (µs). */
+interface Driven {
+  readonly mixed: number
+  readonly reads: number
+  readonly readCpuUs: number
+}
+
+/** Runs `operations` calls of `operation` at `inFlight`, each through its own `runPromise`; returns calls per second. */
+const timed = async (
+  runtime: ManagedRuntime.ManagedRuntime<SessionManager.SessionManager, unknown>,
+  operation: (i: number) => Effect.Effect<void, unknown>
+): Promise<number> => {
+  let next = 0
+  const start = performance.now()
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < operations) await runtime.runPromise(operation(next++))
+  }))
+  return operations / ((performance.now() - start) / 1000)
+}
+
+/** Runs creates and touches for `users` users at `inFlight`, then as many `exists`. */
+const drive = async (redis: Layer.Layer<RedisLayer.RedisClient, unknown>, shardCount: number): Promise<Driven> => {
   const runtime = ManagedRuntime.make(
     SessionManager.layer({ namespace: "spread", shards: shardCount, wipeInterval: 0 }).pipe(Layer.provide(redis))
   )
@@ -30,27 +51,27 @@ const drive = async (redis: Layer.Layer<RedisLayer.RedisClient, unknown>, shardC
   const ids = await Promise.all(
     Array.from({ length: users }, (_, i) => runtime.runPromise(sm.create(`user${i}`)).then((s) => s.token))
   )
-  let next = 0
-  const start = performance.now()
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < operations) {
-      const i = next++
-      const operation: Effect.Effect<void, unknown> = i % 4 === 0
-        ? Effect.asVoid(sm.create(`user${i % users}`))
-        : Effect.asVoid(sm.get(ids[i % users]!))
-      await runtime.runPromise(operation)
-    }
-  }))
-  const perSecond = operations / ((performance.now() - start) / 1000)
+  const mixed = await timed(runtime, (i) =>
+    i % 4 === 0
+      ? Effect.asVoid(sm.create(`user${i % users}`))
+      : Effect.asVoid(sm.get(ids[i % users]!)))
+  const cpu = process.cpuUsage()
+  const reads = await timed(
+    runtime,
+    (i) => Effect.flatMap(sm.exists(ids[i % users]!), (live) => live ? Effect.void : Effect.die("a session is gone"))
+  )
+  const used = process.cpuUsage(cpu)
   await runtime.dispose()
-  return perSecond
+  return { mixed, reads, readCpuUs: (used.user + used.system) / operations }
 }
 
-const scriptCalls = async (port: number): Promise<number> => {
+/** A master's script calls and plain reads (`HMGET`s; those inside scripts counted too). */
+const commandCalls = async (port: number): Promise<{ readonly scripts: number; readonly hmgets: number }> => {
   const client = new Redis(port, "127.0.0.1")
   const stats = await client.info("commandstats")
   client.disconnect()
-  return [...stats.matchAll(/cmdstat_(fcall|evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[2]), 0)
+  const calls = (pattern: RegExp) => [...stats.matchAll(pattern)].reduce((sum, m) => sum + Number(m[2]), 0)
+  return { scripts: calls(/cmdstat_(fcall|evalsha|eval):calls=(\d+)/g), hmgets: calls(/cmdstat_(hmget):calls=(\d+)/g) }
 }
 
 const main = async () => {
@@ -60,26 +81,37 @@ const main = async () => {
     const singleOps = await drive(RedisLayer.layer({ url: single.url }), 1)
     const masters = cluster.nodes
     const clusterOps = await drive(RedisLayer.layer({ cluster: { nodes: cluster.startupNodes } }), shards)
-    const calls = await Promise.all(masters.map((node) => scriptCalls(node.port)))
+    const counted = await Promise.all(masters.map((node) => commandCalls(node.port)))
+    const calls = counted.map((c) => c.scripts)
     const total = calls.reduce((a, b) => a + b, 0)
     const shares = calls.map((c) => c / total)
+    const hmgets = counted.map((c) => c.hmgets)
+    const hmgetShares = hmgets.map((c) => c / hmgets.reduce((a, b) => a + b, 0))
     const lines = [
       "# effect-redisess on a Redis Cluster: load spread",
       "",
       `Run ${new Date().toISOString()}: ${cpus().length} cores, Node ${process.version}; 3 masters on this machine,`,
-      `one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), ${inFlight} in flight,`,
-      "through `ManagedRuntime.runPromise`.",
+      `one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), then`,
+      `${operations} \`exists\` (plain reads), ${inFlight} in flight, each call through \`ManagedRuntime.runPromise\`.`,
       "",
-      "| master | script calls | share |",
-      "| --- | --: | --: |",
-      ...masters.map((node, i) => `| 127.0.0.1:${node.port} | ${calls[i]} | ${(shares[i]! * 100).toFixed(1)}% |`),
+      "| master | script calls | share | HMGETs (plain reads, and those inside scripts) | share |",
+      "| --- | --: | --: | --: | --: |",
+      ...masters.map((node, i) =>
+        `| 127.0.0.1:${node.port} | ${calls[i]} | ${(shares[i]! * 100).toFixed(1)}% | ${hmgets[i]} | ${
+          (hmgetShares[i]! * 100).toFixed(1)
+        }% |`
+      ),
       "",
       `Busiest master: ${(Math.max(...shares) * 100).toFixed(1)}% of the script calls (target: at most 40%).`,
       "",
-      "| setup | ops/s |",
-      "| --- | --: |",
-      `| one server, 1 shard | ${singleOps.toFixed(0)} |`,
-      `| 3-master cluster, ${shards} shards | ${clusterOps.toFixed(0)} |`,
+      "| setup | create + get, ops/s | exists, ops/s | exists, Node CPU µs per call |",
+      "| --- | --: | --: | --: |",
+      `| one server, 1 shard | ${singleOps.mixed.toFixed(0)} | ${singleOps.reads.toFixed(0)} | ${
+        singleOps.readCpuUs.toFixed(1)
+      } |`,
+      `| 3-master cluster, ${shards} shards | ${clusterOps.mixed.toFixed(0)} | ${clusterOps.reads.toFixed(0)} | ${
+        clusterOps.readCpuUs.toFixed(1)
+      } |`,
       "",
       "All processes share this machine's cores, so the cluster figure shows the spread and the cost of routing,",
       "not the capacity of three machines: each master here served about a third of the calls."
