@@ -128,6 +128,40 @@ describe("Redis Cluster", () => {
       }).pipe(Effect.scoped)
   )
 
+  it.live.skipIf(inject("clusterPorts").length === 0)(
+    "a turn's plain reads of the shards one master serves share its two TIMEs",
+    () =>
+      Effect.gen(function*() {
+        const ports = inject("clusterPorts")
+        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
+        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const sm = yield* SessionManager.make({
+          namespace: uniqueNamespace("cluster-lanes"),
+          shards: 24,
+          wipeInterval: 0
+        })
+          .pipe(Effect.provide(RedisLayer.layerFromClient(client)))
+        const sessions = yield* Effect.all(Array.from({ length: 30 }, (_, i) => sm.create(`lane${i}`)))
+        assert.isAbove(new Set(sessions.map((session) => session.sessionId.split(".")[0])).size, 6)
+        // the TIMEs each master's connection is sent
+        const times = new Map<string, number>()
+        for (const node of client.nodes("master")) {
+          const address = `${node.options.host}:${node.options.port}`
+          const call = node.call.bind(node) as (...args: Array<unknown>) => Promise<unknown>
+          node.call = ((...args: Array<unknown>) => {
+            if (String(args[0]).toLowerCase() === "time") times.set(address, (times.get(address) ?? 0) + 1)
+            return call(...args)
+          }) as typeof node.call
+        }
+        const live = yield* Effect.all(sessions.map((session) => sm.exists(session.token)), {
+          concurrency: "unbounded"
+        })
+        assert.deepStrictEqual(live, Array(30).fill(true))
+        // two per master, where a batch per shard would send two per shard read
+        assert.deepStrictEqual([...times.values()], Array(client.nodes("master").length).fill(2))
+      }).pipe(Effect.scoped)
+  )
+
   it.live(
     "a master killed mid-load: operations recover within seconds, replicated sessions survive",
     () =>

@@ -1083,6 +1083,19 @@ describe("Redis store: plain reads", () => {
       assert.strictEqual(yield* Effect.promise(() => client.exists(keyspace(namespace).session(a!.sessionId))), 1)
     }))
 
+  it.scoped("the reads of a turn share two TIMEs whatever their shard: one connection", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { shards: 4 })
+      const sessions = yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`spread${i}`)))
+      const shards = new Set(sessions.map((session) => session.sessionId.split(".")[0]))
+      assert.isAbove(shards.size, 2)
+      const reads = yield* commandsOf(
+        Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(reads.result, Array(12).fill(true))
+      assert.deepStrictEqual(reads.commands, ["time", ...Array(12).fill("hmget"), "time"])
+    }))
+
   it.scoped("with readBatches: \"script\", four or more reads a turn go as one call of the reads function, three as HMGETs", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { readBatches: "script" })

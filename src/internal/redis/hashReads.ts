@@ -1,17 +1,15 @@
 /**
- * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s (or `HGETALL`s) of one
- * shard made in the same turn of the event loop (`turn.ts`) go to Redis together, between two
- * `TIME`s, in one write. A plain command costs Redis a fraction of a script call (no script run,
- * no loop over calls, no table turned into a reply), so a read that changes nothing costs it about
- * what a redisess read does.
+ * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s (or `HGETALL`s) made in
+ * the same turn of the event loop (`turn.ts`) for one connection go to Redis together, between two
+ * `TIME`s, in one write: on one server the reads of every shard, on a Cluster those of the shards
+ * whose slots one master serves. A plain command costs Redis a fraction of a script call (no script
+ * run, no loop over calls, no table turned into a reply), so a read that changes nothing costs it
+ * about what a redisess read does.
  *
  * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order,
  * so every read ran at or after the first time and at or before the second. The caller decides from
  * them whether what it read was live then (`store.ts`), and sends the call as a script when the
  * bounds cannot tell (a session expiring between them) or a command failed.
- *
- * On a Cluster the batch goes the same way, on the connection of the master that serves its
- * shard's slot.
  *
  * Identical reads made together are read once, all their callers getting the values: the requests
  * a page fires at once with one cookie cost one `HMGET`. One write carries at most `maxReads`
@@ -50,14 +48,17 @@ interface Read {
   readonly waiters: Array<ReadWaiter>
 }
 
-/** A shard's batch open to new reads, if any. */
-interface Shard {
+/**
+ * Where batches go: one connection (a server, or a Cluster's master) and the reads bound for it,
+ * whatever their shard; its batch open to new reads, if any.
+ */
+interface Lane {
   open: Batch | undefined
 }
 
-/** The reads of one shard waiting to go. */
+/** The reads of one lane waiting to go. */
 interface Batch {
-  readonly shard: Shard
+  readonly lane: Lane
   readonly reads: Array<Read>
   /** The reads by key, to find identical ones; made when a second read comes. */
   byKey: Map<string, Array<Read>> | undefined
@@ -135,9 +136,9 @@ const settleScripted = (reads: ReadonlyArray<Read>, reply: unknown) => {
   }
 }
 
-/** The reads of every shard of one client, gathered per shard. */
+/** The reads of every shard of one client, gathered per connection. */
 export interface HashReads {
-  /** The reads of one shard: they go apart from other shards' (on a Cluster, to their slot's node). */
+  /** The reads of one shard: they go with those of the other shards on the same connection (see `make`). */
   readonly shard: () => ShardReads
 }
 
@@ -226,9 +227,10 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
   }
 
   /**
-   * On a Cluster, the connection of the master that serves the slot of a batch's keys (all of one
-   * shard: one hash tag), by the cluster's slot table, when it is ready: the batch then goes as on
-   * one server (`corked`), at half the Node time of a pipeline. Where the table is stale (a slot
+   * On a Cluster, the connection of the master that serves the slot of a batch's first key (the
+   * batch's keys are all of that master's slots when they joined it), by the cluster's slot table,
+   * when it is ready: the batch then goes as on one server (`corked`), at half the Node time of a
+   * pipeline. Where the table is stale (a slot
    * moved, a failover), the node answers MOVED and the read goes by its script, which the cluster
    * routes and whose redirection refreshes the table. Undefined while the table names no ready
    * node: then a pipeline.
@@ -259,8 +261,8 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
 
   /** Sends a batch (closed: no read joins it any more). */
   const go = (batch: Batch) => {
-    const { reads, shard } = batch
-    if (shard.open === batch) shard.open = undefined
+    const { lane, reads } = batch
+    if (lane.open === batch) lane.open = undefined
     try {
       if (sendReads !== undefined && reads.length >= scriptedFrom) scripted(sendReads, reads)
       else if (!client.isCluster) corked(client as Redis, reads)
@@ -277,15 +279,39 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
 
   const turn = Turn.make(go)
 
+  /**
+   * The lanes: on one server, one for every shard (one connection: the reads of all shards of a
+   * turn share two `TIME`s); on a Cluster, one per master, by the slot table (the shards of one
+   * master share them the same way). A shard keeps a lane of its own for where its reads must go
+   * apart: a Cluster whose table names no master for its slot (a pipeline, which the cluster
+   * routes by slot), or the reads script (all of one call's keys in one slot).
+   */
+  const serverLane: Lane = { open: undefined }
+  const masterLanes = new Map<string, Lane>()
+  const cluster = client.isCluster ? client as Cluster : undefined
+
   return {
     shard: () => {
-      const shard: Shard = { open: undefined }
+      const own: Lane = { open: undefined }
+      // a shard's keys share one hash tag, so one slot: found at its first read
+      let slot: number | undefined
+      const laneOf = (key: string): Lane => {
+        if (cluster === undefined) return serverLane
+        if (sendReads !== undefined) return own
+        slot ??= Keys.keySlot(key)
+        const address = cluster.slots[slot]?.[0]
+        if (address === undefined) return own
+        let lane = masterLanes.get(address)
+        if (lane === undefined) masterLanes.set(address, lane = { open: undefined })
+        return lane
+      }
       return {
         submit: (key, fields, waiter) => {
-          let batch = shard.open
+          const lane = laneOf(key)
+          let batch = lane.open
           if (batch === undefined) {
-            batch = { shard, reads: [], byKey: undefined }
-            shard.open = batch
+            batch = { lane, reads: [], byKey: undefined }
+            lane.open = batch
             turn.due(batch)
           }
           const { reads } = batch
