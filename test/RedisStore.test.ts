@@ -944,7 +944,7 @@ describe("Redis store: calls gathered", () => {
       assert.deepStrictEqual(counts.commands, Array(4).fill("fcall"))
     }))
 
-  it.scoped("a batch goes once it holds 64 KiB of arguments, and a create making room goes alone", () =>
+  it.scoped("a batch goes once it holds 64 KiB of arguments, and capped creates share a script call", () =>
     Effect.gen(function*() {
       const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {
         maxSessionsPerUser: 2,
@@ -963,13 +963,39 @@ describe("Redis store: calls gathered", () => {
       for (const session of sessions) {
         assert.strictEqual(Option.getOrThrow(yield* manager.getData(session.token, "blob")), value)
       }
-      // under a per-user limit each create may remove sessions: work that grows, so never gathered
-      yield* manager.create("capped")
+      // under a per-user limit too, creates made together share a script call, each making room in
+      // turn (the script call's removals stop at its batch time), and the session made before them goes first
+      const first = yield* manager.create("capped")
       const capped = yield* commandsOf(
         Effect.all(Array.from({ length: 4 }, () => manager.create("capped")), { concurrency: "unbounded" })
       )
-      assert.deepStrictEqual(capped.commands, ["fcall", "fcall", "fcall", "fcall"])
+      assert.deepStrictEqual(capped.commands, ["fcall"])
       assert.strictEqual(yield* manager.countForUser("capped"), 2)
+      assert.isFalse(yield* manager.exists(first.token))
+      // the four share one moment, so which two of them stay is not the order they were made in
+      const kept = yield* Effect.all(capped.result.map((session) => manager.exists(session.token)))
+      assert.strictEqual(kept.filter((alive) => alive).length, 2)
+    }))
+
+  it.scoped("capped creates made together into a long backlog of sessions each remove in bounded steps, and end at the cap", () =>
+    Effect.gen(function*() {
+      // a limit lowered to 2 over 40 sessions; a batch time of 0: every loop that removes stops after one removal
+      const { client, commandsOf, namespace } = yield* managerOn(inject("redisUrl"))
+      const before = yield* SessionManager.make({ namespace, wipeInterval: 0 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(client))
+      )
+      yield* Effect.all(Array.from({ length: 40 }, () => before.create("backlog")))
+      const capped = yield* SessionManager.make({ namespace, wipeInterval: 0, maxSessionsPerUser: 2 }).pipe(
+        Effect.provide(RedisLayer.layerFromClient(client, { batchTime: 0 }))
+      )
+      const created = yield* commandsOf(
+        Effect.all(Array.from({ length: 3 }, () => capped.create("backlog")), { concurrency: "unbounded" })
+      )
+      // 41 removals in all, at most one per create per script call: more than a dozen calls
+      assert.isAbove(created.commands.filter((command) => command === "fcall").length, 12)
+      assert.strictEqual(yield* capped.countForUser("backlog"), 2)
+      const live = yield* Effect.all(created.result.map((session) => capped.exists(session.token)))
+      assert.strictEqual(live.filter((alive) => alive).length, 2)
     }))
 })
 

@@ -842,9 +842,9 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
                   }
                 } as const
               )
-            },
-            // making room under a per-user limit removes sessions: work that grows with the data
-            input.limit !== undefined
+            }
+            // with a per-user limit too, gathered with the turn's other creates: making room removes
+            // sessions, but a script call's removals stop once it has run its batch time (lua/lib/each.lua)
           ))
         }),
       get: (sessionId, touch, touchAfter) => perform(getCall(sessionId, touch, touchAfter)),
