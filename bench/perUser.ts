@@ -6,6 +6,7 @@
  *
  * Writes bench/results/per-user.md. Run: npm run bench:per-user
  */
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
@@ -84,6 +85,14 @@ const main = async () => {
       await load()
       await measure("create with maxSessionsPerUser 10", async () => {
         await capped.runPromise(cappedSm.create("heavy"))
+        return capped.runPromise(cappedSm.countForUser("heavy"))
+      })
+      await load()
+      // 16 made together share script calls: each makes room in turn within the call's batch time
+      await measure("16 creates made together, maxSessionsPerUser 10", async () => {
+        await capped.runPromise(Effect.all(Array.from({ length: 16 }, () => cappedSm.create("heavy")), {
+          concurrency: "unbounded"
+        }))
         return capped.runPromise(cappedSm.countForUser("heavy"))
       })
       await runtime.runPromise(sm.killAll)
