@@ -230,10 +230,10 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
    * On a Cluster, the connection of the master that serves the slot of a batch's first key (the
    * batch's keys are all of that master's slots when they joined it), by the cluster's slot table,
    * when it is ready: the batch then goes as on one server (`corked`), at half the Node time of a
-   * pipeline. Where the table is stale (a slot
-   * moved, a failover), the node answers MOVED and the read goes by its script, which the cluster
-   * routes and whose redirection refreshes the table. Undefined while the table names no ready
-   * node: then a pipeline.
+   * pipeline. Where the table is stale (a slot moved, a failover), the node answers MOVED and the
+   * read goes by its script, which the cluster routes and whose redirection refreshes the table.
+   * Undefined while the table names no ready node: then a pipeline (which the cluster refuses, and
+   * the reads go by script, should the batch's slots no longer share a master).
    */
   const nodeOf = (cluster: Cluster, key: string): Redis | undefined => {
     const address = cluster.slots[Keys.keySlot(key)]?.[0]
