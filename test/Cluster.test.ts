@@ -40,15 +40,21 @@ const throughWindow = <A, E extends { readonly _tag: string }>(effect: Effect.Ef
 const role = async (port: number): Promise<string> =>
   String(((await nodeCall(port, ["role"])) as ReadonlyArray<unknown>)[0])
 
+/** A client of the global setup's cluster, connected, and quit when the scope closes. */
+const globalCluster = Effect.gen(function*() {
+  const ports = inject("clusterPorts")
+  const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
+  yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+  return { client, ports }
+})
+
 describe("Redis Cluster", () => {
   // the global setup's cluster (absent only where redis-server is not installed)
   it.live.skipIf(inject("clusterPorts").length === 0)(
     "layerFromClient takes the caller's own ioredis Cluster (and leaves it open)",
     () =>
       Effect.gen(function*() {
-        const ports = inject("clusterPorts")
-        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
-        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const { client } = yield* globalCluster
         const namespace = uniqueNamespace("own-cluster")
         const count = yield* Effect.scoped(Effect.gen(function*() {
           const sm = yield* SessionManager.make({ namespace, shards: 24, wipeInterval: 0 }).pipe(
@@ -68,9 +74,7 @@ describe("Redis Cluster", () => {
     "plain reads go as commands to the master serving their slot, not as a pipeline; with a stale slot table, by script",
     () =>
       Effect.gen(function*() {
-        const ports = inject("clusterPorts")
-        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
-        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const { client, ports } = yield* globalCluster
         const namespace = uniqueNamespace("cluster-reads")
         const sm = yield* SessionManager.make({ namespace, wipeInterval: 0 }).pipe(
           Effect.provide(RedisLayer.layerFromClient(client))
@@ -132,9 +136,7 @@ describe("Redis Cluster", () => {
     "a turn's plain reads of the shards one master serves share its two TIMEs",
     () =>
       Effect.gen(function*() {
-        const ports = inject("clusterPorts")
-        const client = new Cluster(ports.map((port) => ({ host: "127.0.0.1", port })), { lazyConnect: true })
-        yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+        const { client } = yield* globalCluster
         const sm = yield* SessionManager.make({
           namespace: uniqueNamespace("cluster-lanes"),
           shards: 24,
