@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { fmtNear } from "../bench/report.js"
 import { runQuickBench } from "./utils/quickBench.js"
 
 interface Report {
@@ -63,4 +64,18 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
       assert.isAbove(report.latency.length, 0)
       for (const l of report.latency) assert.strictEqual(l.passes.length, 3, l.target)
     }), 180_000)
+
+  it("a ratio that rounds to its goal's threshold without meeting it shows one digit more", () => {
+    assert.deepStrictEqual(
+      [
+        fmtNear(1.004, 1),
+        fmtNear(0.996, 1),
+        fmtNear(0.899, 0.9),
+        fmtNear(1.2, 1),
+        fmtNear(1, 1),
+        fmtNear(6.72, 6.7, 1)
+      ],
+      ["1.004", "0.996", "0.899", "1.20", "1.00", "6.72"]
+    )
+  })
 })
