@@ -75,11 +75,15 @@ const noKeyPrefix = (...prefixes: ReadonlyArray<string | undefined>): Effect.Eff
       })
     )
 
-/** The `keyPrefix`es a client adds to keys (a Cluster's own, and its nodes'; none where it has no options, as a test's fake). */
-const keyPrefixesOf = (client: Redis | Cluster): ReadonlyArray<string | undefined> => {
-  const options = (client as { readonly options?: Cluster["options"] }).options
-  return [options?.keyPrefix, options?.redisOptions?.keyPrefix]
-}
+/** The `keyPrefix`es ioredis options give (a Cluster's own, and its nodes'; a server's has the first only). */
+const keyPrefixesIn = (
+  options:
+    | {
+      readonly keyPrefix?: string | undefined
+      readonly redisOptions?: { readonly keyPrefix?: string | undefined } | undefined
+    }
+    | undefined
+): ReadonlyArray<string | undefined> => [options?.keyPrefix, options?.redisOptions?.keyPrefix]
 
 /**
  * Makes the service on an ioredis client the caller owns (it is neither connected nor closed here),
@@ -94,7 +98,12 @@ export const make = (
 ): Effect.Effect<RedisClientService, ValidationError> =>
   Effect.flatMap(
     RedisStore.tuning(options),
-    (tuned) => Effect.map(noKeyPrefix(...keyPrefixesOf(client)), () => RedisStore.make(client, options, tuned))
+    (tuned) =>
+      Effect.map(
+        // a client without options (a test's fake) has none
+        noKeyPrefix(...keyPrefixesIn((client as { readonly options?: Cluster["options"] }).options)),
+        () => RedisStore.make(client, options, tuned)
+      )
   )
 
 /**
@@ -229,11 +238,7 @@ export const layer = (options: ConnectOptions = {}): Layer.Layer<RedisClient, Re
     Effect.flatMap(
       Effect.zipLeft(
         RedisStore.tuning(options),
-        noKeyPrefix(
-          options.redis?.keyPrefix,
-          options.cluster?.options?.keyPrefix,
-          options.cluster?.options?.redisOptions?.keyPrefix
-        )
+        noKeyPrefix(options.redis?.keyPrefix, ...keyPrefixesIn(options.cluster?.options))
       ),
       (tuned) => Effect.map(connect(options), (client) => RedisStore.make(client, options, tuned))
     )

@@ -54,6 +54,8 @@ interface Read {
  */
 interface Lane {
   open: Batch | undefined
+  /** A Cluster master's lane: that master's address (host:port) in the cluster's slot table. */
+  readonly address?: string
 }
 
 /** The reads of one lane waiting to go. */
@@ -226,17 +228,19 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
     }
   }
 
+  /** The address (host:port) of the master that the cluster's slot table names for `slot`, if any. */
+  const masterOf = (cluster: Cluster, slot: number): string | undefined => cluster.slots[slot]?.[0]
+
   /**
-   * On a Cluster, the connection of the master that serves the slot of a batch's first key (the
-   * batch's keys are all of that master's slots when they joined it), by the cluster's slot table,
-   * when it is ready: the batch then goes as on one server (`corked`), at half the Node time of a
-   * pipeline. Where the table is stale (a slot moved, a failover), the node answers MOVED and the
-   * read goes by its script, which the cluster routes and whose redirection refreshes the table.
-   * Undefined while the table names no ready node: then a pipeline (which the cluster refuses, and
-   * the reads go by script, should the batch's slots no longer share a master).
+   * On a Cluster, the connection of the master at `address` (a master's lane's, else the one serving
+   * the slot of the batch's first key), when it is ready: the batch then goes as on one server
+   * (`corked`), at half the Node time of a pipeline. Where the table is stale (a slot moved, a
+   * failover), the node answers MOVED and the read goes by its script, which the cluster routes and
+   * whose redirection refreshes the table. Undefined while the table names no ready node: then a
+   * pipeline (which the cluster refuses, and the reads go by script, should the batch's slots no
+   * longer share a master).
    */
-  const nodeOf = (cluster: Cluster, key: string): Redis | undefined => {
-    const address = cluster.slots[Keys.keySlot(key)]?.[0]
+  const nodeAt = (cluster: Cluster, address: string | undefined): Redis | undefined => {
     if (address === undefined) return undefined
     for (const node of cluster.nodes("master")) {
       if (node.status === "ready" && `${node.options.host}:${node.options.port}` === address) return node
@@ -267,9 +271,10 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
       if (sendReads !== undefined && reads.length >= scriptedFrom) scripted(sendReads, reads)
       else if (!client.isCluster) corked(client as Redis, reads)
       else {
-        const node = nodeOf(client as Cluster, reads[0]!.key)
+        const cluster = client as Cluster
+        const node = nodeAt(cluster, lane.address ?? masterOf(cluster, Keys.keySlot(reads[0]!.key)))
         if (node !== undefined) corked(node, reads)
-        else pipelined(client as Cluster, reads)
+        else pipelined(cluster, reads)
       }
     } catch (error) {
       // a driver that throws instead of rejecting: its callers are told, the event loop is not
@@ -299,10 +304,10 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
         if (cluster === undefined) return serverLane
         if (sendReads !== undefined) return own
         slot ??= Keys.keySlot(key)
-        const address = cluster.slots[slot]?.[0]
+        const address = masterOf(cluster, slot)
         if (address === undefined) return own
         let lane = masterLanes.get(address)
-        if (lane === undefined) masterLanes.set(address, lane = { open: undefined })
+        if (lane === undefined) masterLanes.set(address, lane = { open: undefined, address })
         return lane
       }
       return {
