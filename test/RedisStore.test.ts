@@ -946,7 +946,7 @@ describe("Redis store: calls gathered", () => {
 
   it.scoped("a batch goes once it holds 64 KiB of arguments, and capped creates share a script call", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {
+      const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), {
         maxSessionsPerUser: 2,
         maxDataValueBytes: 64 * 1024
       })
@@ -966,6 +966,8 @@ describe("Redis store: calls gathered", () => {
       // under a per-user limit too, creates made together share a script call, each making room in
       // turn (the script call's removals stop at its batch time), and the session made before them goes first
       const first = yield* manager.create("capped")
+      // a second later by the store's clock: within one millisecond the five would share a moment
+      yield* advance(1)
       const capped = yield* commandsOf(
         Effect.all(Array.from({ length: 4 }, () => manager.create("capped")), { concurrency: "unbounded" })
       )
@@ -985,6 +987,8 @@ describe("Redis store: calls gathered", () => {
         Effect.provide(RedisLayer.layerFromClient(client))
       )
       yield* Effect.all(Array.from({ length: 40 }, () => before.create("backlog")))
+      // a few milliseconds by the server's clock: the new sessions are not of the backlog's last moment
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
       const capped = yield* SessionManager.make({ namespace, wipeInterval: 0, maxSessionsPerUser: 2 }).pipe(
         Effect.provide(RedisLayer.layerFromClient(client, { batchTime: 0 }))
       )
