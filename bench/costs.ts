@@ -46,7 +46,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       load(Scripts.exists.source),
       load("return 1")
     ])
-    // the library's own arguments: KEYS A X U R, each call's session; ARGV the shard's arguments,
+    // the library's own arguments: KEYS A X R, each call's session; ARGV the shard's arguments,
     // then each call's argument count and arguments (`scripts.ts`)
     // (the library's functions too: the manager loaded it when it opened)
     /** The shard's arguments as the store sends them by default: one for each of `Scripts.shardArgs`. */
@@ -70,10 +70,9 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     ) => scriptCall(["fcall", script.function ?? "(no function)"], ids, args)
     const scriptCall = (head: ReadonlyArray<string>, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
       ...head,
-      4 + ids.length,
+      3 + ids.length,
       ks.activity,
       ks.expiries,
-      ks.users,
       ks.regular,
       ...ids.map((id) => ks.session(id)),
       ...shardArgs,

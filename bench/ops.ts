@@ -268,12 +268,18 @@ export const runListingOps = async (
         "getAllSessions(60)",
         listings,
         "raw",
-        () => raw.zrange("r", window()),
+        () => raw.zrange(window()),
         "ZRANGEBYSCORE (one call)"
       )
       await time("getAllSessions(60)", listings, "lib", () => lib.getAllSessions(window()))
       await time("getAllSessions(60)", listings, "redisess", () => redisess.getAllSessions(window()))
-      await time("getAllUsers()", listings, "raw", () => raw.zrange("U", 0), "ZRANGEBYSCORE (one call)")
+      await time(
+        "getAllUsers()",
+        listings,
+        "raw",
+        () => raw.users(),
+        "ZRANGEBYSCORE, then a pipeline of an HGET per session"
+      )
       await time("getAllUsers()", listings, "lib", () => lib.getAllUsers())
       await time("getAllUsers()", listings, "redisess", () => redisess.getAllUsers())
       log(`  listing ops: repetition ${rep}${rep === 0 ? " (warm-up)" : ""}, ${inFlight} in flight`)

@@ -625,12 +625,13 @@ export const markdown = (results: Results): string => {
   p("Each figure is measured alone on an emptied server. effect-redisess by default gives every key a native TTL")
   p("(a safety net for when no wipe runs); `nativeTtl: false` sets none, as redisess. The floors are written by raw")
   p("commands, no library: per session a hash holding only its user id (and the shape's fields as the library")
-  p("stores them), the session in its user's sorted set and in the activity index `r`, the user in the users index")
-  p("`U`: the structures the API's queries need, each holding the least it can. `floor, native TTLs` adds a TTL to")
-  p("the session hash and the user's set; `floor without U` leaves out the users index (`getAllUsers`).")
+  p("stores them), the session in its user's sorted set and in the activity index `r`: the structures the API's")
+  p("queries need, each holding the least it can. `floor, native TTLs` adds a TTL to the session hash and the user's")
+  p("set; `floor with U` adds an index of users by latest access (as redisess's `USERS`; the library lists users")
+  p("from its sessions instead).")
   p()
   p(
-    "| shape | effect-redisess B/session | ratio | with `nativeTtl: false` B/session | ratio | redisess B/session | floor, native TTLs | floor | floor without U | effect-redisess load | redisess load |"
+    "| shape | effect-redisess B/session | ratio | with `nativeTtl: false` B/session | ratio | redisess B/session | floor, native TTLs | floor | floor with U | effect-redisess load | redisess load |"
   )
   p("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
   for (const shape of [...new Set(results.memory.map((m) => m.shape.name))]) {

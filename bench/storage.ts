@@ -78,7 +78,7 @@ export const breakdown = async (
       "r (regular)": (await memoryUsage(client, `${p}r`, 0)) / sessions,
       "a (activity)": (await memoryUsage(client, `${p}a`, 0)) / sessions,
       "x (expiries)": (await memoryUsage(client, `${p}x`, 0)) / sessions,
-      "U (users)": (await memoryUsage(client, `${p}U`, 0)) / sessions
+      ...(layout === "floor with U" ? { "U (users)": (await memoryUsage(client, `${p}U`, 0)) / sessions } : {})
     }
   }
   const p = `${namespace}:`
@@ -95,16 +95,17 @@ export const breakdown = async (
  * A floor: the structures the API needs, each holding the least it can, written by raw commands
  * (no library), to show what any layout with them costs at least. Per session: a hash holding
  * only its user id (and the shape's fields, in the library's encoding), the session in its user's
- * sorted set and in the shard's activity index (`r`); per user: the user in the users index (`U`).
+ * sorted set and in the shard's activity index (`r`).
  * - `floor`: that, with no TTLs (as redisess and `nativeTtl: false`).
  * - `floor, native TTLs`: the same with a TTL on the session hash and the user's set, the least a
  *   store whose keys expire on their own needs (the library's default).
- * - `floor without U`: `floor` less the users index, what `getAllUsers` alone costs.
+ * - `floor with U`: `floor` plus an index of users by latest access (`U`, as redisess's `USERS`),
+ *   which the library's layout before 0.2 kept for `getAllUsers`.
  */
-export type Floor = "floor" | "floor, native TTLs" | "floor without U"
+export type Floor = "floor" | "floor, native TTLs" | "floor with U"
 
 /** The floors, in the order the report shows them. */
-export const floors: ReadonlyArray<Floor> = ["floor, native TTLs", "floor", "floor without U"]
+export const floors: ReadonlyArray<Floor> = ["floor, native TTLs", "floor", "floor with U"]
 
 /** What a memory figure was measured on: the library by default, without native TTLs, redisess, or a floor. */
 export type MemoryTarget = "lib" | "lib, nativeTtl: false" | "redisess" | Floor
@@ -175,7 +176,7 @@ export const measureFloor = (admin: Redis, floor: Floor, namespace: string, shap
         batch.hset(ks.session(sessionId), sessionField.userId, userId, ...(shape.withFields ? storedFields : []))
         batch.zadd(ks.user(userId), at, sessionId)
         batch.zadd(ks.regular, at, sessionId)
-        if (floor !== "floor without U") batch.zadd(ks.users, at, userId)
+        if (floor === "floor with U") batch.zadd(`${ks.prefix}U`, at, userId)
         if (floor === "floor, native TTLs") {
           batch.pexpire(ks.session(sessionId), ttlMs)
           batch.pexpire(ks.user(userId), ttlMs)

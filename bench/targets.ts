@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
 import { SessionManager as Redisess } from "redisess"
-import { dataPrefix } from "../src/internal/redis/format.js"
+import { dataPrefix, sessionField } from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import type { SessionToken } from "../src/Schema.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
@@ -313,13 +313,23 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
      * sessions on the namespace's default ttl (all of the benchmark's) are.
      */
     zcount: (secs: number) => client.zcount(ks.regular, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
-    /** ZRANGE BYSCORE of one of the library's indexes (sessions: r, users: U) within a window (0: all), in one call. */
-    zrange: (index: "r" | "U", secs: number) =>
-      client.zrangebyscore(
-        index === "r" ? ks.regular : ks.users,
-        secs === 0 ? "-inf" : String(Date.now() - secs * 1000),
-        "+inf"
-      ),
+    /** ZRANGE BYSCORE of the library's index of regular sessions within a window (0: all), in one call. */
+    zrange: (secs: number) =>
+      client.zrangebyscore(ks.regular, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
+    /**
+     * The users of the sessions in the library's index of regular sessions (its listing of users
+     * reads them so): one ZRANGE BYSCORE, then one pipeline of an HGET of each session's user.
+     */
+    users: async (): Promise<ReadonlyArray<string>> => {
+      const ids = await client.zrangebyscore(ks.regular, "-inf", "+inf")
+      const pipeline = client.pipeline()
+      for (const id of ids) pipeline.hget(ks.session(id), sessionField.userId)
+      const users = new Set<string>()
+      for (const [error, user] of (await pipeline.exec()) ?? []) {
+        if (error === null && typeof user === "string") users.add(user)
+      }
+      return [...users]
+    },
     /**
      * `exists` of a token of the library's, by the library's read path with the least work per
      * call and no Effect: the token checked, its id, the read gathered with the turn's others (one

@@ -53,7 +53,7 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
       // the memory targets name the floor they are over, when they are
       assert.match(markdown, /the floor(, native TTLs)? \(the same structures holding the least they can/)
 
-      const targets = ["lib", "redisess", "lib, nativeTtl: false", "floor, native TTLs", "floor", "floor without U"]
+      const targets = ["lib", "redisess", "lib, nativeTtl: false", "floor, native TTLs", "floor", "floor with U"]
       for (const shape of ["10,000 users x 10 sessions, 2 fields", "100,000 users x 1 session"]) {
         for (const target of targets) {
           const found = report.memory.filter((m) => m.shape.name === shape && m.target === target)

@@ -404,8 +404,8 @@ describe("Redis store", () => {
       })
       const session = yield* manager.create("carol")
       const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
-      // the session, its user's index, the regular and users indexes (a session on the default ttl needs no expiry entry)
-      assert.strictEqual(keys.length, 4)
+      // the session, its user's index and the regular index (a session on the default ttl needs no expiry entry)
+      assert.strictEqual(keys.length, 3)
       for (const key of keys) {
         const pttl = yield* Effect.promise(() => client.pttl(key))
         assert.isAbove(pttl, 59_000, key)
@@ -417,7 +417,7 @@ describe("Redis store", () => {
       const forever = yield* managerOn(inject("redisUrl"), { ttl: 0 })
       yield* forever.manager.create("dave")
       const foreverKeys = yield* Effect.promise(() => namespaceKeys(forever.client, forever.namespace))
-      assert.strictEqual(foreverKeys.length, 4) // no regular sessions, and no expiries index: nothing expires
+      assert.strictEqual(foreverKeys.length, 3) // the session, its user's set and a: nothing expires, so no r and no x
       for (const key of foreverKeys) assert.strictEqual(yield* Effect.promise(() => forever.client.pttl(key)), -1, key)
     }))
 
@@ -429,32 +429,33 @@ describe("Redis store", () => {
       })
       const watched = yield* watchCommands(client)
       // 16 creates, one script call: twelve regular (in r; users reg0 to reg9, reg9 with three), then
-      // four on a ttl of their own (in a and x), whose longer need has U kept alive longer
+      // four on a ttl of their own (in a and x) for users reg0 to reg3, whose longer need has their
+      // sets kept alive longer
       const created = yield* commandsOf(Effect.all(
         Array.from(
           { length: 16 },
-          (_, i) => i < 12 ? manager.create(`reg${Math.min(i, 9)}`) : manager.create(`own${i - 12}`, { ttl: 120 })
+          (_, i) => i < 12 ? manager.create(`reg${Math.min(i, 9)}`) : manager.create(`reg${i - 12}`, { ttl: 120 })
         ),
         { concurrency: "unbounded" }
       ))
       assert.deepStrictEqual(created.commands, ["fcall"])
       const pttls = yield* watched.of((args) => args[0]!.toLowerCase() === "pttl")
       const read = (key: string) => pttls.filter((args) => args[1] === `{${namespace}}:${key}`).length
-      // without tracking: 16, 12, 4 and 4; U twice, for the regular need and the longer one
-      assert.deepStrictEqual([read("U"), read("r"), read("a"), read("x")], [2, 1, 1, 1])
-      assert.strictEqual(read("u:reg9"), 1)
+      // without tracking: 12, 4 and 4; reg9's set 3 times; reg0's twice, for the regular need and the longer one
+      assert.deepStrictEqual([read("r"), read("a"), read("x")], [1, 1, 1])
+      assert.deepStrictEqual([read("u:reg9"), read("u:reg0"), read("u:reg3")], [1, 2, 2])
       const keys = yield* Effect.promise(() => namespaceKeys(client, namespace))
-      assert.strictEqual(keys.length, 16 + 14 + 4) // sessions, users' sets, and U, r, a, x
+      assert.strictEqual(keys.length, 16 + 10 + 3) // sessions, users' sets, and r, a, x
       for (const key of keys) {
         const pttl = yield* Effect.promise(() => client.pttl(key))
-        const own = key.endsWith(":a") || key.endsWith(":x") || key.endsWith(":U") || /:u:own\d$/.test(key)
+        const own = key.endsWith(":a") || key.endsWith(":x") || /:u:reg[0-3]$/.test(key)
           || created.result.slice(12).some((session) => key.endsWith(session.sessionId))
         assert.isAbove(pttl, own ? 119_000 : 59_000, key)
         assert.isAtMost(pttl, (own ? 120_000 : 60_000) + grace, key)
       }
       // a session that never expires after one that does, in one script call: the keys they share lose their TTL
       yield* Effect.all([manager.create("reg0"), manager.create("reg0", { ttl: 0 })], { concurrency: "unbounded" })
-      for (const key of ["U", "a", "u:reg0"]) {
+      for (const key of ["a", "u:reg0"]) {
         assert.strictEqual(yield* Effect.promise(() => client.pttl(`{${namespace}}:${key}`)), -1, key)
       }
     }))
@@ -504,8 +505,7 @@ describe("Redis store", () => {
         ...sessions.map((s) => `{${namespace}}:s:${s.sessionId}`),
         `{${namespace}}:u:erin`,
         `{${namespace}}:u:finn`,
-        `{${namespace}}:r`,
-        `{${namespace}}:U`
+        `{${namespace}}:r`
       ]
       // eighty touches 25 ms apart: ten half grace periods; without refreshes the TTLs would fall
       // to ~0.4 s, and with a refresh that only makes sure of the ttl they would dip below it between two
@@ -538,7 +538,7 @@ describe("Redis store", () => {
       yield* advance(30)
       yield* manager.get(longer.token)
       const keys = yield* pttls
-      assert.strictEqual(keys.length, 7) // 2 sessions, the user's index, r, a, x and U
+      assert.strictEqual(keys.length, 6) // 2 sessions, the user's index, r, a and x
       for (const [key, pttl] of keys) assert.strictEqual(pttl, -1, key)
       yield* advance(31)
       assert.isFalse(yield* manager.exists(regular.token))
@@ -554,12 +554,12 @@ describe("Redis store", () => {
       )
       yield* without.get(session.token)
       const after = yield* Effect.promise(() => namespaceKeys(withTtls.client, withTtls.namespace))
-      assert.strictEqual(after.length, 4)
+      assert.strictEqual(after.length, 3) // the session, its user's set and r
       for (const key of after) assert.strictEqual(yield* Effect.promise(() => withTtls.client.pttl(key)), -1, key)
 
       // keys written without TTLs, then touched in a later half grace period by a manager with them:
-      // the session's hash and r get one (all they hold expires within the ttl); the user's set and
-      // U, which could hold a session that never expires, are left as they are
+      // the session's hash and r get one (all they hold expires within the ttl); the user's set,
+      // which could hold a session that never expires, is left as it is
       const bare = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { nativeTtl: false })
       const old = yield* bare.manager.create("gus")
       const withTtl = yield* SessionManager.make({ namespace: bare.namespace, wipeInterval: 0, ttl: 60 }).pipe(
@@ -574,7 +574,6 @@ describe("Redis store", () => {
         assert.isAtMost(pttl, 60_400, key)
       }
       assert.strictEqual(yield* pttlOf("u:gus"), -1)
-      assert.strictEqual(yield* pttlOf("U"), -1)
     }))
 
   it.scoped("a session's hash stores its user, times and ttl; its last access equals its user index score, expiry follows", () =>
@@ -619,7 +618,6 @@ describe("Redis store", () => {
         assert.deepStrictEqual(
           keys,
           [
-            `${p}U`,
             ...(ttl === undefined ? [] : [`${p}a`]),
             `${p}f:${session.sessionId}`,
             ...(ttl === undefined ? [`${p}r`] : []),
@@ -671,10 +669,6 @@ describe("Redis store", () => {
           await client.zadd(`{${namespace}}:u:${s.user}`, s.score, s.id)
           await client.hset(`{${namespace}}:s:${s.id}`, "a", s.score)
         }
-        for (const user of new Set(sessions.map((s) => s.user))) {
-          const latest = Math.max(...sessions.filter((s) => s.user === user).map((s) => s.score))
-          await client.zadd(`{${namespace}}:U`, latest, user)
-        }
       })
       assert.deepStrictEqual(yield* Effect.promise(() => keyspaceViolations(client, namespace)), [])
       const order = (list: typeof sessions) =>
@@ -694,7 +688,19 @@ describe("Redis store", () => {
         listed(yield* manager.getUserSessions("u1")),
         order(sessions.filter((s) => s.user === "u1"))
       )
-      assert.strictEqual((yield* manager.getAllUsers()).length, 4)
+      // users, read from the sessions' hashes page by page: each at their latest session (u2 and u3
+      // tie at base + 5 s, u0 and u1 at base + 6 s: ties go by user id), then within the window
+      const usersBy = (list: typeof sessions) => {
+        const latest = new Map<string, number>()
+        for (const s of list) latest.set(s.user, Math.max(latest.get(s.user) ?? 0, s.score))
+        return [...latest].sort(([a, x], [b, y]) => x - y || Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([u]) => u)
+      }
+      assert.deepStrictEqual(usersBy(sessions), ["u2", "u3", "u0", "u1"])
+      assert.deepStrictEqual(listed(yield* manager.getAllUsers()), usersBy(sessions))
+      assert.deepStrictEqual(
+        listed(yield* manager.getAllUsers(windowSecs)),
+        usersBy(sessions.filter((s) => s.score >= base + 3_000))
+      )
     }))
 
   it.scoped("listings longer than a page, over several shards, come merged oldest first", () =>
@@ -861,11 +867,11 @@ describe("Redis store: calls gathered", () => {
   it.scoped("identical reads and touches made together run once; identical writes do not", () =>
     Effect.gen(function*() {
       const { client, manager } = yield* managerOn(inject("redisUrl"), {}, byScript)
-      /** The keys of its calls each FCALL carried (after the shard's four): one per get, two per kill. */
+      /** The keys of its calls each FCALL carried (after the shard's three): one per get, two per kill. */
       const carried: Array<number> = []
       const send = client.sendCommand.bind(client)
       client.sendCommand = (...args: Parameters<typeof client.sendCommand>) => {
-        if (args[0].name === "fcall") carried.push(Number(args[0].args[1]) - 4)
+        if (args[0].name === "fcall") carried.push(Number(args[0].args[1]) - 3)
         return send(...args)
       }
       const [alice, bob] = yield* Effect.all([manager.create("alice"), manager.create("bob")])
@@ -1259,9 +1265,9 @@ describe("Redis store: plain reads", () => {
           concurrency: "unbounded"
         })
       )
-      // the reads in one call, then the failed one alone by its script (the shard's four keys and its own)
+      // the reads in one call, then the failed one alone by its script (the shard's three keys and its own)
       assert.deepStrictEqual(commands, ["fcall", "fcall"])
-      assert.strictEqual(withArgs[1]![2], "5")
+      assert.strictEqual(withArgs[1]![2], "4")
       for (const [i, read] of result.entries()) {
         if (i === 2) {
           const error = Option.getOrThrow(Either.getLeft(read))

@@ -675,7 +675,7 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           assert.strictEqual(yield* m.countForUser("ravi"), 0)
         }))
 
-      it.scoped("the users index keeps each user's latest access, whatever order sessions are written in", () =>
+      it.scoped("getAllUsers places each user at their latest access, whatever order sessions are written in", () =>
         Effect.gen(function*() {
           const m = yield* manager({ ttl: 0 })
           const a = yield* m.create("uma")

@@ -194,7 +194,7 @@ const joinsTwin = (
 /** The calls of every shard of one client, gathered per shard and script. */
 export interface Gather {
   /**
-   * The gathering of one shard: its keys and arguments (`A X U R`, then `P OFFSET GRACE REG BUSY`
+   * The gathering of one shard: its keys and arguments (`A X R`, then `P OFFSET GRACE REG BUSY`
    * with `OFFSET` left to each call).
    */
   readonly shard: (shardKeys: ReadonlyArray<string>, args: (offset: number) => ReadonlyArray<string>) => ShardGather

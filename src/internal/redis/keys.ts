@@ -10,9 +10,12 @@
  *                          namespace's regular ttl after their last access), scored by last access (ms)
  * - `{app}:a`              sorted set: the shard's other session ids, scored by last access (ms)
  * - `{app}:x`              sorted set: ids of those other sessions that expire, scored by expiry (ms)
- * - `{app}:U`              sorted set: the shard's user ids, scored by their latest access (ms)
  * - `{app}:f:<sessionId>`  string: the id a session was rotated to, for a while after (see `rotate.lua`)
  * - `{app}:meta`           hash: the namespace's layout record (always under `{app}`; no TTL)
+ *
+ * There is no index of users: the users active in a window are those of the sessions active in it
+ * (`list.lua` reads each one's user from its hash), which spares every create, touch and removal a
+ * write, and a user with one session about a hundred bytes.
  *
  * A user lives in shard `fnv1a(userId) % shards`, with all their sessions; a session id made for
  * more than one shard starts with its shard (`3.<16 characters>`), so a lookup by id goes straight
@@ -42,7 +45,6 @@ export interface Keyspace {
   readonly activity: string
   readonly expiries: string
   readonly regular: string
-  readonly users: string
   /** `{namespace}:meta`, whatever the shard: the namespace's record of its layout. */
   readonly meta: string
   readonly session: (sessionId: string) => string
@@ -98,7 +100,6 @@ export const keyspace = (namespace: string, shard = 0, shards = 1): Keyspace => 
     activity: `${prefix}a`,
     expiries: `${prefix}x`,
     regular: `${prefix}r`,
-    users: `${prefix}U`,
     meta: `{${namespace}}:meta`,
     session: (sessionId) => `${prefix}${sessionKeyPrefix}${sessionId}`,
     user: (userId) => `${prefix}${userKeyPrefix}${userId}`,

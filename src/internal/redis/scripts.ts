@@ -5,7 +5,7 @@
  *
  * A script of a shard (`shard: true`, all but `layout`) runs one or more calls of its operation
  * (`gather.ts` sends the calls made in the same turn of the event loop together). Its keys are
- * the shard's index keys `A X U R` (activity, expiries, users, regular; `keys.ts`), then each
+ * the shard's index keys `A X R` (activity, expiries, regular; `keys.ts`), then each
  * call's own keys; its arguments are the shard's `P` (key prefix), `OFFSET` (ms added to the
  * server's clock; 0 outside tests), `GRACE` (how far past its logical expiry a key's native TTL may
  * reach, ms; -1: no native TTLs), `REG` (the namespace's regular ttl, ms; 0: none) and `BUSY` (how
@@ -17,7 +17,7 @@
  * reply or a failed command) changes nothing more and does not stop the others.
  *
  * Its source is made of:
- * - locals of the shard: `local A, X, U, R = KEYS[1], ...`,
+ * - locals of the shard: `local A, X, R = KEYS[1], ...`,
  *   `local P, OFFSET, GRACE, REG, BUSY = ...`;
  * - the storage format's constants it uses (`format.ts`, `keys.ts`);
  * - the functions of `lua/lib` it calls, with those they call, each before its first use: Redis
@@ -59,7 +59,7 @@ export type ArgType = "string" | "number" | "flag"
 export type ArgValue<T extends ArgType> = T extends "number" ? number : T extends "flag" ? boolean : string
 
 /** The keys every shard script takes first. */
-export const shardKeys = ["A", "X", "U", "R"] as const
+export const shardKeys = ["A", "X", "R"] as const
 
 /** The arguments every shard script takes first. */
 export const shardArgs = { P: "string", OFFSET: "number", GRACE: "number", REG: "number", BUSY: "number" } as const

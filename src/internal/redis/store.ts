@@ -571,7 +571,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     ) => [ks.prefix, String(offset), String(grace), String(regularTtl), String(batchMicros)]
     const shardArgs = argsAt(0)
     const shard = gather.shard(
-      [ks.activity, ks.expiries, ks.users, ks.regular],
+      [ks.activity, ks.expiries, ks.regular],
       (offset) => offset === 0 ? shardArgs : argsAt(offset)
     )
     const reads = hashReads.shard()
@@ -751,11 +751,13 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     /**
      * Lists an index, oldest first, page by page: ids, and their scores when `withScores` (to merge
      * shards). The sessions index is two sorted sets (regular sessions in `R`, the others in `A`),
-     * merged by the script from an offset in each.
+     * merged by the script from an offset in each. Users are listed from the sessions index: each
+     * page names the user of each session, and a user is listed at their latest session's score.
      */
     const listIndex = (query: ListQuery, withScores: boolean): Effect.Effect<Listing, RedisError> => {
       const index = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
-      const step = withScores ? 2 : 1
+      const scored = withScores || index === "U"
+      const step = scored ? 2 : 1
       const page = (offsets: ReadonlyArray<number>) =>
         swept(run(
           Scripts.list,
@@ -764,26 +766,37 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
           offsets.map(String),
           (reply) => reply[0] === -1 ? Option.none() : Option.some(reply)
         ))
-      // pages by rank; an entry that moved between pages (or between R and A) is kept once
+      // pages by rank; an entry that moved between pages (or between R and A) is kept once, at its
+      // first score (a session's) or its latest (a user's)
       const loop = (
         offsets: ReadonlyArray<number>,
-        listing: Listing,
-        seen: Set<string>
-      ): Effect.Effect<Listing, RedisError> =>
+        found: Map<string, number>
+      ): Effect.Effect<Map<string, number>, RedisError> =>
         Effect.flatMap(page(offsets), ([, entries, ...taken]) => {
           for (let i = 0; i < entries.length; i += step) {
             const id = String(entries[i])
-            if (!seen.has(id)) {
-              seen.add(id)
-              listing.ids.push(id)
-              if (withScores) listing.scores.push(Number(entries[i + 1]))
-            }
+            const score = scored ? Number(entries[i + 1]) : 0
+            const known = found.get(id)
+            if (known === undefined || (index === "U" && score > known)) found.set(id, score)
           }
-          return entries.length / step === pageSize
-            ? loop(offsets.map((offset, i) => offset + (taken[i] ?? 0)), listing, seen)
-            : Effect.succeed(listing)
+          let took = 0
+          for (const n of taken) took += n
+          return took === pageSize
+            ? loop(offsets.map((offset, i) => offset + (taken[i] ?? 0)), found)
+            : Effect.succeed(found)
         })
-      return Effect.suspend(() => loop(index === "s" ? [0, 0] : [0], { ids: [], scores: [] }, new Set()))
+      return Effect.suspend(() => loop(index === "s" || index === "U" ? [0, 0] : [0], new Map())).pipe(
+        Effect.map((found): Listing => {
+          // a Map keeps the order of first insertion: the index's, but for users, by latest score
+          const entries = index === "U" ? [...found].sort(byScoreThenMember) : found
+          const listing: Listing = { ids: [], scores: [] }
+          for (const [id, score] of entries) {
+            listing.ids.push(id)
+            if (withScores) listing.scores.push(score)
+          }
+          return listing
+        })
+      )
     }
 
     return {

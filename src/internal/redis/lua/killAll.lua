@@ -1,5 +1,5 @@
--- Removes up to LIMIT sessions of the shard, then (once none are left) up to LIMIT leftover user
--- indexes. Returns {live sessions removed, 1 while there may be more}.
+-- Removes up to LIMIT sessions of the shard. Returns {live sessions removed, 1 while there may be
+-- more}. A user's set goes with their last session (a sorted set emptied is deleted).
 local ids, where = redis.call('ZRANGE', R, 0, LIMIT - 1), 'R'
 if #ids == 0 then ids, where = redis.call('ZRANGE', A, 0, LIMIT - 1), 'A' end
 if #ids > 0 then
@@ -10,11 +10,5 @@ if #ids > 0 then
   end)
   return {live, 1}
 end
-local users = redis.call('ZRANGE', U, 0, LIMIT - 1)
-for i = 1, #users do
-  redis.call('DEL', P .. USER_KEY .. users[i])
-  redis.call('ZREM', U, users[i])
-end
 redis.call('DEL', X)
-if #users > 0 then return {0, 1} end
 return {0, 0}

@@ -7,9 +7,5 @@ local _, whole = each(ids, function(sid)
   if drop(sid, now, UID, nil) then live = live + 1 end
 end)
 if not whole then return {live, 1} end
-if #ids < LIMIT then
-  -- none left (remove drops the user from U with their last session; this also clears a stale entry)
-  redis.call('ZREM', U, UID)
-  return {live, 0}
-end
+if #ids < LIMIT then return {live, 0} end
 return {live, 1}

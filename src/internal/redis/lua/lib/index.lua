@@ -10,9 +10,7 @@ end
 -- it writes lives at least its need plus half the grace (keep; reads first, as in remove).
 -- Without it the keys' native TTLs are known to be long enough: a session's touches take the full
 -- path on its first touch in each half grace period (see load), and TTLs are only ever extended.
--- A session changing between regular and not always takes the full path. The user's score in U
--- only ever grows here (GT): a write carrying an earlier clock (another app instance's) never
--- hides the user's latest access.
+-- A session changing between regular and not always takes the full path.
 local function index(sid, uid, now, exp, full, was)
   local uk, at = P .. USER_KEY .. uid, text(now)
   local reg = regular(now, exp)
@@ -25,12 +23,11 @@ local function index(sid, uid, now, exp, full, was)
       redis.call('ZADD', A, at, sid)
       if exp > 0 then redis.call('ZADD', X, text(exp), sid) end
     end
-    redis.call('ZADD', U, 'GT', at, uid)
     return
   end
   local n = need(now, exp)
   -- the TTLs of the keys it writes (the user's key first: see above), and no other
-  local bu, bU = ttl_before(uk, n), ttl_before(U, n)
+  local bu = ttl_before(uk, n)
   if reg then
     local br = ttl_before(R, n)
     redis.call('ZADD', R, at, sid)
@@ -47,6 +44,4 @@ local function index(sid, uid, now, exp, full, was)
   end
   redis.call('ZADD', uk, at, sid)
   keep(uk, bu, n)
-  redis.call('ZADD', U, 'GT', at, uid)
-  keep(U, bU, n)
 end

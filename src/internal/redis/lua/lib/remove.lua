@@ -17,9 +17,5 @@ local function remove(sid, uid, where, read)
     redis.call('ZREM', A, sid)
     redis.call('ZREM', X, sid)
   end
-  if uk then
-    redis.call('ZREM', uk, sid)
-    local top = redis.call('ZREVRANGE', uk, 0, 0, 'WITHSCORES')
-    if #top == 0 then redis.call('ZREM', U, uid) else redis.call('ZADD', U, top[2], uid) end
-  end
+  if uk then redis.call('ZREM', uk, sid) end
 end
