@@ -693,7 +693,9 @@ describe("Redis store", () => {
       const usersBy = (list: typeof sessions) => {
         const latest = new Map<string, number>()
         for (const s of list) latest.set(s.user, Math.max(latest.get(s.user) ?? 0, s.score))
-        return [...latest].sort(([a, x], [b, y]) => x - y || Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([u]) => u)
+        return [...latest].sort(([a, x], [b, y]) => x - y || Buffer.compare(Buffer.from(a), Buffer.from(b))).map((
+          [u]
+        ) => u)
       }
       assert.deepStrictEqual(usersBy(sessions), ["u2", "u3", "u0", "u1"])
       assert.deepStrictEqual(listed(yield* manager.getAllUsers()), usersBy(sessions))
