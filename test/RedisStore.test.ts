@@ -705,6 +705,20 @@ describe("Redis store", () => {
       )
     }))
 
+  it.scoped("users are listed past a page whose sessions lost their hash (evicted, say): none of those users, all the others", () =>
+    Effect.gen(function*() {
+      const { advance, client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { pageSize: 2 })
+      const sessions: Array<{ readonly sessionId: string }> = []
+      for (let k = 0; k < 6; k++) {
+        sessions.push(yield* manager.create(`user${k}`))
+        yield* advance(1)
+      }
+      // the first page's two sessions keep their index entries, their hashes gone
+      yield* Effect.promise(() => client.del(...sessions.slice(0, 2).map((s) => `{${namespace}}:s:${s.sessionId}`)))
+      assert.deepStrictEqual([...(yield* manager.getAllUsers())], ["user2", "user3", "user4", "user5"])
+      assert.strictEqual((yield* manager.getAllSessions()).length, 6)
+    }))
+
   it.scoped("listings longer than a page, over several shards, come merged oldest first", () =>
     Effect.gen(function*() {
       const { advance, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60, shards: 4 }, { pageSize: 2 })
