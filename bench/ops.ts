@@ -278,7 +278,7 @@ export const runListingOps = async (
         listings,
         "raw",
         () => raw.users(),
-        "ZRANGEBYSCORE, then a pipeline of an HGET per session"
+        "pages of 1,000: ZRANGE, then a pipeline of an HGET per session"
       )
       await time("getAllUsers()", listings, "lib", () => lib.getAllUsers())
       await time("getAllUsers()", listings, "redisess", () => redisess.getAllUsers())

@@ -318,17 +318,19 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
       client.zrangebyscore(ks.regular, secs === 0 ? "-inf" : String(Date.now() - secs * 1000), "+inf"),
     /**
      * The users of the sessions in the library's index of regular sessions (its listing of users
-     * reads them so): one ZRANGE BYSCORE, then one pipeline of an HGET of each session's user.
+     * reads them so), by pages of 1,000: a ZRANGE, then one pipeline of an HGET of each session's user.
      */
     users: async (): Promise<ReadonlyArray<string>> => {
-      const ids = await client.zrangebyscore(ks.regular, "-inf", "+inf")
-      const pipeline = client.pipeline()
-      for (const id of ids) pipeline.hget(ks.session(id), sessionField.userId)
       const users = new Set<string>()
-      for (const [error, user] of (await pipeline.exec()) ?? []) {
-        if (error === null && typeof user === "string") users.add(user)
+      for (let from = 0;; from += 1000) {
+        const ids = await client.zrange(ks.regular, String(from), String(from + 999))
+        const pipeline = client.pipeline()
+        for (const id of ids) pipeline.hget(ks.session(id), sessionField.userId)
+        for (const [error, user] of (await pipeline.exec()) ?? []) {
+          if (error === null && typeof user === "string") users.add(user)
+        }
+        if (ids.length < 1000) return [...users]
       }
-      return [...users]
     },
     /**
      * `exists` of a token of the library's, by the library's read path with the least work per
