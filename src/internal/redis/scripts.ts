@@ -509,7 +509,7 @@ export const killUser = define({
   reply: Batch
 })
 
-/** Removes a batch of the shard's sessions, then of its leftover user indexes. */
+/** Removes a batch of the shard's sessions (a user's set goes with their last one). */
 export const killAll = define({ name: "killAll", keys: [], args: { LIMIT: "number" }, reply: Batch })
 
 /** Removes a batch of expired sessions. */
