@@ -756,13 +756,14 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
      */
     const listIndex = (query: ListQuery, withScores: boolean): Effect.Effect<Listing, RedisError> => {
       const index = query.index === "sessions" ? "s" : query.index === "users" ? "U" : "u"
+      // users come with their scores, to keep each one's latest
       const scored = withScores || index === "U"
       const step = scored ? 2 : 1
       const page = (offsets: ReadonlyArray<number>) =>
         swept(run(
           Scripts.list,
           { USER: query.index === "userSessions" ? ks.user(query.userId) : undefined },
-          { LIMIT: batchSize, WINDOW: query.windowMs, INDEX: index, SIZE: pageSize, SCORES: withScores },
+          { LIMIT: batchSize, WINDOW: query.windowMs, INDEX: index, SIZE: pageSize, SCORES: scored },
           offsets.map(String),
           (reply) => reply[0] === -1 ? Option.none() : Option.some(reply)
         ))
@@ -785,7 +786,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             ? loop(offsets.map((offset, i) => offset + (taken[i] ?? 0)), found)
             : Effect.succeed(found)
         })
-      return Effect.suspend(() => loop(index === "s" || index === "U" ? [0, 0] : [0], new Map())).pipe(
+      return Effect.suspend(() => loop(index === "u" ? [0] : [0, 0], new Map())).pipe(
         Effect.map((found): Listing => {
           // a Map keeps the order of first insertion: the index's, but for users, by latest score
           const entries = index === "U" ? [...found].sort(byScoreThenMember) : found

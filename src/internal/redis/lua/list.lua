@@ -3,14 +3,13 @@
 -- WINDOW ms (0: all), oldest first (by score, then member bytes, as a sorted set orders them),
 -- from the rank offsets at OFFSETS_AT.. within the window: ids, or id and score pairs with SCORES.
 -- INDEX 's' is the sessions index, two sorted sets (R and A) merged here from one offset each
--- (taken says how many entries of each the page holds); 'u' the sessions of USER; 'U' the users:
--- the sessions index's page with each session's user (from its hash) in place of its id, always
--- with scores (a user is as recent as their latest session; the caller keeps each user's latest),
--- and none for a session whose hash is gone.
+-- (taken says how many entries of each the page holds); 'u' the sessions of USER; 'U' the users
+-- (with SCORES): the sessions index's page with each session's user (from its hash) in place of
+-- its id, and none for a session whose hash is gone (a user is as recent as their latest session:
+-- the caller keeps each user's latest).
 local now = now_ms()
 local _, more = sweep(now, LIMIT)
 if more then return {-1} end
-local scores = SCORES or INDEX == 'U'
 local function page(key, offset, withScores)
   local first = 0
   if WINDOW > 0 then first = redis.call('ZCOUNT', key, '-inf', '(' .. str(now - WINDOW)) end
@@ -20,8 +19,8 @@ local function page(key, offset, withScores)
 end
 -- a page of one sorted set, and how many entries it took
 local function single(key, offset)
-  local flat = page(key, offset, scores)
-  if not scores then return flat, #flat end
+  local flat = page(key, offset, SCORES)
+  if not SCORES then return flat, #flat end
   for i = 2, #flat, 2 do flat[i] = tonumber(flat[i]) end
   return flat, #flat / 2
 end
@@ -48,7 +47,7 @@ local function sessions()
   end
   local function emit(flat, k)
     out[#out + 1] = flat[k]
-    if scores then out[#out + 1] = tonumber(flat[k + 1]) end
+    if SCORES then out[#out + 1] = tonumber(flat[k + 1]) end
   end
   while (i <= #r or j <= #a) and (i - 1) / 2 + (j - 1) / 2 < SIZE do
     if j > #a or (i <= #r and before(r[i], tonumber(r[i + 1]), a[j], tonumber(a[j + 1]))) then
