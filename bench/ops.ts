@@ -310,8 +310,8 @@ const mean = (values: ArrayLike<number>) => {
 }
 
 /**
- * One call at a time, the targets taking turns call by call (round robin), so that every target sees
- * the same moments of the machine; returns per-call latency percentiles and means, overall and per
+ * One call at a time, the targets taking turns call by call (round robin, each round starting one
+ * target further on), so that every target sees the same moments of the machine; returns per-call latency percentiles and means, overall and per
  * pass (`passes` consecutive stretches of equal length, so that a ratio can be taken within a pass
  * and its median over passes, as for the repetitions of the other runs). Sequential runs of one
  * target each move with the machine's drift; at 1 in flight, a mean is also carried by the slowest
@@ -358,7 +358,10 @@ export const runInterleavedLatency = async (
   ]
   const latencies = calls.map(() => new Float64Array(callsPerTarget))
   for (let round = 0; round < rounds; round++) {
-    for (let c = 0; c < calls.length; c++) {
+    for (let k = 0; k < calls.length; k++) {
+      // each round starts one target further on: no target always runs first (after the loop's own
+      // work) or always right after the same other one
+      const c = (round + k) % calls.length
       const started = performance.now()
       await calls[c]![1](round)
       if (round >= warmUp) latencies[c]![round - warmUp] = (performance.now() - started) * 1000

@@ -562,7 +562,8 @@ export const markdown = (results: Results): string => {
   p("## Latency at 1 in flight, calls interleaved (microseconds per call)")
   p()
   p("The targets above run one after another, each for a whole run, and their means count the slowest calls in full.")
-  p("Here every target makes one call in turn (round robin), so all see the same moments of the machine; each")
+  p("Here every target makes one call in turn (round robin, each round starting one target further on, so that none")
+  p("always runs first or after the same other one), so all see the same moments of the machine; each")
   p(`figure is over ${int(results.latency[0]?.calls ?? Number.NaN)} calls per target after a warm-up tenth, and each`)
   p(`ratio (the columns in %) the median over the run's ${
     results.latency[0]?.passes.length ?? 0

@@ -47,9 +47,9 @@ export interface Sessions {
   readonly close: () => Promise<void>
 }
 
-/** This library, with a movable clock (`clock.offsetMs`) for the wipe benchmark. */
+/** This library; with a movable clock (`clock.offsetMs`) where made with `movableClock`, for the wipe benchmark. */
 export interface LibSessions extends Sessions {
-  readonly clock: { offsetMs: number }
+  readonly clock: { offsetMs: number } | undefined
   /** Runs a raw call through the same edge, `runtime.runPromise(Effect.promise(call))`: the edge's own cost. */
   readonly edge: <A>(call: () => Promise<A>) => Promise<A>
   /**
@@ -79,13 +79,16 @@ export const connect = async (url: string): Promise<Redis> => {
 
 const benchFieldSchemas = { groupId: Schema.Number, peerIp: Schema.String }
 
-/** effect-redisess: `RedisLayer.layer` + `SessionManager.layer` in a `ManagedRuntime`, one `runPromise` per call. */
+/**
+ * effect-redisess: `RedisLayer.layer` + `SessionManager.layer` in a `ManagedRuntime`, one `runPromise` per call.
+ * A `movableClock` (the store's `clockOffset`, read on every call) only where a benchmark moves it: an app has none.
+ */
 export const lib = async (
   url: string,
   namespace: string,
-  options: { readonly withFields?: boolean; readonly nativeTtl?: boolean } = {}
+  options: { readonly withFields?: boolean; readonly nativeTtl?: boolean; readonly movableClock?: boolean } = {}
 ): Promise<LibSessions> => {
-  const clock = { offsetMs: 0 }
+  const clock = options.movableClock === true ? { offsetMs: 0 } : undefined
   const sessions = SessionManager.layer({
     namespace,
     ttl: 1800,
@@ -93,7 +96,7 @@ export const lib = async (
     ...(options.withFields === true ? { additionalFields: benchFieldSchemas } : {})
   }).pipe(Layer.provide(RedisLayer.layer({
     url,
-    clockOffset: Effect.sync(() => clock.offsetMs),
+    ...(clock === undefined ? {} : { clockOffset: Effect.sync(() => clock.offsetMs) }),
     ...(options.nativeTtl === false ? { nativeTtl: false } : {}),
     // 64 listings of 100,000 ids in flight queue pages behind each other: no 2 s call timeout here
     timeout: "60 seconds"
