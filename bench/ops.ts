@@ -194,9 +194,12 @@ export const runPointOps = async (
       await time("data get", "redisess", (i) => rsData[i]!.get(key))
       await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
 
-      await time("kill", "lib", (i) => lib.kill(libIds[i]!))
-      if (promised) await time("kill", "promise", (i) => lib.promises.kill(promiseIds[i]!))
-      await timeFibers("kill", (sm, i) => sm.kill(Session.idOf(fiberIds[i]! as SessionToken)))
+      // kill takes a session id: each id derived from its token before the timing, as for the raw script
+      const idsOf = (tokens: ReadonlyArray<string>) => tokens.map((token) => Session.idOf(token as SessionToken))
+      const [libKills, promiseKills, fiberKills] = [idsOf(libIds), promised ? idsOf(promiseIds) : [], idsOf(fiberIds)]
+      await time("kill", "lib", (i) => lib.kill(libKills[i]!))
+      if (promised) await time("kill", "promise", (i) => lib.promises.kill(promiseKills[i]!))
+      await timeFibers("kill", (sm, i) => sm.kill(fiberKills[i]!))
       await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
       await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
 
@@ -336,24 +339,32 @@ export const runInterleavedLatency = async (
   const rounds = warmUp + callsPerTarget
   const libVictims = new Array<string>(rounds)
   await runConcurrent(rounds, 64, async (i) => {
-    libVictims[i] = await lib.create(user(i))
+    libVictims[i] = Session.idOf(await lib.create(user(i)) as SessionToken)
   })
   const scriptVictims = Array.from({ length: rounds }, newSessionId)
   await runConcurrent(rounds, 64, (i) => raw.libScript.create(scriptVictims[i]!, user(i)))
+  const edgeVictims = Array.from({ length: rounds }, newSessionId)
+  await runConcurrent(rounds, 64, (i) => raw.libScript.create(edgeVictims[i]!, user(i)))
+  const { edge } = lib
   const calls: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
     ["EVALSHA touch, raw", (i) => raw.touch(at(rawIds, i), user(i))],
     ["EVALSHA touch via the edge", (i) => lib.edge(() => raw.touch(at(rawIds, i), user(i)))],
     ["HGETALL, raw", (i) => raw.hgetall(at(libSessionIds, i))],
     ["HGETALL via the edge", (i) => lib.edge(() => raw.hgetall(at(libSessionIds, i)))],
     ["create: lib script, raw", (i) => raw.libScript.create(newSessionId(), user(i))],
+    ["create: lib script via the edge", (i) => edge(() => raw.libScript.create(newSessionId(), user(i)))],
     ["create: effect-redisess", (i) => lib.create(user(i))],
     ["get (update): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), true)],
+    ["get (update): lib script via the edge", (i) => edge(() => raw.libScript.get(at(scriptIds, i), true))],
     ["get (update): effect-redisess", (i) => lib.get(at(libIds, i), false)],
     ["get (noUpdate): lib script, raw", (i) => raw.libScript.get(at(scriptIds, i), false)],
+    ["get (noUpdate): lib script via the edge", (i) => edge(() => raw.libScript.get(at(scriptIds, i), false))],
     ["get (noUpdate): effect-redisess", (i) => lib.get(at(libIds, i), true)],
     ["exists: lib script, raw", (i) => raw.libScript.exists(at(scriptIds, i))],
+    ["exists: lib script via the edge", (i) => edge(() => raw.libScript.exists(at(scriptIds, i)))],
     ["exists: effect-redisess", (i) => lib.exists(at(libIds, i))],
     ["kill: lib script, raw", (i) => raw.libScript.kill(scriptVictims[i]!)],
+    ["kill: lib script via the edge", (i) => edge(() => raw.libScript.kill(edgeVictims[i]!))],
     ["kill: effect-redisess", (i) => lib.kill(libVictims[i]!)]
   ]
   const latencies = calls.map(() => new Float64Array(callsPerTarget))

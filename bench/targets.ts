@@ -13,9 +13,8 @@ import { randomBytes } from "node:crypto"
 import { SessionManager as Redisess } from "redisess"
 import { dataPrefix, sessionField } from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
-import type { SessionToken } from "../src/Schema.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
-import { internals, PromiseApi, RedisLayer, Session, SessionManager } from "./library.js"
+import { internals, PromiseApi, RedisLayer, SessionManager } from "./library.js"
 
 /** The two additional fields of the "with fields" shape. */
 export type BenchFields = {
@@ -110,7 +109,7 @@ export const lib = async (
         api.create(userId, fields === undefined ? {} : { fields }).then((s) => Redacted.value(s.token)),
       get: (sessionId, noUpdate) => api.get(sessionId, { noUpdate }),
       exists: (sessionId) => api.exists(sessionId),
-      kill: (token) => api.kill(Session.idOf(token as SessionToken)),
+      kill: (sessionId) => api.kill(sessionId),
       killUser: (userId) => api.killUser(userId).then(() => undefined),
       count: (secs) => api.count(secs),
       getAllSessions: (secs) => api.getAllSessions(secs),
@@ -143,8 +142,7 @@ export const lib = async (
       ),
     get: (sessionId, noUpdate) => runtime.runPromise(sm.get(sessionId, { noUpdate })),
     exists: (sessionId) => runtime.runPromise(sm.exists(sessionId)),
-    // an app ends its own session by id; the benchmark keeps tokens, the handles its clients hold
-    kill: (token) => runtime.runPromise(sm.kill(Session.idOf(token as SessionToken))),
+    kill: (sessionId) => runtime.runPromise(sm.kill(sessionId)),
     killUser: (userId) => runtime.runPromise(sm.killUser(userId)).then(() => undefined),
     count: (secs) => runtime.runPromise(sm.count(secs)),
     getAllSessions: (secs) => runtime.runPromise(sm.getAllSessions(secs)),
