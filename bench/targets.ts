@@ -284,7 +284,7 @@ export const raw = async (url: string, rawNamespace: string, libNamespace: strin
   const ks = keyspace(libNamespace)
   const lib = await captureLibScripts(url, libNamespace, client)
   const { HashReads, Ids, Store } = internals
-  const bareReads = HashReads.make(client).shard()
+  const bareReads = HashReads.make(client, true).shard()
   return {
     client,
     /** EVALSHA of the small touch script (new or existing id, user `userId`). */

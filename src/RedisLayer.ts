@@ -262,6 +262,7 @@ export interface ConfigOptions {
   readonly functions?: boolean
   readonly plainReads?: boolean
   readonly readBatches?: "script" | "commands"
+  readonly loneCallsAtOnce?: boolean
 }
 
 /**

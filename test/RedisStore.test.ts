@@ -8,6 +8,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -51,7 +52,7 @@ const managerOn = (
         const result = yield* effect
         return { result, commands: [...sent], withArgs: [...sentWithArgs] }
       })
-    return { client, manager, namespace, advance, commandsOf }
+    return { client, manager, namespace, advance, commandsOf, sent }
   })
 
 /** Unix seconds (as sessions give times) to whole milliseconds (as Redis stores them). */
@@ -821,8 +822,14 @@ describe("Redis store", () => {
     }))
 })
 
+/**
+ * Every call waits for its turn's end, as these tests count what a turn's calls make (a lone call
+ * going at once: below).
+ */
+const atTurnEnd = { loneCallsAtOnce: false } as const
+
 /** Reads by script too, as these tests gather script calls (plain reads: below). */
-const byScript = { plainReads: false } as const
+const byScript = { ...atTurnEnd, plainReads: false } as const
 
 describe("Redis store: calls gathered", () => {
   it.scoped("calls made together on one shard go as one script call per 16, each with its own reply", () =>
@@ -971,7 +978,7 @@ describe("Redis store: calls gathered", () => {
       const { advance, commandsOf, manager } = yield* managerOn(inject("redisUrl"), {
         maxSessionsPerUser: 2,
         maxDataValueBytes: 64 * 1024
-      })
+      }, atTurnEnd)
       const sessions = yield* Effect.all(Array.from({ length: 5 }, (_, i) => manager.create(`writer${i}`)))
       yield* manager.setData(sessions[0]!.token, "warm-up", 1)
       const value = "x".repeat(30 * 1024)
@@ -1097,7 +1104,11 @@ describe("Redis store: plain reads", () => {
 
   it.scoped("reads that change nothing go as HMGETs between two TIMEs, one write a turn; identical ones read once", () =>
     Effect.gen(function*() {
-      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const { advance, client, commandsOf, manager, namespace } = yield* managerOn(
+        inject("redisUrl"),
+        { ttl: 60 },
+        atTurnEnd
+      )
       const { a, b, reads } = yield* nineReads(manager, commandsOf)
       // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
       // getAllData the whole hash
@@ -1137,7 +1148,7 @@ describe("Redis store: plain reads", () => {
 
   it.scoped("the reads of a turn share two TIMEs whatever their shard: one connection", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { shards: 4 })
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { shards: 4 }, atTurnEnd)
       const sessions = yield* Effect.all(Array.from({ length: 12 }, (_, i) => manager.create(`spread${i}`)))
       const shards = new Set(sessions.map((session) => session.sessionId.split(".")[0]))
       assert.isAbove(shards.size, 2)
@@ -1150,7 +1161,10 @@ describe("Redis store: plain reads", () => {
 
   it.scoped("with readBatches: \"script\", four or more reads a turn go as one call of the reads function, three as HMGETs", () =>
     Effect.gen(function*() {
-      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, { readBatches: "script" })
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        ...atTurnEnd,
+        readBatches: "script"
+      })
       const { a, b, c, reads } = yield* nineReads(manager, commandsOf)
       // a's three exists read once; a's getData, b's get and a's inspect read other fields, and
       // getAllData the whole hash: seven reads, one script call
@@ -1324,6 +1338,61 @@ describe("Redis store: plain reads", () => {
       const { commands, result } = yield* commandsOf(reads)
       assert.deepStrictEqual(result, [true, true, true, true])
       assert.deepStrictEqual(commands, ["evalsha"])
+    }))
+})
+
+describe("Redis store: lone calls go at once", () => {
+  /** Starts `effect` now (it runs until it waits for Redis); its fiber, and the commands sent by then. */
+  const started = <A, E>(effect: Effect.Effect<A, E>, sent: Array<string>) =>
+    Effect.map(Effect.runtime<never>(), (runtime) => {
+      const fiber = Runtime.runFork(runtime)(effect)
+      return { fiber, sent: [...sent] }
+    })
+
+  it.scoped("after three turns of one call each, a turn's first call goes as it is made, the rest of its turn (identical or not) at its end; a turn of many calls puts the next back to waiting", () =>
+    Effect.gen(function*() {
+      const { manager, sent } = yield* managerOn(inject("redisUrl"), { ttl: 60 })
+      const session = yield* manager.create("lone")
+      const read = manager.exists(session.token)
+      // reads: three turns of one read each
+      for (let i = 0; i < 3; i++) yield* read
+      sent.length = 0
+      const [first, second] = yield* Effect.all([started(read, sent), started(read, sent)])
+      assert.deepStrictEqual(first!.sent, ["time", "hmget", "time"])
+      // identical, but made after the first read went: it may not take that read's reply
+      assert.deepStrictEqual(second!.sent, ["time", "hmget", "time"])
+      assert.deepStrictEqual(yield* Fiber.join(Fiber.zip(first!.fiber, second!.fiber)), [true, true])
+      assert.deepStrictEqual(sent, ["time", "hmget", "time", "time", "hmget", "time"])
+      // that turn made two reads: the next turn's read waits for its end
+      sent.length = 0
+      const waiting = yield* started(read, sent)
+      assert.deepStrictEqual(waiting.sent, [])
+      assert.isTrue(yield* Fiber.join(waiting.fiber))
+      assert.deepStrictEqual(sent, ["time", "hmget", "time"])
+      // script calls count turns of their own: gets that touch, after three lone ones
+      const touch = manager.get(session.token)
+      for (let i = 0; i < 3; i++) yield* touch
+      sent.length = 0
+      const [once, again] = yield* Effect.all([started(touch, sent), started(touch, sent)])
+      assert.deepStrictEqual([once!.sent, again!.sent], [["fcall"], ["fcall"]])
+      const [read1, read2] = yield* Fiber.join(Fiber.zip(once!.fiber, again!.fiber))
+      assert.deepStrictEqual([read1.userId, read2.userId], ["lone", "lone"])
+      assert.deepStrictEqual(sent, ["fcall", "fcall"])
+    }))
+
+  it.scoped("with loneCallsAtOnce: false, a lone call waits for its turn's end", () =>
+    Effect.gen(function*() {
+      const { manager, sent } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, atTurnEnd)
+      const session = yield* manager.create("waiting")
+      for (let i = 0; i < 4; i++) yield* manager.exists(session.token)
+      for (let i = 0; i < 4; i++) yield* manager.get(session.token)
+      sent.length = 0
+      const read = yield* started(manager.exists(session.token), sent)
+      const touch = yield* started(manager.get(session.token), sent)
+      assert.deepStrictEqual([read.sent, touch.sent], [[], []])
+      assert.isTrue(yield* Fiber.join(read.fiber))
+      assert.strictEqual((yield* Fiber.join(touch.fiber)).userId, "waiting")
+      assert.deepStrictEqual(sent, ["time", "hmget", "time", "fcall"])
     }))
 })
 

@@ -7,7 +7,9 @@
  * script's side).
  *
  * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
- * out at the end of the event loop's current turn (`turn.ts`), whether they hold one call or many.
+ * out at the end of the event loop's current turn (`turn.ts`), whether they hold one call or many;
+ * where the turn before made at most one call, a turn's first batch goes at once, as its first call
+ * comes (`turn.ts`).
  * A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments, so
  * one script call stays short.
  *
@@ -75,6 +77,8 @@ class Batch implements Waiter {
   byKey: Map<string, Array<number>> | undefined = undefined
   keyCount = 0
   bytes = 0
+  /** Its callers: one per call, and one per call joining an identical one. */
+  callers = 0
   constructor(
     /** The open batches of its shard, by script: this one is there until it goes. */
     readonly open: Map<ScriptCode, Batch | undefined>,
@@ -216,8 +220,8 @@ export interface ShardGather {
   ) => void
 }
 
-/** Gathers the calls sent through `send`. */
-export const make = (send: Send): Gather => {
+/** Gathers the calls sent through `send`; with `atOnce`, a lone turn's first batch goes at once (`turn.ts`). */
+export const make = (send: Send, atOnce: boolean): Gather => {
   /** Sends a batch (closed: no call joins it any more). */
   const go = (batch: Batch) => {
     // closed ones are left as undefined: no map entry made and dropped per batch
@@ -230,13 +234,14 @@ export const make = (send: Send): Gather => {
     }
   }
 
-  const turn = Turn.make(go)
+  const turn = Turn.make(go, (batch) => batch.callers, atOnce)
 
   return {
     shard: (shardKeys, shardArgs) => {
       const open = new Map<ScriptCode, Batch | undefined>()
 
       const add = (batch: Batch, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, waiter: Waiter) => {
+        batch.callers++
         if (joinsTwin(batch, keys, args, waiter)) return
         let bytes = 0
         for (const key of keys) bytes += key.length
@@ -262,7 +267,10 @@ export const make = (send: Send): Gather => {
           if (batch === undefined) {
             batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             open.set(script, batch)
-            turn.due(batch)
+            add(batch, keys, args, waiter)
+            // sent now (a turn of few calls, see turn.ts), or a lone call past the byte limit
+            if (!turn.due(batch) && batch.bytes >= maxBytes) turn.now(batch)
+            return
           }
           add(batch, keys, args, waiter)
           if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) turn.now(batch)

@@ -1,7 +1,7 @@
 /**
  * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s (or `HGETALL`s) made in
  * the same turn of the event loop (`turn.ts`) for one connection go to Redis together, between two
- * `TIME`s, in one write: on one server the reads of every shard, on a Cluster those of the shards
+ * `TIME`s, in one write (a turn's first read goes at once where the turn before made at most one): on one server the reads of every shard, on a Cluster those of the shards
  * whose slots one master serves. A plain command costs Redis a fraction of a script call (no script
  * run, no loop over calls, no table turned into a reply), so a read that changes nothing costs it
  * about what a redisess read does.
@@ -64,6 +64,8 @@ interface Batch {
   readonly reads: Array<Read>
   /** The reads by key, to find identical ones; made when a second read comes. */
   byKey: Map<string, Array<Read>> | undefined
+  /** Its callers: one per read, and one per read joining an identical one. */
+  callers: number
 }
 
 const same = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<string> | undefined): boolean => {
@@ -164,8 +166,11 @@ export type SendReads = (numKeys: number, argv: Array<string>, waiter: Waiter) =
  */
 export const scriptedFrom = 4
 
-/** Gathers reads sent on `client` (as one call of the reads script by `sendReads`, where given). */
-export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads => {
+/**
+ * Gathers reads sent on `client` (as one call of the reads script by `sendReads`, where given); with
+ * `atOnce`, a lone turn's first batch goes at once (`turn.ts`).
+ */
+export const make = (client: Redis | Cluster, atOnce: boolean, sendReads?: SendReads): HashReads => {
   /**
    * The reads as the arguments of the reads script: keys, the field lists they use (each once: the
    * reads of one operation share theirs) as length (-1: all) and fields, then each key's list.
@@ -282,7 +287,7 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
     }
   }
 
-  const turn = Turn.make(go)
+  const turn = Turn.make(go, (batch) => batch.callers, atOnce)
 
   /**
    * The lanes: on one server, one for every shard (one connection: the reads of all shards of a
@@ -313,25 +318,23 @@ export const make = (client: Redis | Cluster, sendReads?: SendReads): HashReads 
       return {
         submit: (key, fields, waiter) => {
           const lane = laneOf(key)
-          let batch = lane.open
+          const batch = lane.open
           if (batch === undefined) {
-            batch = { lane, reads: [], byKey: undefined }
-            lane.open = batch
-            turn.due(batch)
+            // sent at the turn's end, or now (a turn of few calls, see turn.ts)
+            const opened: Batch = { lane, reads: [{ key, fields, waiters: [waiter] }], byKey: undefined, callers: 1 }
+            lane.open = opened
+            return void turn.due(opened)
           }
+          batch.callers++
           const { reads } = batch
-          if (reads.length > 0) {
-            batch.byKey ??= new Map([[reads[0]!.key, [reads[0]!]]])
-            const found = batch.byKey.get(key)
-            const twin = found?.find((read) => same(read.fields, fields))
-            if (twin !== undefined) return void twin.waiters.push(waiter)
-            const read = { key, fields, waiters: [waiter] }
-            if (found === undefined) batch.byKey.set(key, [read])
-            else found.push(read)
-            reads.push(read)
-          } else {
-            reads.push({ key, fields, waiters: [waiter] })
-          }
+          batch.byKey ??= new Map([[reads[0]!.key, [reads[0]!]]])
+          const found = batch.byKey.get(key)
+          const twin = found?.find((read) => same(read.fields, fields))
+          if (twin !== undefined) return void twin.waiters.push(waiter)
+          const read = { key, fields, waiters: [waiter] }
+          if (found === undefined) batch.byKey.set(key, [read])
+          else found.push(read)
+          reads.push(read)
           if (reads.length >= maxReads) turn.now(batch)
         }
       }

@@ -104,6 +104,13 @@ export interface StoreOptions {
    */
   readonly readBatches?: "script" | "commands"
   /**
+   * Whether, where calls come one at a time (three turns of the event loop in a row making at most
+   * one call each), a turn's first call goes to Redis at once instead of at the turn's end: a
+   * shorter wait for it (see `docs/redis.md`). Default `true`; `false` always waits for the turn's
+   * end, so that identical calls made in one turn always share one run.
+   */
+  readonly loneCallsAtOnce?: boolean
+  /**
    * Milliseconds added to the Redis server's clock, read on every operation. For tests that move
    * time without sleeping; leave it out in production.
    */
@@ -534,9 +541,11 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     })
   }
 
-  const gather = Gather.make(send)
+  const atOnce = options.loneCallsAtOnce !== false
+  const gather = Gather.make(send, atOnce)
   const hashReads = HashReads.make(
     client,
+    atOnce,
     options.readBatches === "script"
       ? (numKeys, argv, waiter) => send(Scripts.reads, numKeys, argv, waiter)
       : undefined
