@@ -314,8 +314,8 @@ const mean = (values: ArrayLike<number>) => {
 
 /**
  * One call at a time, the targets taking turns call by call (round robin, each round starting one
- * target further on), so that every target sees the same moments of the machine; returns per-call latency percentiles and means, overall and per
- * pass (`passes` consecutive stretches of equal length, so that a ratio can be taken within a pass
+ * target further on), so that every target sees the same moments of the machine; returns per-call
+ * latency percentiles and means, overall and per pass (`passes` consecutive stretches of equal length, so that a ratio can be taken within a pass
  * and its median over passes, as for the repetitions of the other runs). Sequential runs of one
  * target each move with the machine's drift; at 1 in flight, a mean is also carried by the slowest
  * calls, which a median is not.

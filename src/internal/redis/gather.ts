@@ -8,8 +8,8 @@
  *
  * Nothing waits for company: a call joins the batch of its shard and script, and the batches go
  * out at the end of the event loop's current turn (`turn.ts`), whether they hold one call or many;
- * where the turn before made at most one call, a turn's first batch goes at once, as its first call
- * comes (`turn.ts`).
+ * where calls come one at a time (three lone turns in a row), a turn's first batch goes at once, as
+ * its first call comes (`turn.ts`).
  * A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments, so
  * one script call stays short.
  *

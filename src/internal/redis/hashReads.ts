@@ -1,10 +1,11 @@
 /**
  * Reads of session hashes sent as plain commands, not scripts: the `HMGET`s (or `HGETALL`s) made in
  * the same turn of the event loop (`turn.ts`) for one connection go to Redis together, between two
- * `TIME`s, in one write (a turn's first read goes at once where the turn before made at most one): on one server the reads of every shard, on a Cluster those of the shards
- * whose slots one master serves. A plain command costs Redis a fraction of a script call (no script
- * run, no loop over calls, no table turned into a reply), so a read that changes nothing costs it
- * about what a redisess read does.
+ * `TIME`s, in one write (where reads come one at a time, a turn's first goes at once: `turn.ts`):
+ * on one server the reads of every shard, on a Cluster those of the shards whose slots one master
+ * serves. A plain command costs Redis a fraction of a script call (no script run, no loop over
+ * calls, no table turned into a reply), so a read that changes nothing costs it about what a
+ * redisess read does.
  *
  * The two times bound the moment each `HMGET` ran: Redis runs one connection's commands in order,
  * so every read ran at or after the first time and at or before the second. The caller decides from

@@ -7,21 +7,24 @@
  * Where calls come one at a time, waiting for the turn's end gains nothing and costs latency: the
  * command would go only after everything the caller does once its call is made (its fiber
  * suspended, its promise made), where a command written at once lets Redis work meanwhile. So when
- * the last turn that made calls made at most one, the next turn's first batch goes at once, as it
- * gets its first call; the turn's other batches still go at its end, and a turn of many calls puts
- * the next back to waiting. A batch sent at once takes no more calls, identical or not: a call made
+ * the last `loneTurns` turns that made calls made at most one each, the next turn's first batch goes
+ * at once, as it gets its first call; the turn's other batches still go at its end, and a turn of
+ * many calls puts the next back to waiting (a burst after a quiet spell sends its first call alone). A batch sent at once takes no more calls, identical or not: a call made
  * after it was sent must not get a reply read before the call was made.
  */
 
-/** How many turns in a row of at most one call each (of the turns that made calls) make the next turn's first batch go at once. */
+/**
+ * How many turns in a row of at most one call each (of the turns that made calls) make the next
+ * turn's first batch go at once.
+ */
 export const loneTurns = 3
 
 /** The batches of one kind due at the end of the turn, each sent by `go` then. */
 export interface Turn<B> {
   /**
    * Sends `batch`, just opened with its first call, at the end of the turn with the others due, or
-   * now when the turn before held at most one call and this is the turn's first batch. Returns
-   * whether it was sent now.
+   * now when it is the turn's first batch after `loneTurns` lone turns. Returns whether it was sent
+   * now.
    */
   readonly due: (batch: B) => boolean
   /** Sends a due batch now, before the turn ends (a full one). */
