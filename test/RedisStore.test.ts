@@ -498,7 +498,9 @@ describe("Redis store", () => {
 
   it.live("keys touched across grace periods always outlive the sessions in them (real time)", () =>
     Effect.scoped(Effect.gen(function*() {
-      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 2 }, {
+      // a ttl well past the test's 2 s: a machine that stalls (or a clock that steps) for a second
+      // does not expire the sessions under it
+      const { client, manager, namespace } = yield* managerOn(inject("redisUrl"), { ttl: 10 }, {
         nativeTtlGrace: Duration.millis(400)
       })
       const sessions = yield* Effect.all([manager.create("erin"), manager.create("erin"), manager.create("finn")])
@@ -508,8 +510,9 @@ describe("Redis store", () => {
         `{${namespace}}:u:finn`,
         `{${namespace}}:r`
       ]
-      // eighty touches 25 ms apart: ten half grace periods; without refreshes the TTLs would fall
-      // to ~0.4 s, and with a refresh that only makes sure of the ttl they would dip below it between two
+      // eighty touches 25 ms apart: ten half grace periods; without refreshes the keys would expire
+      // before their sessions within 0.4 s, and with a refresh that only makes sure of the ttl they
+      // would dip below it between two
       for (let i = 0; i < 80; i++) {
         yield* Effect.sleep(Duration.millis(25))
         const reads = yield* Effect.all(sessions.map((s) => manager.get(s.token)), { concurrency: "unbounded" })
