@@ -365,11 +365,9 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
     const r = row(op, 64)
     if (r === undefined) continue
     const [ours, theirs] = [r.cpu.lib[1], r.cpu.rs[1]]
-    // one digit more where the two would print the same
-    const digits = fmt(ours, 1) === fmt(theirs, 1) && ours !== theirs ? 2 : 1
     out.push({
       target: `1. ${op}: Redis CPU per operation <= redisess's (64 in flight)`,
-      measured: `${fmt(ours, digits)} vs ${fmt(theirs, digits)} µs (${fmtNear(ours / theirs, 1)}x; ${
+      measured: `${fmtNear(ours, theirs, 1)} vs ${fmtNear(theirs, ours, 1)} µs (${fmtNear(ours / theirs, 1)}x; ${
         spreadOf(r.spread.redisCpuVsRs)
       }from fibers ${fmt(r.cpu.fiber[1], 1)} µs)`,
       met: ours <= theirs

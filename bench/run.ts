@@ -23,7 +23,7 @@ import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./o
 import type { Environment, Results } from "./report.js"
 import { checks, markdown, rows, svg } from "./report.js"
 import type { MemoryResult, MemoryTarget, Shape } from "./storage.js"
-import { floors, load, measureFloor, measureMemory, watch, wipeBench } from "./storage.js"
+import { floors, load, measureFloor, measureMemory, pastTtl, watch, wipeBench } from "./storage.js"
 import type { Sessions } from "./targets.js"
 import { connect, lib, raw, redisess } from "./targets.js"
 
@@ -171,10 +171,7 @@ const main = async () => {
       const l = await lib(url, ns("wipe"), { movableClock: true })
       // warm the wipe path once on a few sessions, so the measured run is not the first
       await load(l, { ...wipeShape, users: 100, perUser: 1 })
-      const { clock } = l
-      if (clock !== undefined) clock.offsetMs = 1801 * 1000
-      await l.wipe()
-      if (clock !== undefined) clock.offsetMs = 0
+      await pastTtl(l, () => l.wipe())
       const { loadSeconds, stall } = await wipeBench(url, admin, sharedUrl === undefined, l, wipeShape)
       await l.close()
       const [, leftKeys] = await admin.scan("0", "MATCH", `{${ns("wipe")}}:*`, "COUNT", "100000")

@@ -213,6 +213,21 @@ export const watch = async (
   return { what, seconds, items: result, ping, ...(server === undefined ? {} : { server }) }
 }
 
+/**
+ * Runs `work` with the library's clock moved past the default ttl of 1800 s (every session the
+ * benchmark makes has expired by it), then moves it back. The library must have a movable clock.
+ */
+export const pastTtl = async <A>(lib: LibSessions, work: () => Promise<A>): Promise<A> => {
+  const { clock } = lib
+  if (clock === undefined) throw new Error("the wipe benchmark needs a library made with a movable clock")
+  clock.offsetMs = 1801 * 1000
+  try {
+    return await work()
+  } finally {
+    clock.offsetMs = 0
+  }
+}
+
 /** Creates `users x perUser` sessions, moves the library's clock past their ttl, and wipes them. */
 export const wipeBench = async (
   url: string,
@@ -221,11 +236,7 @@ export const wipeBench = async (
   lib: LibSessions,
   shape: Shape
 ): Promise<{ readonly loadSeconds: number; readonly stall: Stall }> => {
-  const { clock } = lib
-  if (clock === undefined) throw new Error("the wipe benchmark needs a library made with a movable clock")
   const timing = await load(lib, shape)
-  clock.offsetMs = 1801 * 1000 // every session has the default ttl of 1800 s
-  const stall = await watch(url, admin, useSlowlog, "wipe", () => lib.wipe())
-  clock.offsetMs = 0
+  const stall = await pastTtl(lib, () => watch(url, admin, useSlowlog, "wipe", () => lib.wipe()))
   return { loadSeconds: timing.seconds, stall }
 }

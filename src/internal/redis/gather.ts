@@ -268,11 +268,11 @@ export const make = (send: Send, atOnce: boolean): Gather => {
             batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             open.set(script, batch)
             add(batch, keys, args, waiter)
-            // sent now (a turn of few calls, see turn.ts), or a lone call past the byte limit
-            if (!turn.due(batch) && batch.bytes >= maxBytes) turn.now(batch)
-            return
+            // sent now where calls come one at a time (turn.ts)
+            if (turn.due(batch)) return
+          } else {
+            add(batch, keys, args, waiter)
           }
-          add(batch, keys, args, waiter)
           if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) turn.now(batch)
         }
       }
