@@ -70,6 +70,28 @@ export const runMeasuredBatch = async (admin: Redis, n: number, runAll: () => Pr
   }
 }
 
+/** Timings of slices of one run as one: their operations and seconds summed, CPU per operation over all. */
+export const sumTimings = (timings: ReadonlyArray<Timing>): Timing => {
+  let ops = 0
+  let seconds = 0
+  let nodeCpu = 0
+  let redisCpu = 0
+  for (const t of timings) {
+    ops += t.ops
+    seconds += t.seconds
+    nodeCpu += (t.nodeCpuUs ?? Number.NaN) * t.ops
+    redisCpu += (t.redisCpuUs ?? Number.NaN) * t.ops
+  }
+  return {
+    ops,
+    seconds,
+    opsPerSec: ops / seconds,
+    usPerOp: (seconds * 1e6) / ops,
+    nodeCpuUs: nodeCpu / ops,
+    redisCpuUs: redisCpu / ops
+  }
+}
+
 /** {@link runConcurrent}, also measuring the CPU time per operation of this process and of Redis. */
 export const runMeasured = (
   admin: Redis,

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks"
 import type { SessionToken } from "../src/Schema.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
-import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch } from "./harness.js"
+import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch, sumTimings } from "./harness.js"
 import { Session } from "./library.js"
 import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
 import { benchData, newSessionId } from "./targets.js"
@@ -70,8 +70,47 @@ const expectData = (target: Target, reply: unknown) => {
 }
 
 /**
+ * One target of an operation's run: who (and, for a raw baseline, which call), and how it makes
+ * the calls of indexes `from` to `from + count - 1` (at the run's number in flight).
+ */
+interface Entry {
+  readonly target: Target
+  readonly baseline?: string
+  readonly slice: (from: number, count: number) => Promise<unknown>
+}
+
+/**
+ * Runs every target of one operation over the same `n` calls, in slices that take turns: each
+ * target makes its calls in as many slices as there are targets, and each round of slices starts
+ * one target further on. So all targets see the same moments of the machine, which moves by tens
+ * of percent within seconds on a small shared one, and none always runs first or after the same
+ * other; each target's timing is the sum of its slices.
+ */
+const timeTogether = async (
+  admin: Redis,
+  n: number,
+  entries: ReadonlyArray<Entry>
+): Promise<Array<readonly [Entry, Timing]>> => {
+  const rounds = entries.length
+  const size = Math.ceil(n / rounds)
+  const timings = entries.map((): Array<Timing> => [])
+  for (let round = 0; round < rounds; round++) {
+    const from = round * size
+    const count = Math.min(size, n - from)
+    if (count <= 0) break
+    for (let k = 0; k < entries.length; k++) {
+      const e = (round + k) % entries.length
+      timings[e]!.push(await runMeasuredBatch(admin, count, () => entries[e]!.slice(from, count)))
+    }
+  }
+  return entries.map((entry, e) => [entry, sumTimings(timings[e]!)] as const)
+}
+
+/**
  * create, get (update / noUpdate), exists, data set / get (one key), kill, killUser, on namespaces
- * kept small.
+ * kept small. Each operation's targets (its raw baseline, the baseline through the edge and from
+ * fibers, the library through `runPromise`, `PromiseApi` and from fibers, redisess, the library's
+ * script sent raw) take turns in slices (`timeTogether`).
  */
 export const runPointOps = async (
   sizes: Sizes,
@@ -83,82 +122,112 @@ export const runPointOps = async (
   for (let rep = 0; rep <= sizes.reps; rep++) {
     for (const inFlight of sizes.inFlight) {
       const n = rep === 0 ? Math.ceil(sizes.ops(inFlight) / 4) : sizes.ops(inFlight)
-      const time = async (op: string, target: Target, run: (i: number) => Promise<unknown>, baseline?: string) => {
-        const timing = await runMeasured(admin, n, inFlight, run)
-        samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
+      /** Calls `run` for each index of a slice, `inFlight` at a time. */
+      const calls = (run: (i: number) => Promise<unknown>) => (from: number, count: number) =>
+        runConcurrent(count, inFlight, (i) => run(from + i))
+      /** The library from `inFlight` fibers of one Effect program (one `runPromise` per slice). */
+      const fibers =
+        (run: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>) =>
+        (from: number, count: number) => lib.inFibers(count, inFlight, (sm, i) => run(sm, from + i))
+      /** A raw baseline: by itself, through the edge, and from fibers (`Effect.promise`, as an app hand-writing its ioredis calls). */
+      const baselines = (baseline: string, run: () => (i: number) => Promise<unknown>): Array<Entry> => {
+        const [direct, edged, fibered] = [run(), run(), run()]
+        return [
+          { target: "raw", baseline, slice: calls(direct) },
+          { target: "edge", baseline, slice: calls((i) => lib.edge(() => edged(i))) },
+          {
+            target: "rawFiber",
+            baseline,
+            slice: (from, count) => lib.inFibers(count, inFlight, (_, i) => Effect.promise(() => fibered(from + i)))
+          }
+        ]
       }
-      /** The same operation from `inFlight` fibers of one Effect program. */
-      const timeFibers = async (
-        op: string,
-        run: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>
-      ) => {
-        const timing = await runMeasuredBatch(admin, n, () => lib.inFibers(n, inFlight, run))
-        samples.push({ op, inFlight, rep, target: "fiber", timing })
+      const time = async (op: string, entries: ReadonlyArray<Entry | undefined>, count = n) => {
+        const present = entries.filter((entry): entry is Entry => entry !== undefined)
+        for (const [{ baseline, target }, timing] of await timeTogether(admin, count, present)) {
+          samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
+        }
       }
-      /** The raw baseline call from `inFlight` fibers of one Effect program, as an app hand-writing ioredis calls. */
-      const timeRawFibers = async (op: string, baseline: string, run: (i: number) => Promise<unknown>) => {
-        const timing = await runMeasuredBatch(
-          admin,
-          n,
-          () => lib.inFibers(n, inFlight, (_, i) => Effect.promise(() => run(i)))
-        )
-        samples.push({ op, inFlight, rep, target: "rawFiber", timing, baseline })
-      }
+      // PromiseApi, for goal 4: at 64 in flight (a lone call is one program, as through runPromise)
+      const promised = inFlight > 1
       const user = (i: number) => `u${i % 1000}`
+      /** The touch, each call on a new id (a new session, as create's): the raw baseline of the writes. */
+      const touchNew = () => {
+        const ids = Array.from({ length: n }, newSessionId)
+        return (i: number) => raw.touch(ids[i]!, user(i))
+      }
+      // the raw sessions that the data baselines write and read: made by create's raw touches
       const rawIds = Array.from({ length: n }, newSessionId)
-      const edgeIds = Array.from({ length: n }, newSessionId)
       const scriptIds = Array.from({ length: n }, newSessionId)
       const libIds: Array<string> = new Array<string>(n)
       const promiseIds: Array<string> = new Array<string>(n)
-      // PromiseApi, for goal 4: at 64 in flight (a lone call is one program, as through runPromise)
-      const promised = inFlight > 1
       const fiberIds: Array<string> = new Array<string>(n)
       const rsIds: Array<string> = new Array<string>(n)
 
-      await time("touch", "raw", (i) => raw.touch(rawIds[i]!, user(i)), "EVALSHA touch")
-      await time("touch", "edge", (i) => lib.edge(() => raw.touch(edgeIds[i]!, user(i))), "EVALSHA touch")
-      const fiberRawIds = Array.from({ length: n }, newSessionId)
-      await timeRawFibers("touch", "EVALSHA touch", (i) => raw.touch(fiberRawIds[i]!, user(i)))
-      await time("create", "lib", async (i) => {
-        libIds[i] = await lib.create(user(i))
-      })
-      if (promised) {
-        await time("create", "promise", async (i) => {
-          promiseIds[i] = await lib.promises.create(user(i))
-        })
-      }
-      await timeFibers("create", (sm, i) =>
-        Effect.map(sm.create(user(i)), (session) => {
-          fiberIds[i] = Redacted.value(session.token)
-        }))
-      await time("create", "redisess", async (i) => {
-        rsIds[i] = await redisess.create(user(i))
-      })
-      await time("create", "libScript", (i) => raw.libScript.create(scriptIds[i]!, user(i)))
+      await time("create", [
+        { target: "raw", baseline: "EVALSHA touch", slice: calls((i) => raw.touch(rawIds[i]!, user(i))) },
+        ...baselines("EVALSHA touch", touchNew).slice(1),
+        {
+          target: "lib",
+          slice: calls(async (i) => {
+            libIds[i] = await lib.create(user(i))
+          })
+        },
+        promised
+          ? {
+            target: "promise",
+            slice: calls(async (i) => {
+              promiseIds[i] = await lib.promises.create(user(i))
+            })
+          }
+          : undefined,
+        {
+          target: "fiber",
+          slice: fibers((sm, i) =>
+            Effect.map(sm.create(user(i)), (session) => {
+              fiberIds[i] = Redacted.value(session.token)
+            })
+          )
+        },
+        {
+          target: "redisess",
+          slice: calls(async (i) => {
+            rsIds[i] = await redisess.create(user(i))
+          })
+        },
+        { target: "libScript", slice: calls((i) => raw.libScript.create(scriptIds[i]!, user(i))) }
+      ])
       const libSessionIds = libIds.map((token) => Session.idOf(token as SessionToken))
-      await time("hgetall", "raw", (i) => raw.hgetall(libSessionIds[i]!), "HGETALL")
-      await time("hgetall", "edge", (i) => lib.edge(() => raw.hgetall(libSessionIds[i]!)), "HGETALL")
-      await timeRawFibers("hgetall", "HGETALL", (i) => raw.hgetall(libSessionIds[i]!))
+      const hgetall = () => (i: number) => raw.hgetall(libSessionIds[i]!)
       for (const noUpdate of [false, true]) {
-        const op = noUpdate ? "get (noUpdate)" : "get (update)"
-        await time(op, "lib", (i) => lib.get(libIds[i]!, noUpdate))
-        if (promised) await time(op, "promise", (i) => lib.promises.get(libIds[i]!, noUpdate))
-        await timeFibers(op, (sm, i) => sm.get(fiberIds[i]!, { noUpdate }))
-        await time(op, "redisess", (i) => redisess.get(rsIds[i]!, noUpdate))
-        await time(op, "libScript", (i) => raw.libScript.get(scriptIds[i]!, !noUpdate))
+        await time(noUpdate ? "get (noUpdate)" : "get (update)", [
+          ...(noUpdate ? baselines("HGETALL", hgetall) : baselines("EVALSHA touch", touchNew)),
+          { target: "lib", slice: calls((i) => lib.get(libIds[i]!, noUpdate)) },
+          promised ? { target: "promise", slice: calls((i) => lib.promises.get(libIds[i]!, noUpdate)) } : undefined,
+          { target: "fiber", slice: fibers((sm, i) => sm.get(fiberIds[i]!, { noUpdate })) },
+          { target: "redisess", slice: calls((i) => redisess.get(rsIds[i]!, noUpdate)) },
+          { target: "libScript", slice: calls((i) => raw.libScript.get(scriptIds[i]!, !noUpdate)) }
+        ])
       }
-      await time("exists", "lib", (i) => lib.exists(libIds[i]!))
-      if (promised) await time("exists", "promise", (i) => lib.promises.exists(libIds[i]!))
-      await timeFibers(
-        "exists",
-        (sm, i) =>
-          Effect.flatMap(sm.exists(fiberIds[i]!), (live) => live ? Effect.void : Effect.die("a session is gone"))
-      )
-      await time("exists", "redisess", (i) => redisess.exists(rsIds[i]!))
-      await time("exists", "bare", async (i) => {
-        if (!(await raw.bareExists(libIds[i]!))) throw new Error("bare exists: a session is gone")
-      })
-      await time("exists", "libScript", (i) => raw.libScript.exists(scriptIds[i]!))
+      await time("exists", [
+        ...baselines("HGETALL", hgetall),
+        { target: "lib", slice: calls((i) => lib.exists(libIds[i]!)) },
+        promised ? { target: "promise", slice: calls((i) => lib.promises.exists(libIds[i]!)) } : undefined,
+        {
+          target: "fiber",
+          slice: fibers((sm, i) =>
+            Effect.flatMap(sm.exists(fiberIds[i]!), (live) => live ? Effect.void : Effect.die("a session is gone"))
+          )
+        },
+        { target: "redisess", slice: calls((i) => redisess.exists(rsIds[i]!)) },
+        {
+          target: "bare",
+          slice: calls(async (i) => {
+            if (!(await raw.bareExists(libIds[i]!))) throw new Error("bare exists: a session is gone")
+          })
+        },
+        { target: "libScript", slice: calls((i) => raw.libScript.exists(scriptIds[i]!)) }
+      ])
 
       // data set / get of one key on the sessions above; redisess's Session objects fetched untimed
       const libData: Array<DataHandle> = new Array<DataHandle>(n)
@@ -170,14 +239,14 @@ export const runPointOps = async (
         rsData[i] = await redisess.dataHandle(rsIds[i]!)
       })
       const { key, value } = benchData
-      await time("data set", "raw", (i) => raw.hsetData(rawIds[i]!), "HSET (1 field)")
-      await time("data set", "edge", (i) => lib.edge(() => raw.hsetData(rawIds[i]!)), "HSET (1 field)")
-      await timeRawFibers("data set", "HSET (1 field)", (i) => raw.hsetData(rawIds[i]!))
-      await time("data set", "lib", (i) => libData[i]!.set(key, value))
-      if (promised) await time("data set", "promise", (i) => promiseData[i]!.set(key, value))
-      await timeFibers("data set", (sm, i) => sm.setData(fiberIds[i]!, key, value))
-      await time("data set", "redisess", (i) => rsData[i]!.set(key, value))
-      await time("data set", "libScript", (i) => raw.libScript.dataSet(scriptIds[i]!))
+      await time("data set", [
+        ...baselines("HSET (1 field)", () => (i) => raw.hsetData(rawIds[i]!)),
+        { target: "lib", slice: calls((i) => libData[i]!.set(key, value)) },
+        promised ? { target: "promise", slice: calls((i) => promiseData[i]!.set(key, value)) } : undefined,
+        { target: "fiber", slice: fibers((sm, i) => sm.setData(fiberIds[i]!, key, value)) },
+        { target: "redisess", slice: calls((i) => rsData[i]!.set(key, value)) },
+        { target: "libScript", slice: calls((i) => raw.libScript.dataSet(scriptIds[i]!)) }
+      ])
       for (const i of [0, n - 1]) {
         expectData("raw", await raw.hgetData(rawIds[i]!))
         expectData("lib", await libData[i]!.get(key))
@@ -185,39 +254,40 @@ export const runPointOps = async (
         expectData("redisess", await rsData[i]!.get(key))
         expectData("libScript", await raw.libScript.dataGet(scriptIds[i]!))
       }
-      await time("data get", "raw", (i) => raw.hgetData(rawIds[i]!), "HGET")
-      await time("data get", "edge", (i) => lib.edge(() => raw.hgetData(rawIds[i]!)), "HGET")
-      await timeRawFibers("data get", "HGET", (i) => raw.hgetData(rawIds[i]!))
-      await time("data get", "lib", (i) => libData[i]!.get(key))
-      if (promised) await time("data get", "promise", (i) => promiseData[i]!.get(key))
-      await timeFibers("data get", (sm, i) => sm.getData(fiberIds[i]!, key))
-      await time("data get", "redisess", (i) => rsData[i]!.get(key))
-      await time("data get", "libScript", (i) => raw.libScript.dataGet(scriptIds[i]!))
+      await time("data get", [
+        ...baselines("HGET", () => (i) => raw.hgetData(rawIds[i]!)),
+        { target: "lib", slice: calls((i) => libData[i]!.get(key)) },
+        promised ? { target: "promise", slice: calls((i) => promiseData[i]!.get(key)) } : undefined,
+        { target: "fiber", slice: fibers((sm, i) => sm.getData(fiberIds[i]!, key)) },
+        { target: "redisess", slice: calls((i) => rsData[i]!.get(key)) },
+        { target: "libScript", slice: calls((i) => raw.libScript.dataGet(scriptIds[i]!)) }
+      ])
 
       // kill takes a session id: each id derived from its token before the timing, as for the raw script
       const idsOf = (tokens: ReadonlyArray<string>) => tokens.map((token) => Session.idOf(token as SessionToken))
       const [libKills, promiseKills, fiberKills] = [idsOf(libIds), promised ? idsOf(promiseIds) : [], idsOf(fiberIds)]
-      await time("kill", "lib", (i) => lib.kill(libKills[i]!))
-      if (promised) await time("kill", "promise", (i) => lib.promises.kill(promiseKills[i]!))
-      await timeFibers("kill", (sm, i) => sm.kill(fiberKills[i]!))
-      await time("kill", "redisess", (i) => redisess.kill(rsIds[i]!))
-      await time("kill", "libScript", (i) => raw.libScript.kill(scriptIds[i]!))
+      await time("kill", [
+        ...baselines("EVALSHA touch", touchNew),
+        { target: "lib", slice: calls((i) => lib.kill(libKills[i]!)) },
+        promised ? { target: "promise", slice: calls((i) => lib.promises.kill(promiseKills[i]!)) } : undefined,
+        { target: "fiber", slice: fibers((sm, i) => sm.kill(fiberKills[i]!)) },
+        { target: "redisess", slice: calls((i) => redisess.kill(rsIds[i]!)) },
+        { target: "libScript", slice: calls((i) => raw.libScript.kill(scriptIds[i]!)) }
+      ])
 
       // killUser: users with 2 sessions each, created untimed
       const users = Math.ceil(n / 4)
       const killUserOf = (i: number) => `k${rep}-${inFlight}-${i}`
       await runConcurrent(users * 2, 64, (i) => lib.create(killUserOf(i % users)))
       await runConcurrent(users * 2, 64, (i) => redisess.create(killUserOf(i % users)))
-      const timeUsers = async (target: Target, run: (i: number) => Promise<unknown>) => {
-        const timing = await runMeasured(admin, users, inFlight, run)
-        samples.push({ op: "killUser (2 sessions)", inFlight, rep, target, timing })
-      }
-      await timeUsers("lib", (i) => lib.killUser(killUserOf(i)))
-      if (promised) {
-        await runConcurrent(users * 2, 64, (i) => lib.create(`p${killUserOf(i % users)}`))
-        await timeUsers("promise", (i) => lib.promises.killUser(`p${killUserOf(i)}`))
-      }
-      await timeUsers("redisess", (i) => redisess.killUser(killUserOf(i)))
+      if (promised) await runConcurrent(users * 2, 64, (i) => lib.create(`p${killUserOf(i % users)}`))
+      await time("killUser (2 sessions)", [
+        // for scale only: the touch of one session
+        ...baselines("EVALSHA touch", touchNew).slice(0, 2),
+        { target: "lib", slice: calls((i) => lib.killUser(killUserOf(i))) },
+        promised ? { target: "promise", slice: calls((i) => lib.promises.killUser(`p${killUserOf(i)}`)) } : undefined,
+        { target: "redisess", slice: calls((i) => redisess.killUser(killUserOf(i))) }
+      ], users)
       await deleteByPattern(raw.client, raw.rawPattern)
       log(`  point ops: repetition ${rep}${rep === 0 ? " (warm-up)" : ""}, ${inFlight} in flight, ${n} ops each`)
     }
