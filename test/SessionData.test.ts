@@ -8,7 +8,9 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { DataValue } from "../src/SessionData.js"
 import type * as SessionManager from "../src/SessionManager.js"
-import { advance, backends, makeManager, uniqueNamespace } from "./utils/backends.js"
+import type { DataReadError } from "../src/SessionManager.js"
+import { RedisClient } from "../src/SessionStore.js"
+import { advance, backends, makeManager, TestTime, uniqueNamespace } from "./utils/backends.js"
 
 const manager = <F extends SessionManager.FieldSchemas = SessionManager.NoFields>(
   options: Partial<SessionManager.Options<F>> = {}
@@ -286,6 +288,34 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         assert.deepStrictEqual(yield* prefs.getAll(s.token), { theme: "dark", visits: 3, since })
         assert.strictEqual(yield* prefs.remove(s.token, ["visits"]), 1)
         assert.deepStrictEqual(yield* prefs.getAll(s.token), { theme: "dark", since })
+      }))
+
+    it.scoped("a stored value that does not decode fails every form of getData with a DecodeError naming the key", () =>
+      Effect.gen(function*() {
+        const m = yield* manager()
+        const s = yield* m.create("mia")
+        yield* m.setData(s.token, { fine: 1 })
+        // written past the encoding, as another version or a hand edit might leave it
+        const { shards } = yield* TestTime
+        const store = yield* Effect.flatMap(
+          RedisClient,
+          (client) => client.open({ namespace: m.namespace, shards, defaultTtl: m.ttl * 1000, fieldNames: [] })
+        )
+        assert.isTrue(Option.isSome(yield* store.dataSet(s.sessionId, [["broken", "?not an encoding"]], 0)))
+        const forms: ReadonlyArray<(token: typeof s.token) => Effect.Effect<unknown, DataReadError>> = [
+          (token) => m.getData(token, "broken"),
+          (token) => m.getData(token, ["fine", "broken"]),
+          (token) => m.getData(token, { fine: 0, broken: 0 })
+        ]
+        for (const form of forms) {
+          const error = yield* Effect.flip(form(s.token))
+          assert.strictEqual(error._tag, "DecodeError")
+          if (error._tag === "DecodeError") {
+            assert.strictEqual(error.key, "broken")
+            assert.include(error.message, "unknown type letter")
+          }
+        }
+        assert.deepStrictEqual(yield* m.getData(s.token, "fine"), Option.some(1))
       }))
 
     it.scoped("typed data that no longer decodes fails with a DecodeError naming the key", () =>

@@ -247,10 +247,36 @@ export const make = (
     return invalid === undefined ? Either.right({ sessionId: id.right, keys }) : Either.left(invalid)
   }
 
-  // the hot read path in plain steps, when the effect runs (keys and records are read then): checks
+  /** One key's value decoded from the store's text (`None` in `texts`: the session is not live). */
+  const readOne = (
+    sessionId: string,
+    key: string,
+    texts: Option.Option<ReadonlyArray<string | undefined>>
+  ): Either.Either<Option.Option<SessionData.DataValue>, SessionNotFound | DecodeError> => {
+    if (Option.isNone(texts)) return Either.left(new SessionNotFound({ sessionId }))
+    const text = texts.value[0]
+    if (text === undefined) return Either.right(Option.none())
+    const value = SessionData.decode(text)
+    return Either.isLeft(value)
+      ? Either.left(dataError(sessionId, key, `stored data ${key}: ${value.left}`))
+      : Either.right(Option.some(value.right))
+  }
+
+  // the read of one key, the common call: a string holds nothing to read later, so its checks run
+  // now, and the effect is one store call and one decoding step
+  const getOne = (token: TokenInput, key: string): Effect.Effect<unknown, DataReadError> => {
+    const id = Validate.tokenId(token)
+    if (Either.isLeft(id)) return Effect.fail(id.left)
+    const invalid = invalidKey(key)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    const sessionId = id.right
+    return Effect.flatMap(store.dataGet(sessionId, [key]), (texts) => readOne(sessionId, key, texts))
+  }
+
+  // the other forms in plain steps, when the effect runs (arrays and records are read then): checks
   // first, then one store call and a decoding loop
   const getData = (token: TokenInput, keys: unknown): Effect.Effect<unknown, DataReadError> =>
-    Effect.suspend((): Effect.Effect<unknown, DataReadError> => {
+    typeof keys === "string" ? getOne(token, keys) : Effect.suspend((): Effect.Effect<unknown, DataReadError> => {
       const form = readForm(keys)
       const call = readCall(token, form.keys)
       if (Either.isLeft(call)) return Effect.fail(call.left)
