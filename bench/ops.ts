@@ -86,7 +86,7 @@ interface Entry {
  * of percent within seconds on a small shared one, and none always runs first or after the same
  * other; each target's timing is the sum of its slices.
  */
-export const timeTogether = async (
+const timeTogether = async (
   admin: Redis,
   n: number,
   entries: ReadonlyArray<Entry>
