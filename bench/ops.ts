@@ -327,16 +327,24 @@ export const runListingOps = async (
       // the raw baselines must read the index that holds the library's sessions
       const [rawCount, libCount] = [await raw.zcount(0), await lib.count()]
       if (rawCount !== libCount) throw new Error(`raw ZCOUNT sees ${rawCount} sessions, the library ${libCount}`)
-      await time("count()", counts, "raw", () => raw.zcount(0), "ZCOUNT all")
-      await time("count()", counts, "edge", () => lib.edge(() => raw.zcount(0)), "ZCOUNT all")
-      await time("count()", counts, "lib", () => lib.count())
-      if (inFlight > 1) await time("count()", counts, "promise", () => lib.promises.count())
-      await time("count()", counts, "redisess", () => redisess.count())
-      await time("count(60)", counts, "raw", () => raw.zcount(window()), "ZCOUNT window")
-      await time("count(60)", counts, "edge", () => lib.edge(() => raw.zcount(window())), "ZCOUNT window")
-      await time("count(60)", counts, "lib", () => lib.count(window()))
-      if (inFlight > 1) await time("count(60)", counts, "promise", () => lib.promises.count(window()))
-      await time("count(60)", counts, "redisess", () => redisess.count(window()))
+      // the counts take turns in slices, as the point operations do (many calls each)
+      const calls = (run: () => Promise<unknown>) => (_: number, count: number) => runConcurrent(count, inFlight, run)
+      /** One count: the library's and redisess's with `secs` (undefined: all), the raw ZCOUNT with its window. */
+      const timeCount = async (op: string, baseline: string, secs: () => number | undefined) => {
+        const entries: Array<Entry> = [
+          { target: "raw", baseline, slice: calls(() => raw.zcount(secs() ?? 0)) },
+          { target: "edge", baseline, slice: calls(() => lib.edge(() => raw.zcount(secs() ?? 0))) },
+          { target: "lib", slice: calls(() => lib.count(secs())) },
+          { target: "redisess", slice: calls(() => redisess.count(secs())) }
+        ]
+        if (inFlight > 1) entries.push({ target: "promise", slice: calls(() => lib.promises.count(secs())) })
+        for (const [{ baseline: measured, target }, timing] of await timeTogether(admin, counts, entries)) {
+          samples.push({ op, inFlight, rep, target, timing, ...(measured === undefined ? {} : { baseline: measured }) })
+        }
+      }
+      await timeCount("count()", "ZCOUNT all", () => undefined)
+      await timeCount("count(60)", "ZCOUNT window", window)
+      // the listings one target after another: slices would cut how many of them are in flight
       await time(
         "getAllSessions(60)",
         listings,
