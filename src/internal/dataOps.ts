@@ -209,11 +209,13 @@ export const make = (
       return Effect.flatMap(store.dataSet(sessionId, entries, maxBytes), (result) => written(sessionId, result))
     })
 
-  const decodeValue = (sessionId: string, key: string, text: string) =>
-    Either.match(SessionData.decode(text), {
-      onLeft: (message) => Effect.fail(dataError(sessionId, key, `stored data ${key}: ${message}`)),
-      onRight: Effect.succeed
-    })
+  /** A stored text decoded into its value, or a `DecodeError` naming its key. */
+  const storedValue = (
+    sessionId: string,
+    key: string,
+    text: string
+  ): Either.Either<SessionData.DataValue, DecodeError> =>
+    Either.mapLeft(SessionData.decode(text), (message) => dataError(sessionId, key, `stored data ${key}: ${message}`))
 
   /** A read's values decoded from the store's texts (`None`: the session is not live). */
   const readValues = (
@@ -229,11 +231,8 @@ export const make = (
         values.push(Option.none())
         continue
       }
-      const value = SessionData.decode(text)
-      if (Either.isLeft(value)) {
-        const key = keys[i]!
-        return Either.left(dataError(sessionId, key, `stored data ${key}: ${value.left}`))
-      }
+      const value = storedValue(sessionId, keys[i]!, text)
+      if (Either.isLeft(value)) return Either.left(value.left)
       values.push(Option.some(value.right))
     }
     return Either.right(values)
@@ -256,10 +255,7 @@ export const make = (
     if (Option.isNone(texts)) return Either.left(new SessionNotFound({ sessionId }))
     const text = texts.value[0]
     if (text === undefined) return Either.right(Option.none())
-    const value = SessionData.decode(text)
-    return Either.isLeft(value)
-      ? Either.left(dataError(sessionId, key, `stored data ${key}: ${value.left}`))
-      : Either.right(Option.some(value.right))
+    return Either.map(storedValue(sessionId, key, text), Option.some)
   }
 
   // the read of one key, the common call: a string holds nothing to read later, so its checks run
@@ -316,7 +312,7 @@ export const make = (
         const entries = yield* store.dataGetAll(id)
         if (Option.isNone(entries)) return yield* notFound(id)
         const out: Array<[string, SessionData.DataValue]> = []
-        for (const [key, text] of entries.value) out.push([key, yield* decodeValue(id, key, text)])
+        for (const [key, text] of entries.value) out.push([key, yield* storedValue(id, key, text)])
         return Object.fromEntries(out)
       }),
     removeData: (token, keys) =>
