@@ -84,26 +84,34 @@ interface Entry {
  * target makes its calls in as many slices as there are targets, and each round of slices starts
  * one target further on. So all targets see the same moments of the machine, which moves by tens
  * of percent within seconds on a small shared one, and none always runs first or after the same
- * other; each target's timing is the sum of its slices.
+ * other. Returns each target's sample of `run`, its timing the sum of its slices (an undefined entry:
+ * a target this run leaves out).
  */
 const timeTogether = async (
   admin: Redis,
   n: number,
-  entries: ReadonlyArray<Entry>
-): Promise<Array<readonly [Entry, Timing]>> => {
-  const rounds = entries.length
+  entries: ReadonlyArray<Entry | undefined>,
+  run: { readonly op: string; readonly inFlight: number; readonly rep: number }
+): Promise<Array<Sample>> => {
+  const present = entries.filter((entry): entry is Entry => entry !== undefined)
+  const rounds = present.length
   const size = Math.ceil(n / rounds)
-  const timings = entries.map((): Array<Timing> => [])
+  const timings = present.map((): Array<Timing> => [])
   for (let round = 0; round < rounds; round++) {
     const from = round * size
     const count = Math.min(size, n - from)
     if (count <= 0) break
-    for (let k = 0; k < entries.length; k++) {
-      const e = (round + k) % entries.length
-      timings[e]!.push(await runMeasuredBatch(admin, count, () => entries[e]!.slice(from, count)))
+    for (let k = 0; k < rounds; k++) {
+      const e = (round + k) % rounds
+      timings[e]!.push(await runMeasuredBatch(admin, count, () => present[e]!.slice(from, count)))
     }
   }
-  return entries.map((entry, e) => [entry, sumTimings(timings[e]!)] as const)
+  return present.map(({ baseline, target }, e) => ({
+    ...run,
+    target,
+    timing: sumTimings(timings[e]!),
+    ...(baseline === undefined ? {} : { baseline })
+  }))
 }
 
 /**
@@ -143,10 +151,7 @@ export const runPointOps = async (
         ]
       }
       const time = async (op: string, entries: ReadonlyArray<Entry | undefined>, count = n) => {
-        const present = entries.filter((entry): entry is Entry => entry !== undefined)
-        for (const [{ baseline, target }, timing] of await timeTogether(admin, count, present)) {
-          samples.push({ op, inFlight, rep, target, timing, ...(baseline === undefined ? {} : { baseline }) })
-        }
+        samples.push(...await timeTogether(admin, count, entries, { op, inFlight, rep }))
       }
       // PromiseApi, for goal 4: at 64 in flight (a lone call is one program, as through runPromise)
       const promised = inFlight > 1
@@ -338,9 +343,7 @@ export const runListingOps = async (
           { target: "redisess", slice: calls(() => redisess.count(secs())) }
         ]
         if (inFlight > 1) entries.push({ target: "promise", slice: calls(() => lib.promises.count(secs())) })
-        for (const [{ baseline: measured, target }, timing] of await timeTogether(admin, counts, entries)) {
-          samples.push({ op, inFlight, rep, target, timing, ...(measured === undefined ? {} : { baseline: measured }) })
-        }
+        samples.push(...await timeTogether(admin, counts, entries, { op, inFlight, rep }))
       }
       await timeCount("count()", "ZCOUNT all", () => undefined)
       await timeCount("count(60)", "ZCOUNT window", window)

@@ -9,8 +9,9 @@
  * suspended, its promise made), where a command written at once lets Redis work meanwhile. So when
  * the last `loneTurns` turns that made calls made at most one each, the next turn's first batch goes
  * at once, as it gets its first call; the turn's other batches still go at its end, and a turn of
- * many calls puts the next back to waiting (a burst after a quiet spell sends its first call alone). A batch sent at once takes no more calls, identical or not: a call made
- * after it was sent must not get a reply read before the call was made.
+ * many calls puts the next back to waiting (a burst after a quiet spell sends its first call
+ * alone). A batch sent at once takes no more calls, identical or not: a call made after it was
+ * sent must not get a reply read before the call was made.
  */
 
 /**
