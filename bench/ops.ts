@@ -393,6 +393,26 @@ const mean = (values: ArrayLike<number>) => {
   return sum / values.length
 }
 
+/** A target's per-call latencies (µs, in call order) as percentiles and means, overall and per pass. */
+const summarize = (target: string, all: Float64Array, passes: number): CallLatency => {
+  const sorted = Float64Array.from(all).sort()
+  const fastest99 = sorted.subarray(0, Math.max(1, Math.floor(sorted.length * 0.99)))
+  const passLength = Math.floor(all.length / passes)
+  return {
+    target,
+    calls: sorted.length,
+    p10: quantile(sorted, 0.1),
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    mean: mean(sorted),
+    mean99: mean(fastest99),
+    passes: Array.from({ length: passes }, (_, k) => {
+      const pass = all.slice(k * passLength, (k + 1) * passLength)
+      return { p50: quantile(pass.sort(), 0.5), mean: mean(pass) }
+    })
+  }
+}
+
 /**
  * One call at a time, the targets taking turns call by call (round robin, each round starting one
  * target further on), so that every target sees the same moments of the machine; returns per-call
@@ -400,6 +420,11 @@ const mean = (values: ArrayLike<number>) => {
  * and its median over passes, as for the repetitions of the other runs). Sequential runs of one
  * target each move with the machine's drift; at 1 in flight, a mean is also carried by the slowest
  * calls, which a median is not.
+ *
+ * Then a second such run inside one fiber of one Effect program (one `runPromise` for the whole
+ * run), as an Effect app calls: the library's operation (`<op>: effect-redisess from a fiber`)
+ * against its own calls sent raw from the same fiber (`<op>: lib script from a fiber`,
+ * `Effect.promise`): the Effect layer with no edge per call.
  */
 export const runInterleavedLatency = async (
   callsPerTarget: number,
@@ -459,24 +484,44 @@ export const runInterleavedLatency = async (
       if (round >= warmUp) latencies[c]![round - warmUp] = (performance.now() - started) * 1000
     }
   }
-  await deleteByPattern(raw.client, raw.rawPattern)
-  const passLength = Math.floor(callsPerTarget / passes)
-  return calls.map(([target], c) => {
-    const all = latencies[c]!
-    const sorted = Float64Array.from(all).sort()
-    const fastest99 = sorted.subarray(0, Math.max(1, Math.floor(sorted.length * 0.99)))
-    return {
-      target,
-      calls: sorted.length,
-      p10: quantile(sorted, 0.1),
-      p50: quantile(sorted, 0.5),
-      p90: quantile(sorted, 0.9),
-      mean: mean(sorted),
-      mean99: mean(fastest99),
-      passes: Array.from({ length: passes }, (_, k) => {
-        const pass = all.slice(k * passLength, (k + 1) * passLength)
-        return { p50: quantile(pass.sort(), 0.5), mean: mean(pass) }
-      })
-    }
+
+  // the same from one fiber: the library's operations against its own calls sent raw from that fiber
+  const fiberLibVictims = new Array<string>(rounds)
+  await runConcurrent(rounds, 64, async (i) => {
+    fiberLibVictims[i] = Session.idOf(await lib.create(user(i)) as SessionToken)
   })
+  const fiberScriptVictims = Array.from({ length: rounds }, newSessionId)
+  await runConcurrent(rounds, 64, (i) => raw.libScript.create(fiberScriptVictims[i]!, user(i)))
+  const sent = <A>(call: () => Promise<A>) => Effect.promise(call)
+  const fiberCalls: ReadonlyArray<
+    readonly [string, (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>]
+  > = [
+    ["create: lib script from a fiber", (_, i) => sent(() => raw.libScript.create(newSessionId(), user(i)))],
+    ["create: effect-redisess from a fiber", (sm, i) => sm.create(user(i))],
+    ["get (update): lib script from a fiber", (_, i) => sent(() => raw.libScript.get(at(scriptIds, i), true))],
+    ["get (update): effect-redisess from a fiber", (sm, i) => sm.get(at(libIds, i), { noUpdate: false })],
+    ["get (noUpdate): lib script from a fiber", (_, i) => sent(() => raw.libScript.get(at(scriptIds, i), false))],
+    ["get (noUpdate): effect-redisess from a fiber", (sm, i) => sm.get(at(libIds, i), { noUpdate: true })],
+    ["exists: lib script from a fiber", (_, i) => sent(() => raw.libScript.exists(at(scriptIds, i)))],
+    ["exists: effect-redisess from a fiber", (sm, i) => sm.exists(at(libIds, i))],
+    ["kill: lib script from a fiber", (_, i) => sent(() => raw.libScript.kill(fiberScriptVictims[i]!))],
+    ["kill: effect-redisess from a fiber", (sm, i) => sm.kill(fiberLibVictims[i]!)]
+  ]
+  const fiberLatencies = fiberCalls.map(() => new Float64Array(callsPerTarget))
+  await lib.inFibers(1, 1, (sm) =>
+    Effect.gen(function*() {
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < fiberCalls.length; k++) {
+          const c = (round + k) % fiberCalls.length
+          const started = performance.now()
+          yield* fiberCalls[c]![1](sm, round)
+          if (round >= warmUp) fiberLatencies[c]![round - warmUp] = (performance.now() - started) * 1000
+        }
+      }
+    }))
+  await deleteByPattern(raw.client, raw.rawPattern)
+  return [
+    ...calls.map(([target], c) => summarize(target, latencies[c]!, passes)),
+    ...fiberCalls.map(([target], c) => summarize(target, fiberLatencies[c]!, passes))
+  ]
 }

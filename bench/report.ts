@@ -254,7 +254,8 @@ const interleavedOps: ReadonlyArray<readonly [op: string, baseline: string]> = [
 
 /**
  * One operation's interleaved latencies: baseline, baseline via the edge, its script sent raw, the
- * same through the edge, the library.
+ * same through the edge, the library; and from the run inside one fiber (where measured), its
+ * script sent from that fiber and the library called from it.
  */
 const interleavedRow = (latency: ReadonlyArray<CallLatency>, op: string, baseline: string) => {
   const find = (target: string) => latency.find((l) => l.target === target)
@@ -266,7 +267,10 @@ const interleavedRow = (latency: ReadonlyArray<CallLatency>, op: string, baselin
   if (
     raw === undefined || edge === undefined || script === undefined || scriptEdge === undefined || lib === undefined
   ) return undefined
-  return { op, baseline, raw, edge, script, scriptEdge, lib }
+  const fiberScript = find(`${op}: lib script from a fiber`)
+  const fiberLib = find(`${op}: effect-redisess from a fiber`)
+  const fiber = fiberScript === undefined || fiberLib === undefined ? undefined : { script: fiberScript, lib: fiberLib }
+  return { op, baseline, raw, edge, script, scriptEdge, lib, fiber }
 }
 
 /**
@@ -448,7 +452,13 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
         pct(withinPasses(i.scriptEdge, i.script, "p50"))
       }, mean ${pct(withinPasses(i.scriptEdge, i.script, "mean"))}; the edge alone on the raw baseline: median ${
         pct(withinPasses(i.edge, i.raw, "p50"))
-      }, mean ${pct(withinPasses(i.edge, i.raw, "mean"))})`,
+      }, mean ${pct(withinPasses(i.edge, i.raw, "mean"))}${
+        i.fiber === undefined ?
+          "" :
+          `; called from a fiber, no runPromise per call: median ${
+            pct(withinPasses(i.fiber.lib, i.fiber.script, "p50"))
+          }, mean ${pct(withinPasses(i.fiber.lib, i.fiber.script, "mean"))}`
+      })`,
       met: overMedian <= 0.1 && overMean <= 0.1
     })
   }
@@ -583,10 +593,13 @@ export const markdown = (results: Results): string => {
   p("the edge` is the library's own calls, sent raw, through that edge and nothing else: of the Effect layer's cost,")
   p("the part one `runPromise` per call takes by itself, whatever the library does inside it. A mean here is")
   p("carried by the slowest hundredth of calls (pauses of milliseconds, on a machine whose 2 cores Redis, this")
-  p("process and other services share); the last column leaves them out, for scale only.")
+  p("process and other services share); the last column leaves them out, for scale only. The last two columns come")
+  p("from a second interleaved run inside one fiber of one Effect program, as an Effect app calls: the library's")
+  p("operation against its own calls sent raw from the same fiber (`Effect.promise`), so the Effect layer with no")
+  p("`runPromise` per call.")
   p()
-  p("| operation | raw baseline p50 | via the edge p50 | lib script, raw p50 | lib script via the edge p50 | effect-redisess p50 (p10 / p90) | Effect layer over its script, p50 | the same, mean | the edge over the raw baseline, mean | the edge over its script, mean | Effect layer over its script, mean of the fastest 99% |")
-  p("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
+  p("| operation | raw baseline p50 | via the edge p50 | lib script, raw p50 | lib script via the edge p50 | effect-redisess p50 (p10 / p90) | Effect layer over its script, p50 | the same, mean | the edge over the raw baseline, mean | the edge over its script, mean | Effect layer over its script, mean of the fastest 99% | from a fiber: lib script / effect-redisess p50 | from a fiber: Effect layer over its script, p50 / mean |")
+  p("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
   for (const [op, baseline] of interleavedOps) {
     const i = interleavedRow(results.latency, op, baseline)
     if (i === undefined) continue
@@ -599,7 +612,15 @@ export const markdown = (results: Results): string => {
         pct(withinPasses(i.lib, i.script, "p50"))
       } | ${pct(withinPasses(i.lib, i.script, "mean"))} | ${pct(withinPasses(i.edge, i.raw, "mean"))} | ${
         pct(withinPasses(i.scriptEdge, i.script, "mean"))
-      } | ${pct(i.lib.mean99 / i.script.mean99 - 1)} |`
+      } | ${pct(i.lib.mean99 / i.script.mean99 - 1)} | ${
+        i.fiber === undefined ? "n/a" : `${fmt(i.fiber.script.p50, 0)} / ${fmt(i.fiber.lib.p50, 0)}`
+      } | ${
+        i.fiber === undefined
+          ? "n/a"
+          : `${pct(withinPasses(i.fiber.lib, i.fiber.script, "p50"))} / ${
+            pct(withinPasses(i.fiber.lib, i.fiber.script, "mean"))
+          }`
+      } |`
     )
   }
   p()

@@ -63,6 +63,19 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
       }
       assert.isAbove(report.latency.length, 0)
       for (const l of report.latency) assert.strictEqual(l.passes.length, 3, l.target)
+      // goal 5 also names the Effect layer called from a fiber, from the second interleaved run
+      for (const op of ["create", "get (update)", "get (noUpdate)", "exists", "kill"]) {
+        for (const who of ["lib script", "effect-redisess"]) {
+          assert.isTrue(
+            report.latency.some((l) => l.target === `${op}: ${who} from a fiber`),
+            `${op}: ${who} from a fiber`
+          )
+        }
+      }
+      assert.match(
+        markdown,
+        /\| 5\. exists: .*called from a fiber, no runPromise per call: median [+-]\d+%, mean [+-]\d+%/
+      )
     }), 180_000)
 
   it("a ratio that rounds to its goal's threshold without meeting it shows one digit more", () => {
