@@ -502,6 +502,30 @@ export const checks = (results: Results, table: ReadonlyArray<Row>): Array<Check
 
 const kb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
+/** The raw baselines that are one plain command (not a script, not a listing). */
+const plainBaselines = ["HGETALL", "HGET", "HSET (1 field)", "ZCOUNT all", "ZCOUNT window"]
+
+const span = (values: ReadonlyArray<number>) => {
+  const finite = values.filter(Number.isFinite)
+  if (finite.length === 0) return "n/a"
+  const [low, high] = [Math.min(...finite), Math.max(...finite)]
+  return fmt(low, 1) === fmt(high, 1) ? fmt(low, 1) : `${fmt(low, 1)}-${fmt(high, 1)}`
+}
+
+/**
+ * What one command costs on the machine of the run: the CPU of the raw baselines at 64 in flight,
+ * which send one command per operation. The library sends many operations per command, so its
+ * ratios gain where a command costs more: the line says which kind of machine a run had.
+ */
+const commandCost = (table: ReadonlyArray<Row>): string => {
+  const at64 = table.filter((r) => r.inFlight === 64)
+  const plain = at64.filter((r) => plainBaselines.includes(r.baseline))
+  const touch = at64.filter((r) => r.baseline === "EVALSHA touch")
+  return `a plain command (${plainBaselines.join(", ")}) ${span(plain.map((r) => r.cpu.raw[1]))} µs of Redis CPU and ${
+    span(plain.map((r) => r.cpu.raw[0]))
+  } µs of Node's, the raw EVALSHA touch ${span(touch.map((r) => r.cpu.raw[1]))} µs of Redis's`
+}
+
 /** The markdown report. */
 export const markdown = (results: Results): string => {
   const table = rows(results.samples)
@@ -517,6 +541,11 @@ export const markdown = (results: Results): string => {
   p(`- Packages: ${Object.entries(env.packages).map(([k, v]) => `${k} ${v}`).join(", ")}`)
   p(`- Sizes: ${env.sizes}`)
   p(`- Machine load average: ${env.loadAverage}`)
+  p(`- One command on this machine (the raw baselines at 64 in flight): ${commandCost(table)}. effect-redisess`)
+  p("  sends many operations per command (a script call carries up to 16, a write of plain reads up to 32), redisess")
+  p("  and the raw baselines one each: the more a command costs, the more the ratios move effect-redisess's way, so")
+  p("  compare verdicts of runs on different machines with this line in mind (docs/benchmarks.md, \"Two machines,")
+  p("  one library\").")
   p()
   p("Each figure is the median over the repetitions; each ratio is the median of the ratios taken within one")
   p("repetition. Within a repetition, the targets of one point operation or count (its raw baseline, by itself,")

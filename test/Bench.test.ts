@@ -50,6 +50,11 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
         markdown,
         /\| 4\. exists from plain promises \(PromiseApi\).*one runPromise per call: \d+\.\d\dx\).*the library's read path with no Effect per call: \d+\.\d\dx redisess/
       )
+      // the header says what one command costs on the run's machine (the verdicts move with it)
+      assert.match(
+        markdown,
+        /One command on this machine .*: a plain command \(HGETALL, .*\) [\d.-]+ µs of Redis CPU and [\d.-]+ µs of Node's, the raw EVALSHA touch [\d.-]+ µs of Redis's/
+      )
       // the memory targets name the floor they are over, when they are
       assert.match(markdown, /the floor(, native TTLs)? \(the same structures holding the least they can/)
 
