@@ -137,19 +137,31 @@ export const runPointOps = async (
       const fibers =
         (run: (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>) =>
         (from: number, count: number) => lib.inFibers(count, inFlight, (sm, i) => run(sm, from + i))
-      /** A raw baseline: by itself, through the edge, and from fibers (`Effect.promise`, as an app hand-writing its ioredis calls). */
-      const baselines = (baseline: string, run: () => (i: number) => Promise<unknown>): Array<Entry> => {
-        const [direct, edged, fibered] = [run(), run(), run()]
-        return [
-          { target: "raw", baseline, slice: calls(direct) },
-          { target: "edge", baseline, slice: calls((i) => lib.edge(() => edged(i))) },
-          {
-            target: "rawFiber",
-            baseline,
-            slice: (from, count) => lib.inFibers(count, inFlight, (_, i) => Effect.promise(() => fibered(from + i)))
+      /**
+       * A raw baseline: by itself, through the edge, and from fibers (`Effect.promise`, as an app
+       * hand-writing its ioredis calls), or those of them in `ways`; each way makes its calls with
+       * a `run()` of its own (the touches, on ids of their own).
+       */
+      const baselines = (
+        baseline: string,
+        run: () => (i: number) => Promise<unknown>,
+        ways: ReadonlyArray<"raw" | "edge" | "rawFiber"> = ["raw", "edge", "rawFiber"]
+      ): Array<Entry> =>
+        ways.map((way): Entry => {
+          const call = run()
+          switch (way) {
+            case "raw":
+              return { target: way, baseline, slice: calls(call) }
+            case "edge":
+              return { target: way, baseline, slice: calls((i) => lib.edge(() => call(i))) }
+            case "rawFiber":
+              return {
+                target: way,
+                baseline,
+                slice: (from, count) => lib.inFibers(count, inFlight, (_, i) => Effect.promise(() => call(from + i)))
+              }
           }
-        ]
-      }
+        })
       const time = async (op: string, entries: ReadonlyArray<Entry | undefined>, count = n) => {
         samples.push(...await timeTogether(admin, count, entries, { op, inFlight, rep }))
       }
@@ -170,8 +182,9 @@ export const runPointOps = async (
       const rsIds: Array<string> = new Array<string>(n)
 
       await time("create", [
+        // the raw touch on `rawIds`: the sessions the data baselines write and read
         { target: "raw", baseline: "EVALSHA touch", slice: calls((i) => raw.touch(rawIds[i]!, user(i))) },
-        ...baselines("EVALSHA touch", touchNew).slice(1),
+        ...baselines("EVALSHA touch", touchNew, ["edge", "rawFiber"]),
         {
           target: "lib",
           slice: calls(async (i) => {
@@ -288,7 +301,7 @@ export const runPointOps = async (
       if (promised) await runConcurrent(users * 2, 64, (i) => lib.create(`p${killUserOf(i % users)}`))
       await time("killUser (2 sessions)", [
         // for scale only: the touch of one session
-        ...baselines("EVALSHA touch", touchNew).slice(0, 2),
+        ...baselines("EVALSHA touch", touchNew, ["raw", "edge"]),
         { target: "lib", slice: calls((i) => lib.killUser(killUserOf(i))) },
         promised ? { target: "promise", slice: calls((i) => lib.promises.killUser(`p${killUserOf(i)}`)) } : undefined,
         { target: "redisess", slice: calls((i) => redisess.killUser(killUserOf(i))) }
@@ -492,19 +505,24 @@ export const runInterleavedLatency = async (
   })
   const fiberScriptVictims = Array.from({ length: rounds }, newSessionId)
   await runConcurrent(rounds, 64, (i) => raw.libScript.create(fiberScriptVictims[i]!, user(i)))
-  const sent = <A>(call: () => Promise<A>) => Effect.promise(call)
   const fiberCalls: ReadonlyArray<
     readonly [string, (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>]
   > = [
-    ["create: lib script from a fiber", (_, i) => sent(() => raw.libScript.create(newSessionId(), user(i)))],
+    ["create: lib script from a fiber", (_, i) => Effect.promise(() => raw.libScript.create(newSessionId(), user(i)))],
     ["create: effect-redisess from a fiber", (sm, i) => sm.create(user(i))],
-    ["get (update): lib script from a fiber", (_, i) => sent(() => raw.libScript.get(at(scriptIds, i), true))],
+    [
+      "get (update): lib script from a fiber",
+      (_, i) => Effect.promise(() => raw.libScript.get(at(scriptIds, i), true))
+    ],
     ["get (update): effect-redisess from a fiber", (sm, i) => sm.get(at(libIds, i), { noUpdate: false })],
-    ["get (noUpdate): lib script from a fiber", (_, i) => sent(() => raw.libScript.get(at(scriptIds, i), false))],
+    [
+      "get (noUpdate): lib script from a fiber",
+      (_, i) => Effect.promise(() => raw.libScript.get(at(scriptIds, i), false))
+    ],
     ["get (noUpdate): effect-redisess from a fiber", (sm, i) => sm.get(at(libIds, i), { noUpdate: true })],
-    ["exists: lib script from a fiber", (_, i) => sent(() => raw.libScript.exists(at(scriptIds, i)))],
+    ["exists: lib script from a fiber", (_, i) => Effect.promise(() => raw.libScript.exists(at(scriptIds, i)))],
     ["exists: effect-redisess from a fiber", (sm, i) => sm.exists(at(libIds, i))],
-    ["kill: lib script from a fiber", (_, i) => sent(() => raw.libScript.kill(fiberScriptVictims[i]!))],
+    ["kill: lib script from a fiber", (_, i) => Effect.promise(() => raw.libScript.kill(fiberScriptVictims[i]!))],
     ["kill: effect-redisess from a fiber", (sm, i) => sm.kill(fiberLibVictims[i]!)]
   ]
   const fiberLatencies = fiberCalls.map(() => new Float64Array(callsPerTarget))
