@@ -149,11 +149,11 @@ describe("Redis Cluster", () => {
         const times = new Map<string, number>()
         for (const node of client.nodes("master")) {
           const address = `${node.options.host}:${node.options.port}`
-          const call = node.call.bind(node) as (...args: Array<unknown>) => Promise<unknown>
-          node.call = ((...args: Array<unknown>) => {
-            if (String(args[0]).toLowerCase() === "time") times.set(address, (times.get(address) ?? 0) + 1)
-            return call(...args)
-          }) as typeof node.call
+          const send = node.sendCommand.bind(node)
+          node.sendCommand = (...args: Parameters<typeof node.sendCommand>) => {
+            if (args[0].name === "time") times.set(address, (times.get(address) ?? 0) + 1)
+            return send(...args)
+          }
         }
         const live = yield* Effect.all(sessions.map((session) => sm.exists(session.token)), {
           concurrency: "unbounded"

@@ -16,8 +16,10 @@ import * as Ref from "effect/Ref"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { Cluster, Redis } from "ioredis"
+import type { Command as DriverCommand } from "ioredis"
 import { createServer } from "node:net"
 import { inject } from "vitest"
+import * as Command from "../src/internal/redis/command.js"
 import * as Format from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
@@ -866,6 +868,70 @@ describe("Redis store: calls gathered", () => {
       assert.deepStrictEqual(sequential.commands, ["fcall", "fcall", "fcall"])
     }))
 
+  it.scoped("a gathered script call and a plain read reach the driver flat: it copies no argument list again", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, atTurnEnd)
+      const sessions = yield* Effect.all(Array.from({ length: 16 }, (_, i) => manager.create(`user${i}`)))
+      // ioredis 6 flattens a command's arguments as it makes it (Array.prototype.flat, per element slow)
+      const flattened: Array<number> = []
+      const flat = Array.prototype.flat
+      const spy = function(this: Array<unknown>, ...args: Parameters<typeof flat>) {
+        flattened.push(this.length)
+        return flat.apply(this, args)
+      }
+      const { commands, result: gathered } = yield* commandsOf(Effect.acquireUseRelease(
+        Effect.sync(() => {
+          Array.prototype.flat = spy as typeof flat
+        }),
+        () =>
+          Effect.all([
+            Effect.all(Array.from({ length: 16 }, (_, i) => manager.create(`other${i}`)), { concurrency: "unbounded" }),
+            Effect.all(sessions.map((session) => manager.exists(session.token)), { concurrency: "unbounded" }),
+            Effect.all(sessions.map((session) => manager.get(session.token, { noUpdate: true })), {
+              concurrency: "unbounded"
+            })
+          ]),
+        () =>
+          Effect.sync(() => {
+            Array.prototype.flat = flat
+          })
+      ))
+      // the creates by script, the reads by HMGET between TIMEs
+      assert.includeMembers(commands, ["fcall", "hmget", "time"])
+      assert.strictEqual(gathered[0].length, 16)
+      assert.isTrue(gathered[1].every(Boolean))
+      // the commands are made empty: nothing of their arguments is flattened
+      assert.deepStrictEqual(flattened.filter((length) => length > 0), [])
+      assert.isAbove(flattened.length, 0) // the spy saw the commands being made
+    }))
+
+  it.scoped("Command.send answers as the driver's own call would: strings, HGETALL as an object, errors rejected", () =>
+    Effect.gen(function*() {
+      const client = yield* rawClient(inject("redisUrl"))
+      const key = `${uniqueNamespace("command")}:h`
+      yield* Effect.promise(() => client.hset(key, "a", "1", "b", "two"))
+      const both = (name: string, args: Array<string>) =>
+        Effect.promise(() =>
+          Promise.all(
+            [Command.send(client, name, args), client.call(name, ...args)].map((p) => p.then((r) => r, String))
+          )
+        )
+      for (
+        const [name, args] of [
+          ["hmget", [key, "a", "missing", "b"]],
+          ["hgetall", [key]],
+          ["eval", ["return {1, 'x', redis.call('HGET', KEYS[1], 'b')}", "1", key]],
+          ["hget", [key, "a", "extra"]] // wrong number of arguments: rejected
+        ] as const
+      ) {
+        const [ours, theirs] = yield* both(name, [...args])
+        assert.deepStrictEqual(ours, theirs, name)
+      }
+      const [time] = yield* both("time", [])
+      assert.match(String((time as Array<string>)[0]), /^\d+$/)
+      yield* Effect.promise(() => client.del(key))
+    }))
+
   it.scoped("a call that fails in a batch fails alone: the others get their replies", () =>
     Effect.gen(function*() {
       const { client, commandsOf, manager, namespace } = yield* managerOn(inject("redisUrl"), {}, byScript)
@@ -1196,16 +1262,16 @@ describe("Redis store: plain reads", () => {
       /** Seconds to move the first TIME back and the second forward, in the replies the store sees. */
       const stretch = { from: 0, to: 0 }
       let second = false
-      const call = client.call.bind(client) as (...args: Array<string>) => Promise<unknown>
-      client.call = ((...args: Array<string>) => {
-        if (args[0] !== "time") return call(...args)
+      const send = client.sendCommand.bind(client) as (command: DriverCommand) => Promise<unknown>
+      client.sendCommand = ((command: DriverCommand) => {
+        if (command.name !== "time") return send(command)
         const seconds = second ? stretch.to : -stretch.from
         second = !second
-        return call(...args).then((reply) => {
+        return send(command).then((reply) => {
           const [s, us] = reply as [string, string]
           return [String(Number(s) + seconds), us]
         })
-      }) as typeof client.call
+      }) as typeof client.sendCommand
       const session = yield* manager.create("dan")
       yield* manager.setData(session.token, "lang", "en")
       /** exists, whether get (no update) found it, getData and getAllData: read, then the commands sent. */

@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
+import type { Command } from "ioredis"
 import { readdirSync } from "node:fs"
 import { inject } from "vitest"
 import * as Scripts from "../src/internal/redis/scripts.js"
@@ -187,8 +188,8 @@ describe("Redis scripts", () => {
   it.scoped("a driver that throws instead of rejecting fails the operation with a RedisError", () =>
     Effect.gen(function*() {
       const fake = {
-        evalsha: (sha: string) => {
-          if (sha === Scripts.layout.sha) return Promise.resolve([1, 0])
+        sendCommand: (command: Command) => {
+          if (command.name === "evalsha" && command.args[0] === Scripts.layout.sha) return Promise.resolve([1, 0])
           throw new Error("connection is closed")
         }
       }
@@ -209,7 +210,7 @@ describe("Redis scripts", () => {
         [Scripts.exists.sha]: [[2], []],
         [Scripts.count.sha]: 3
       }
-      const fake = { evalsha: (sha: string) => Promise.resolve(replies[sha]) }
+      const fake = { sendCommand: (command: Command) => Promise.resolve(replies[String(command.args[0])]) }
       const manager = yield* SessionManager.make({ namespace: "wrong-replies", wipeInterval: 0 }).pipe(
         Effect.provide(RedisLayer.layerFromClient(fake as unknown as Redis))
       )

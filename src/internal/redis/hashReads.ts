@@ -20,6 +20,7 @@
  * one call of the reads script (`lua/reads.lua`), which reads them all and the time at one moment.
  */
 import type { Cluster, Redis } from "ioredis"
+import * as Command from "./command.js"
 import type { Waiter } from "./gather.js"
 import * as Keys from "./keys.js"
 import * as Turn from "./turn.js"
@@ -223,12 +224,15 @@ export const make = (client: Redis | Cluster, atOnce: boolean, sendReads?: SendR
     const stream = redis.status === "ready" ? redis.stream : undefined
     stream?.cork()
     try {
-      send(0, redis.call("time"))
+      send(0, Command.send(redis, "time", []))
       for (let i = 0; i < reads.length; i++) {
         const { fields, key } = reads[i]!
-        send(i + 1, fields === undefined ? redis.call("hgetall", key) : redis.call("hmget", key, ...fields))
+        send(
+          i + 1,
+          fields === undefined ? Command.send(redis, "hgetall", [key]) : Command.send(redis, "hmget", [key, ...fields])
+        )
       }
-      send(reads.length + 1, redis.call("time"))
+      send(reads.length + 1, Command.send(redis, "time", []))
     } finally {
       stream?.uncork()
     }

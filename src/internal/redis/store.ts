@@ -39,6 +39,7 @@ import * as Durations from "../duration.js"
 import { idOf, newToken } from "../ids.js"
 import { byScoreThenMember } from "../sortedSetOrder.js"
 import { validate } from "../validate.js"
+import * as Command from "./command.js"
 import * as Deadlines from "./deadlines.js"
 import * as Format from "./format.js"
 import * as Gather from "./gather.js"
@@ -466,9 +467,12 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
    * (the driver flattens it), not spread into the call.
    */
   const evalsha: Gather.Send = (script, numKeys, argv, waiter) => {
-    client.evalsha(script.sha, numKeys, argv).then(waiter.ok, (error: unknown) => {
+    Command.send(client, "evalsha", [script.sha, String(numKeys), ...argv]).then(waiter.ok, (error: unknown) => {
       if (!isNoScript(error)) return waiter.fail(error)
-      guarded(waiter, () => client.eval(script.source, numKeys, argv).then(waiter.ok, waiter.fail))
+      guarded(
+        waiter,
+        () => Command.send(client, "eval", [script.source, String(numKeys), ...argv]).then(waiter.ok, waiter.fail)
+      )
     })
   }
 
@@ -526,7 +530,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       return evalsha(script, numKeys, argv, waiter)
     }
     if (script.function === undefined) return evalsha(script, numKeys, argv, waiter)
-    client.fcall(script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
+    Command.send(client, "fcall", [script.function, String(numKeys), ...argv]).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
         void loadFunctions()
