@@ -11,8 +11,9 @@ import type { Cluster, Redis } from "ioredis"
 /**
  * Sends `name` with `args`, each a string, on `client`; resolves to its reply (strings, not Buffers),
  * rejects with the driver's error. The command is made empty and given its arguments after: they
- * need neither flattening nor conversion, and the library refuses a `keyPrefix` (`RedisLayer.ts`),
- * the only other thing ioredis does to the arguments as it makes a command.
+ * need neither flattening nor conversion, ioredis rewrites the arguments of none of the commands the
+ * store sends (only those of HSET, HMSET, MSET and MSETNX), and the library refuses a `keyPrefix`
+ * (`RedisLayer.ts`).
  */
 export const send = (client: Redis | Cluster, name: string, args: Array<string>): Promise<unknown> => {
   const command = new Command(name, [], { replyEncoding: "utf8" })

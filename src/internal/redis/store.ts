@@ -463,8 +463,8 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
   }
 
   /**
-   * EVALSHA of a script, or EVAL when Redis does not have it yet. The arguments go as one array
-   * (the driver flattens it), not spread into the call.
+   * EVALSHA of a script, or EVAL when Redis does not have it yet; the arguments go to the driver
+   * as one flat list (`command.ts`).
    */
   const evalsha: Gather.Send = (script, numKeys, argv, waiter) => {
     Command.send(client, "evalsha", [script.sha, String(numKeys), ...argv]).then(waiter.ok, (error: unknown) => {
