@@ -456,14 +456,23 @@ export const runInterleavedLatency = async (
   // kill needs a session per call: made before the rounds
   const warmUp = Math.ceil(callsPerTarget / 10)
   const rounds = warmUp + callsPerTarget
-  const libVictims = new Array<string>(rounds)
-  await runConcurrent(rounds, 64, async (i) => {
-    libVictims[i] = Session.idOf(await lib.create(user(i)) as SessionToken)
-  })
-  const scriptVictims = Array.from({ length: rounds }, newSessionId)
-  await runConcurrent(rounds, 64, (i) => raw.libScript.create(scriptVictims[i]!, user(i)))
-  const edgeVictims = Array.from({ length: rounds }, newSessionId)
-  await runConcurrent(rounds, 64, (i) => raw.libScript.create(edgeVictims[i]!, user(i)))
+  /** A session per round, made by the library: their ids. */
+  const libVictimsMade = async () => {
+    const ids = new Array<string>(rounds)
+    await runConcurrent(rounds, 64, async (i) => {
+      ids[i] = Session.idOf(await lib.create(user(i)) as SessionToken)
+    })
+    return ids
+  }
+  /** A session per round, made by the library's script sent raw: their ids. */
+  const scriptVictimsMade = async () => {
+    const ids = Array.from({ length: rounds }, newSessionId)
+    await runConcurrent(rounds, 64, (i) => raw.libScript.create(ids[i]!, user(i)))
+    return ids
+  }
+  const libVictims = await libVictimsMade()
+  const scriptVictims = await scriptVictimsMade()
+  const edgeVictims = await scriptVictimsMade()
   const { edge } = lib
   const calls: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
     ["EVALSHA touch, raw", (i) => raw.touch(at(rawIds, i), user(i))],
@@ -499,12 +508,8 @@ export const runInterleavedLatency = async (
   }
 
   // the same from one fiber: the library's operations against its own calls sent raw from that fiber
-  const fiberLibVictims = new Array<string>(rounds)
-  await runConcurrent(rounds, 64, async (i) => {
-    fiberLibVictims[i] = Session.idOf(await lib.create(user(i)) as SessionToken)
-  })
-  const fiberScriptVictims = Array.from({ length: rounds }, newSessionId)
-  await runConcurrent(rounds, 64, (i) => raw.libScript.create(fiberScriptVictims[i]!, user(i)))
+  const fiberLibVictims = await libVictimsMade()
+  const fiberScriptVictims = await scriptVictimsMade()
   const fiberCalls: ReadonlyArray<
     readonly [string, (sm: SessionManagerService, i: number) => Effect.Effect<unknown, unknown>]
   > = [

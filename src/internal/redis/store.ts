@@ -462,17 +462,18 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     }
   }
 
+  /** EVALSHA, EVAL or FCALL of `first` (a sha, a source, a function) with `numKeys` keys, then `argv`. */
+  const scriptCall = (command: string, first: string, numKeys: number, argv: ReadonlyArray<string>) =>
+    Command.send(client, command, [first, String(numKeys), ...argv])
+
   /**
    * EVALSHA of a script, or EVAL when Redis does not have it yet; the arguments go to the driver
    * as one flat list (`command.ts`).
    */
   const evalsha: Gather.Send = (script, numKeys, argv, waiter) => {
-    Command.send(client, "evalsha", [script.sha, String(numKeys), ...argv]).then(waiter.ok, (error: unknown) => {
+    scriptCall("evalsha", script.sha, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (!isNoScript(error)) return waiter.fail(error)
-      guarded(
-        waiter,
-        () => Command.send(client, "eval", [script.source, String(numKeys), ...argv]).then(waiter.ok, waiter.fail)
-      )
+      guarded(waiter, () => scriptCall("eval", script.source, numKeys, argv).then(waiter.ok, waiter.fail))
     })
   }
 
@@ -530,7 +531,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       return evalsha(script, numKeys, argv, waiter)
     }
     if (script.function === undefined) return evalsha(script, numKeys, argv, waiter)
-    Command.send(client, "fcall", [script.function, String(numKeys), ...argv]).then(waiter.ok, (error: unknown) => {
+    scriptCall("fcall", script.function, numKeys, argv).then(waiter.ok, (error: unknown) => {
       if (isMissingFunction(error)) {
         functionsLoaded = false
         void loadFunctions()
