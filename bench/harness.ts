@@ -223,6 +223,12 @@ export interface ServerStall {
   /** The longest single command in SLOWLOG, ms (microsecond resolution), and its name. */
   readonly maxMs: number
   readonly command: string
+  /**
+   * The second longest command in SLOWLOG and the 99th percentile of its entries (every command
+   * over 200 µs), ms: whether the longest stands alone or the commands run that long as a rule.
+   */
+  readonly nextMs: number
+  readonly p99Ms: number
   /** Commands in SLOWLOG that took more than 10 ms. */
   readonly over10: number
   /** The latency monitor's longest event (whole ms), and the event's name; 0 and "" when none reached 1 ms. */
@@ -261,6 +267,9 @@ export const slowlog = (admin: Redis) => {
           command = entry[3].slice(0, 1).join(" ")
         }
       }
+      const durations = entries.map((entry) => entry[2]).sort((a, b) => b - a)
+      const nextMs = (durations[1] ?? 0) / 1000
+      const p99Ms = durations.length === 0 ? 0 : durations[Math.floor(0.01 * (durations.length - 1))]! / 1000
       // LATENCY LATEST: [event, time of the latest, latest ms, max ms] per event
       const events = (await admin.call("LATENCY", "LATEST")) as Array<[string, number, number, number]>
       let latencyMs = 0
@@ -271,7 +280,7 @@ export const slowlog = (admin: Redis) => {
           latencyEvent = event
         }
       }
-      return { maxMs: maxUs / 1000, command, over10, latencyMs, latencyEvent }
+      return { maxMs: maxUs / 1000, command, nextMs, p99Ms, over10, latencyMs, latencyEvent }
     }
   }
 }
