@@ -225,7 +225,8 @@ export interface ServerStall {
   readonly command: string
   /**
    * The second longest command in SLOWLOG and the 99th percentile of its entries (every command
-   * over 200 µs), ms: whether the longest stands alone or the commands run that long as a rule.
+   * over 200 µs), ms: whether the longest stands alone or the commands run that long as a rule
+   * (`nextMs` 0: no second entry).
    */
   readonly nextMs: number
   readonly p99Ms: number

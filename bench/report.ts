@@ -300,6 +300,8 @@ export const fmtNear = (x: number, threshold: number, digits = 2) =>
 const spreadOf = ([low, high]: Range) => Number.isFinite(low) ? `repetitions ${fmt(low)}-${fmt(high)}x; ` : ""
 const int = (x: number) => Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a"
 const latency = (s: ServerStall) => s.latencyMs > 0 ? `${s.latencyMs} ms (${s.latencyEvent})` : "< 1 ms"
+/** The next longest command in SLOWLOG, ms; none there means none reached its 200 µs threshold. */
+const nextLongest = (s: ServerStall) => s.nextMs > 0 ? fmt(s.nextMs) : "< 0.2"
 const pct = (x: number) => Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(0)}%` : "n/a"
 
 /**
@@ -315,7 +317,7 @@ const blockCheck = (target: string, s: Stall): Check => {
   return {
     target: `${target} (longest command in SLOWLOG)`,
     measured: `${fmt(s.server.maxMs)} ms (${s.server.command}); the next longest ${
-      fmt(s.server.nextMs)
+      nextLongest(s.server)
     } ms, p99 of the commands over 200 µs ${fmt(s.server.p99Ms)} ms; latency monitor ${latency(s.server)}; ${ping}`,
     met: s.server.maxMs <= 10
   }
@@ -746,7 +748,7 @@ export const markdown = (results: Results): string => {
     p(
       `| ${label} | ${int(s.items)} | ${fmt(s.seconds * 1000, 0)} ms | ${int(s.items / s.seconds)} | ${
         s.server === undefined ? na : `${fmt(s.server.maxMs)} ms (${s.server.command})`
-      } | ${s.server === undefined ? na : `${fmt(s.server.nextMs)} / ${fmt(s.server.p99Ms)} ms`} | ${
+      } | ${s.server === undefined ? na : `${nextLongest(s.server)} / ${fmt(s.server.p99Ms)} ms`} | ${
         s.server === undefined ? na : int(s.server.over10)
       } | ${s.server === undefined ? na : latency(s.server)} | ${fmt(s.ping.maxMs)} ms | ${fmt(s.ping.p99Ms)} ms | ${
         int(s.ping.over10)
