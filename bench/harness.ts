@@ -224,8 +224,8 @@ export interface ServerStall {
   readonly maxMs: number
   readonly command: string
   /**
-   * The second longest command in SLOWLOG and the 99th percentile of its entries (every command
-   * over 200 µs), ms: whether the longest stands alone or the commands run that long as a rule
+   * The second longest command in SLOWLOG and the 99th percentile of all its entries (every
+   * command over 200 µs), ms: whether the longest stands alone or the commands run that long as a rule
    * (`nextMs` 0: no second entry).
    */
   readonly nextMs: number
