@@ -237,6 +237,9 @@ export interface ServerStall {
   readonly latencyEvent: string
 }
 
+/** A SLOWLOG entry as Redis 7 gives it: id, when, µs, the command and its arguments (then client fields). */
+type SlowlogEntry = [id: number, at: number, micros: number, command: Array<string>]
+
 /**
  * Redis's own record of how long it was busy: SLOWLOG (every command over 200 µs) and the latency
  * monitor (threshold 1 ms). Both time a command inside Redis, by the wall clock. Private server only:
@@ -256,21 +259,13 @@ export const slowlog = (admin: Redis) => {
       await admin.call("LATENCY", "RESET")
     },
     read: async (): Promise<ServerStall> => {
-      const entries = ((await admin.call("SLOWLOG", "GET", "-1")) as Array<[number, number, number, Array<string>]>)
+      // longest first (a stable sort: of equally long ones, the one SLOWLOG lists first, the newest)
+      const entries = ((await admin.call("SLOWLOG", "GET", "-1")) as Array<SlowlogEntry>)
         .filter((entry) => entry[0] > afterId)
-      let maxUs = 0
-      let command = ""
-      let over10 = 0
-      for (const entry of entries) {
-        if (entry[2] > 10_000) over10++
-        if (entry[2] > maxUs) {
-          maxUs = entry[2]
-          command = entry[3].slice(0, 1).join(" ")
-        }
-      }
-      const durations = entries.map((entry) => entry[2]).sort((a, b) => b - a)
-      const nextMs = (durations[1] ?? 0) / 1000
-      const p99Ms = durations.length === 0 ? 0 : durations[Math.floor(0.01 * (durations.length - 1))]! / 1000
+        .sort((a, b) => b[2] - a[2])
+      const ms = (entry: SlowlogEntry | undefined) => (entry?.[2] ?? 0) / 1000
+      const longest = entries[0]
+      const over10 = entries.filter((entry) => entry[2] > 10_000).length
       // LATENCY LATEST: [event, time of the latest, latest ms, max ms] per event
       const events = (await admin.call("LATENCY", "LATEST")) as Array<[string, number, number, number]>
       let latencyMs = 0
@@ -281,7 +276,15 @@ export const slowlog = (admin: Redis) => {
           latencyEvent = event
         }
       }
-      return { maxMs: maxUs / 1000, command, nextMs, p99Ms, over10, latencyMs, latencyEvent }
+      return {
+        maxMs: ms(longest),
+        command: longest === undefined ? "" : longest[3].slice(0, 1).join(" "),
+        nextMs: ms(entries[1]),
+        p99Ms: ms(entries[Math.floor(0.01 * (entries.length - 1))]),
+        over10,
+        latencyMs,
+        latencyEvent
+      }
     }
   }
 }
