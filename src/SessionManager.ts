@@ -38,6 +38,7 @@ import * as DataOps from "./internal/dataOps.js"
 import type { DataOps as DataOpsShape, TypedData } from "./internal/dataOps.js"
 import type * as Durations from "./internal/duration.js"
 import * as Ids from "./internal/ids.js"
+import * as Spans from "./internal/spans.js"
 import * as Validate from "./internal/validate.js"
 import * as S from "./Schema.js"
 import type { AnyFields, NewSession, Session, TokenInput } from "./Session.js"
@@ -129,6 +130,12 @@ export interface Options<F extends FieldSchemas = NoFields> {
    * the way in and come back typed, e.g. `{ groupId: Schema.Number, peerIp: Schema.optional(Schema.String) }`.
    */
   readonly additionalFields?: F & (Schema.Struct.Context<F> extends never ? unknown : "fields must need no services")
+  /**
+   * Runs every call in a tracing span (`SessionManager.get`, `SessionManager.data.set`, ...) for the
+   * app's tracer (OpenTelemetry through `@effect/opentelemetry`, say), the wipe fiber's wipes too.
+   * Off by default: a span costs Node more than the call it wraps ([docs/tracing.md](docs/tracing.md)).
+   */
+  readonly spans?: boolean
 }
 
 /**
@@ -336,6 +343,7 @@ export const make = <F extends FieldSchemas = NoFields>(
 
     const maxFieldBytes = yield* validBytes(options.maxFieldBytes ?? 4096)
     const shards = yield* validate(S.Shards, "shards")(options.shards ?? 1)
+    const spans = yield* validate(Schema.Boolean, "spans")(options.spans ?? false)
     const client = yield* RedisClient
     const fieldNames = Object.keys(fieldSchemas)
     const store = yield* client.open({ namespace, shards, defaultTtl, fieldNames })
@@ -559,9 +567,23 @@ export const make = <F extends FieldSchemas = NoFields>(
       wipe: store.wipe
     }
 
+    const batched: Batched.Batched<A> = {
+      exists: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.exists, (_, live) => Either.right(live)),
+      get: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.get, (id, read) => found(id)(read)),
+      ...dataMany
+    }
+
+    // with spans, every call of the service (and of the typed data accessors it makes) runs in one
+    const manager: SessionManagerService<A> = spans
+      ? {
+        ...Spans.traced(service, "SessionManager", namespace, ["data"]),
+        data: (fields) => Spans.traced(service.data(fields), "SessionManager.data", namespace)
+      }
+      : service
+
     if (Duration.toMillis(wipeInterval) > 0) {
       yield* Effect.sleep(wipeInterval).pipe(
-        Effect.zipRight(store.wipe),
+        Effect.zipRight(manager.wipe),
         Effect.tap((removed) => removed > 0 ? Effect.logDebug(`wiped ${removed} expired sessions`) : Effect.void),
         Effect.catchAllCause((cause) =>
           Effect.logWarning("wiping expired sessions failed; trying again at the next interval", cause)
@@ -572,12 +594,7 @@ export const make = <F extends FieldSchemas = NoFields>(
       )
     }
 
-    const batched: Batched.Batched<A> = {
-      exists: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.exists, (_, live) => Either.right(live)),
-      get: (tokens) => Batched.calls(tokens, Validate.tokenId, store.many.get, (id, read) => found(id)(read)),
-      ...dataMany
-    }
-    return Batched.attach(service, batched)
+    return Batched.attach(manager, spans ? Spans.tracedMany(batched, "SessionManager", namespace) : batched)
   })
 
 /**
