@@ -17,6 +17,7 @@ import type { RedisOptions } from "ioredis"
 import { RedisError, ValidationError } from "./Errors.js"
 import * as Durations from "./internal/duration.js"
 import * as MemoryStore from "./internal/memoryStore.js"
+import { redactUrl, safeCause } from "./internal/redis/redact.js"
 import * as RedisStore from "./internal/redis/store.js"
 import type { StoreOptions } from "./internal/redis/store.js"
 import { RedisClient } from "./SessionStore.js"
@@ -192,7 +193,10 @@ const connectWithin = (
         await client.ping()
       },
       catch: (cause) =>
-        new RedisError({ message: `Failed to connect to ${where}${reason(cause)}`, cause: lastError ?? cause })
+        new RedisError({
+          message: `Failed to connect to ${where}${reason(cause)}`,
+          cause: safeCause(lastError ?? cause)
+        })
     }).pipe(
       Effect.timeoutFail({
         duration: timeout,
@@ -219,8 +223,6 @@ export const connectionDefaults = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false
 } as const satisfies RedisOptions
-
-const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<credentials>@")
 
 /**
  * A layer that connects to Redis and quits when released.

@@ -4,19 +4,21 @@
  * value, whatever happens (including a write Redis refuses for lack of memory).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Redis } from "ioredis"
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net"
 import { inspect } from "node:util"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { exampleServer } from "./utils/exampleServer.js"
 import { rawClient } from "./utils/redisClient.js"
-import { privateRedisServer } from "./utils/redisServer.js"
+import { freePort, privateRedisServer } from "./utils/redisServer.js"
 
 /** Everything a reader of this Redis can see: keys, values, index members and the slow log's commands. */
 const everythingIn = (client: Redis) =>
@@ -174,4 +176,98 @@ describe("session tokens are secrets", () => {
       assertNone(tokens, (yield* everythingIn(redis)).text, "Redis")
       assert.include(JSON.stringify(created), "<redacted>")
     }))
+})
+
+/** Everything an error reporter could record of a failed connect: its text, JSON, a deep print, every string reachable. */
+const everythingOf = (error: unknown) =>
+  [
+    String(error),
+    JSON.stringify(error),
+    inspect(error, { depth: Infinity, showHidden: true }),
+    Cause.pretty(Cause.fail(error)),
+    reachableStrings(error)
+  ].join("\n")
+
+/** The error a Redis layer fails to build with. */
+const connectError = (options: RedisLayer.ConnectOptions) =>
+  Effect.flip(Effect.scoped(Layer.build(RedisLayer.layer({ connectTimeout: 3, ...options }))))
+
+/** A loopback TCP port that accepts connections and never answers (they are dropped when it closes). */
+const silentPort = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ readonly server: Server; readonly sockets: Set<Socket> }>((resolve) => {
+      const sockets = new Set<Socket>()
+      const server = createServer((socket) => {
+        sockets.add(socket)
+        socket.on("close", () => sockets.delete(socket))
+      })
+      server.listen(0, "127.0.0.1", () => resolve({ server, sockets }))
+    })
+  ),
+  ({ server, sockets }) =>
+    Effect.promise(() =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+    )
+).pipe(Effect.map(({ server }) => (server.address() as AddressInfo).port))
+
+describe("a Redis password is a secret", () => {
+  const wrong = "Wrong-pw-S3cr3t"
+
+  it.live("a wrong one, however given, fails the connect naming why, and nothing of the error holds it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* privateRedisServer({ args: ["--requirepass", "right-pw"] })
+      const hostPort = `127.0.0.1:${server.port}`
+      const ways: ReadonlyArray<RedisLayer.ConnectOptions> = [
+        { url: server.url, password: wrong },
+        { url: server.url, password: Redacted.make(wrong) },
+        { url: `redis://:${wrong}@${hostPort}` },
+        { url: Redacted.make(`redis://default:${wrong}@${hostPort}`) },
+        { url: `redis://${hostPort}/?password=${wrong}` },
+        { url: server.url, redis: { password: wrong } }
+      ]
+      for (const options of ways) {
+        const error = yield* connectError(options)
+        assert.strictEqual(error._tag, "RedisError")
+        assert.match(error.message, /WRONGPASS/) // why, from the reply...
+        assert.notInclude(everythingOf(error), wrong) // ...but not what was sent
+      }
+    })))
+
+  it.live("a Cluster's wrong one too (the error of its last node)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* privateRedisServer({ args: ["--cluster-enabled", "yes", "--requirepass", "right-pw"] })
+      const admin = yield* rawClient(`redis://:right-pw@127.0.0.1:${server.port}`)
+      yield* Effect.promise(() => admin.call("CLUSTER", "ADDSLOTS", ...Array.from({ length: 16384 }, (_, i) => i)))
+      const error = yield* connectError({
+        cluster: { nodes: [{ host: "127.0.0.1", port: server.port }] },
+        password: Redacted.make(wrong)
+      })
+      assert.strictEqual(error._tag, "RedisError")
+      assert.match(inspect(error.cause, { depth: Infinity }), /WRONGPASS/)
+      assert.notInclude(everythingOf(error), wrong)
+    })))
+
+  it.live("no message shows one from the URL: refused, or accepted and never answered", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const closed = yield* Effect.promise(freePort)
+      const silent = yield* silentPort
+      for (const port of [closed, silent]) {
+        for (
+          const url of [
+            `redis://:${wrong}@127.0.0.1:${port}`,
+            `redis://:pa@ss-${wrong}@127.0.0.1:${port}`, // ioredis reads up to the last @
+            `redis://127.0.0.1:${port}/0?password=${wrong}`,
+            `redis://127.0.0.1:${port}#${wrong}`
+          ]
+        ) {
+          const error = yield* connectError({ url, connectTimeout: 0.3 })
+          assert.strictEqual(error._tag, "RedisError")
+          assert.include(error.message, `127.0.0.1:${port}`) // where, still
+          assert.notInclude(everythingOf(error), wrong)
+        }
+      }
+    })))
 })

@@ -46,6 +46,7 @@ import * as Gather from "./gather.js"
 import * as HashReads from "./hashReads.js"
 import { keyspace, sessionShard, userShard } from "./keys.js"
 import type { Keyspace } from "./keys.js"
+import { safeCause } from "./redact.js"
 import * as Scripts from "./scripts.js"
 import type { AnyScript, ArgType, ArgValue, Script, SessionValues } from "./scripts.js"
 
@@ -116,20 +117,6 @@ export interface StoreOptions {
    * time without sleeping; leave it out in production.
    */
   readonly clockOffset?: Effect.Effect<number>
-}
-
-/**
- * A driver error as a `RedisError` keeps it: its name, message (the reply's text) and code, not the
- * command it carries (ioredis's `command.args`: the keys and arguments sent), so that an error
- * reporter capturing the cause records no more than the message says.
- */
-const replyOnly = (cause: unknown): unknown => {
-  if (!(cause instanceof Error)) return cause
-  const error = new Error(cause.message)
-  error.name = cause.name
-  const code = (cause as { readonly code?: unknown }).code
-  if (code !== undefined) Object.assign(error, { code })
-  return error
 }
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
@@ -406,7 +393,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
   const failed = (what: string, cause: unknown) =>
     new RedisError({
       message: `Redis failed running ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      cause: replyOnly(cause)
+      cause: safeCause(cause)
     })
 
   /**
