@@ -1077,6 +1077,30 @@ describe("Redis store: calls gathered", () => {
       assert.strictEqual(kept.filter((alive) => alive).length, 2)
     }))
 
+  it.scoped("a call that would take a batch past 1,024 arguments goes in the next one: many-key data writes go apart", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), {}, atTurnEnd)
+      const sessions = yield* Effect.all(Array.from({ length: 4 }, (_, i) => manager.create(`many-keys${i}`)))
+      yield* manager.setData(sessions[0]!.token, "warm-up", 1)
+      const entries = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, k) => [`k${k}`, k]))
+      const writeAll = (n: number) =>
+        commandsOf(Effect.all(sessions.map((session) => manager.setData(session.token, entries(n))), {
+          concurrency: "unbounded"
+        }))
+      // 100 keys each (200 arguments and a few): the four share one script call
+      assert.deepStrictEqual((yield* writeAll(100)).commands, ["fcall"])
+      // 400 each: two would pass 1,024, so each goes in a script call of its own
+      const apart = yield* writeAll(400)
+      assert.deepStrictEqual(apart.commands, ["fcall", "fcall", "fcall", "fcall"])
+      assert.deepStrictEqual(apart.result, [400, 400, 400, 400])
+      for (const session of sessions) {
+        assert.strictEqual(
+          Object.keys(yield* manager.getAllData(session.token)).length,
+          400 + (session === sessions[0] ? 1 : 0)
+        )
+      }
+    }))
+
   it.scoped("capped creates made together into a long backlog of sessions each remove in bounded steps, and end at the cap", () =>
     Effect.gen(function*() {
       // a limit lowered to 2 over 40 sessions; a batch time of 0: every loop that removes stops after one removal

@@ -10,8 +10,9 @@
  * out at the end of the event loop's current turn (`turn.ts`), whether they hold one call or many;
  * where calls come one at a time (three lone turns in a row), a turn's first batch goes at once, as
  * its first call comes (`turn.ts`).
- * A batch is also sent as soon as it holds `maxCalls` calls or `maxBytes` bytes of arguments, so
- * one script call stays short.
+ * A batch is also sent as soon as it holds `maxCalls` calls, `maxBytes` bytes of arguments or
+ * `maxArgs` arguments, and before a call that would take it past `maxArgs`, so one script call
+ * stays short.
  *
  * Identical calls of a shareable script (a read, or a touch: run twice at one moment they answer
  * the same and leave the same state) made together run once, and all their callers get its reply:
@@ -54,6 +55,13 @@ export const maxCalls = 16
 /** Most bytes of keys and arguments in one script call, unless one call alone has more. */
 export const maxBytes = 64 * 1024
 
+/**
+ * Most keys and arguments of calls in one script call, unless one call alone has more: a call that
+ * would take a batch past it goes in the next one. A script's work grows with its arguments (a data
+ * write of many keys), so one script call stays about one large call's work long.
+ */
+export const maxArgs = 1024
+
 /** A call of a batch: its keys, arguments and caller. */
 interface Call {
   readonly keys: ReadonlyArray<string>
@@ -77,6 +85,8 @@ class Batch implements Waiter {
   byKey: Map<string, Array<number>> | undefined = undefined
   keyCount = 0
   bytes = 0
+  /** Keys and arguments of its calls. */
+  args = 0
   /** Its callers: one per call, and one per call joining an identical one. */
   callers = 0
   constructor(
@@ -247,6 +257,7 @@ export const make = (send: Send, atOnce: boolean): Gather => {
         for (const key of keys) bytes += key.length
         for (const arg of args) bytes += arg.length
         batch.bytes += bytes
+        batch.args += keys.length + args.length
         batch.keyCount += keys.length
         batch.calls.push({ keys, args, waiter })
       }
@@ -264,6 +275,10 @@ export const make = (send: Send, atOnce: boolean): Gather => {
             turn.now(batch)
             batch = undefined
           }
+          if (batch !== undefined && batch.args + keys.length + args.length > maxArgs) {
+            turn.now(batch)
+            batch = undefined
+          }
           if (batch === undefined) {
             batch = new Batch(open, script, offset, shardKeys, shardArgs(offset))
             open.set(script, batch)
@@ -273,7 +288,7 @@ export const make = (send: Send, atOnce: boolean): Gather => {
           } else {
             add(batch, keys, args, waiter)
           }
-          if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes) turn.now(batch)
+          if (batch.calls.length >= maxCalls || batch.bytes >= maxBytes || batch.args >= maxArgs) turn.now(batch)
         }
       }
     }
