@@ -54,14 +54,15 @@ export class SessionLimitReached extends Schema.TaggedError<SessionLimitReached>
 /**
  * Stored data would pass a size limit: one encoded data value over `maxDataValueBytes`
  * (`scope: "value"`, `key` names it), the session's data over `maxDataBytes` (`scope: "session"`),
- * or one additional field's JSON over `maxFieldBytes` (`scope: "field"`, `key` names it). Nothing
- * was written. `sessionId` is the session's public id, when there is one yet.
+ * its data keys over `maxDataKeys` (`scope: "keys"`, `size` is how many it would hold), or one
+ * additional field's JSON over `maxFieldBytes` (`scope: "field"`, `key` names it). Nothing was
+ * written. `sessionId` is the session's public id, when there is one yet.
  *
  * @since 0.1.0
  */
 export class DataTooLarge extends Schema.TaggedError<DataTooLarge>("effect-redisess/DataTooLarge")("DataTooLarge", {
   sessionId: Schema.optional(Schema.String),
-  scope: Schema.Literal("value", "session", "field"),
+  scope: Schema.Literal("value", "session", "keys", "field"),
   key: Schema.optional(Schema.String),
   size: Schema.Number,
   limit: Schema.Number
@@ -74,6 +75,8 @@ export class DataTooLarge extends Schema.TaggedError<DataTooLarge>("effect-redis
         return `Field ${this.key} is ${this.size} bytes encoded, over the limit of ${this.limit}`
       case "session":
         return `Session ${this.sessionId} would hold ${this.size} bytes of data, over the limit of ${this.limit}`
+      case "keys":
+        return `Session ${this.sessionId} would hold ${this.size} data keys, over the limit of ${this.limit}`
     }
   }
 }

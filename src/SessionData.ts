@@ -63,11 +63,12 @@ export const DataKey = Schema.String.pipe(
 
 /**
  * Default limits on encoded data: 256 KiB for one value, 1 MiB for one session's data (keys and
- * values). Redis can hold more, but a session is read on every request: keep it small.
+ * values), 1,000 keys for one session. Redis can hold more, but a session is read on every
+ * request, and reading all of its data is one command: keep it small.
  *
  * @since 0.1.0
  */
-export const defaultLimits = { maxValueBytes: 256 * 1024, maxSessionBytes: 1024 * 1024 } as const
+export const defaultLimits = { maxValueBytes: 256 * 1024, maxSessionBytes: 1024 * 1024, maxSessionKeys: 1000 } as const
 
 const numberText = (n: number): string => Object.is(n, -0) ? "-0" : String(n)
 

@@ -121,6 +121,11 @@ export interface Options<F extends FieldSchemas = NoFields> {
   /** The most session data (encoded keys and values) one session may hold, bytes. Default 1 MiB. */
   readonly maxDataBytes?: number
   /**
+   * The most data keys one session may hold. Default 1,000: reading all of a session's data is one
+   * Redis command, which this keeps to about a millisecond.
+   */
+  readonly maxDataKeys?: number
+  /**
    * The largest encoded (JSON) value of one additional field, bytes. Default 4 KiB: fields are read
    * on every `get`. A larger value is refused with `DataTooLarge` (`scope: "field"`), nothing written.
    */
@@ -338,7 +343,10 @@ export const make = <F extends FieldSchemas = NoFields>(
     const validBytes = validate(Schema.Int.pipe(Schema.positive()), "data size limit")
     const dataLimits = {
       maxValueBytes: yield* validBytes(options.maxDataValueBytes ?? SessionData.defaultLimits.maxValueBytes),
-      maxSessionBytes: yield* validBytes(options.maxDataBytes ?? SessionData.defaultLimits.maxSessionBytes)
+      maxSessionBytes: yield* validBytes(options.maxDataBytes ?? SessionData.defaultLimits.maxSessionBytes),
+      maxSessionKeys: yield* validate(Schema.Int.pipe(Schema.positive()), "maxDataKeys")(
+        options.maxDataKeys ?? SessionData.defaultLimits.maxSessionKeys
+      )
     }
 
     const maxFieldBytes = yield* validBytes(options.maxFieldBytes ?? 4096)

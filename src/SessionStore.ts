@@ -73,13 +73,25 @@ export type CreateResult =
 
 /**
  * The result of `SessionStore.dataSet`: `written` entries, or refused because the session's data
- * would grow to `size` bytes, past the limit.
+ * would grow to `size` bytes (`TooLarge`) or `count` keys (`TooMany`), past its limit.
  *
  * @since 0.2.0
  */
 export type DataSetResult =
   | { readonly _tag: "Written"; readonly written: number }
   | { readonly _tag: "TooLarge"; readonly size: number }
+  | { readonly _tag: "TooMany"; readonly count: number }
+
+/**
+ * The limits a data write keeps a session's data within (0: no limit): bytes of keys and values,
+ * and how many keys.
+ *
+ * @since 0.2.0
+ */
+export interface DataSetLimits {
+  readonly maxBytes: number
+  readonly maxKeys: number
+}
 
 /**
  * What to list: session ids, user ids, or one user's session ids, accessed within the last
@@ -143,13 +155,13 @@ export interface SessionStore {
    */
   readonly killOthers: (sessionId: string) => Effect.Effect<Option.Option<number>, RedisError>
   /**
-   * Writes data entries (key, encoded value) of a live session, keeping its data size (bytes of
-   * keys and values) within `maxBytes` (0: no limit). `None` when the session is not live.
+   * Writes data entries (key, encoded value) of a live session, keeping its data within `limits`
+   * (nothing written when it would pass one). `None` when the session is not live.
    */
   readonly dataSet: (
     sessionId: string,
     entries: ReadonlyArray<readonly [key: string, value: string]>,
-    maxBytes: number
+    limits: DataSetLimits
   ) => Effect.Effect<Option.Option<DataSetResult>, RedisError>
   /** Reads data entries of a live session (`undefined` for keys never set); `None` when not live. */
   readonly dataGet: (
@@ -231,7 +243,7 @@ export interface DataGetCall {
 export interface DataSetCall {
   readonly sessionId: string
   readonly entries: ReadonlyArray<readonly [key: string, value: string]>
-  readonly maxBytes: number
+  readonly limits: DataSetLimits
 }
 
 /**
@@ -249,7 +261,7 @@ export const manyOneByOne = (
   dataSet: (calls) =>
     Effect.forEach(
       calls,
-      ({ entries, maxBytes, sessionId }) => Effect.either(store.dataSet(sessionId, entries, maxBytes))
+      ({ entries, limits, sessionId }) => Effect.either(store.dataSet(sessionId, entries, limits))
     )
 })
 

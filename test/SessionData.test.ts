@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as PromiseApi from "../src/PromiseApi.js"
 import type { DataValue } from "../src/SessionData.js"
 import type * as SessionManager from "../src/SessionManager.js"
 import type { DataReadError } from "../src/SessionManager.js"
@@ -256,12 +257,44 @@ describe.each(backends)("session data on %s", (_name, backend) => {
         assert.deepStrictEqual(Object.keys(yield* m.getAllData(s.token)).sort(), ["a", "c"])
       }))
 
+    it.scoped("a key limit: a write past it is refused whole, replacing and removing keep the count", () =>
+      Effect.gen(function*() {
+        const m = yield* manager({ maxDataKeys: 3 })
+        const s = yield* m.create("kim")
+        const other = yield* m.create("kim")
+        yield* m.setData(s.token, { a: 1, b: 2 })
+        const four = yield* Effect.flip(m.setData(s.token, { c: 3, d: 4 }))
+        assert.deepInclude(four, { _tag: "DataTooLarge", scope: "keys", size: 4, limit: 3, sessionId: s.sessionId })
+        assert.deepStrictEqual(yield* m.getAllData(s.token), { a: 1, b: 2 }) // nothing of it written
+        yield* m.setData(s.token, "c", 3)
+        yield* m.setData(s.token, { a: 10, b: "twenty" }) // replacing, at the limit: no key more
+        yield* m.setData(s.token, "c", 30) // the one-key write too
+        const one = yield* Effect.flip(m.setData(s.token, "d", 4))
+        assert.deepInclude(one, { _tag: "DataTooLarge", scope: "keys", size: 4, limit: 3 })
+        assert.include(one.message, "4 data keys, over the limit of 3")
+        // removing makes room, keys that were never set count nothing
+        assert.strictEqual(yield* m.removeData(s.token, ["a", "never"]), 1)
+        yield* m.setData(s.token, "d", 4)
+        assert.deepStrictEqual(yield* m.getAllData(s.token), { b: "twenty", c: 30, d: 4 })
+        // the promise API's writes made together, each against its own session's count
+        const api = yield* PromiseApi.fromService(m)
+        const results = yield* Effect.promise(() =>
+          Promise.allSettled([api.setData(s.token, "e", 5), api.setData(other.token, { x: 1, y: 2, z: 3 })])
+        )
+        assert.strictEqual(results[0].status, "rejected")
+        assert.deepInclude((results[0] as PromiseRejectedResult).reason, { _tag: "DataTooLarge", scope: "keys" })
+        assert.deepStrictEqual(results[1], { status: "fulfilled", value: 3 })
+      }))
+
     it.scoped("the default limits are finite", () =>
       Effect.gen(function*() {
         const m = yield* manager()
         const s = yield* m.create("jack")
         const error = yield* Effect.flip(m.setData(s.token, "huge", "x".repeat(300 * 1024)))
         assert.strictEqual(error._tag, "DataTooLarge")
+        // 1,000 keys at most
+        yield* m.setData(s.token, Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])))
+        assert.deepInclude(yield* Effect.flip(m.setData(s.token, "one-more", 0)), { scope: "keys", limit: 1000 })
       }))
 
     it.scoped("typed data: good values round-trip, bad ones are refused before anything is written", () =>
@@ -301,7 +334,11 @@ describe.each(backends)("session data on %s", (_name, backend) => {
           RedisClient,
           (client) => client.open({ namespace: m.namespace, shards, defaultTtl: m.ttl * 1000, fieldNames: [] })
         )
-        assert.isTrue(Option.isSome(yield* store.dataSet(s.sessionId, [["broken", "?not an encoding"]], 0)))
+        assert.isTrue(
+          Option.isSome(
+            yield* store.dataSet(s.sessionId, [["broken", "?not an encoding"]], { maxBytes: 0, maxKeys: 0 })
+          )
+        )
         const forms: ReadonlyArray<(token: typeof s.token) => Effect.Effect<unknown, DataReadError>> = [
           (token) => m.getData(token, "broken"),
           (token) => m.getData(token, ["fine", "broken"]),

@@ -431,6 +431,11 @@ describe.each(backends)("SessionManager on %s", (backendName, backend) => {
           }
           assert.strictEqual((yield* Effect.flip(manager({ ttl: -5 })))._tag, "ValidationError")
           assert.strictEqual((yield* Effect.flip(manager({ wipeInterval: -1 })))._tag, "ValidationError")
+          for (const maxDataKeys of [0, 2.5, -1]) {
+            const error = yield* Effect.flip(manager({ maxDataKeys }))
+            assert.strictEqual(error._tag, "ValidationError")
+            assert.include(error.message, "maxDataKeys")
+          }
           const badField = yield* Effect.flip(manager({ additionalFields: { "f:x": Schema.String } }))
           assert.include(badField.message, "field name")
         }))

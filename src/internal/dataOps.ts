@@ -12,7 +12,7 @@ import { DataTooLarge, DecodeError, SessionNotFound, ValidationError } from "../
 import type * as S from "../Schema.js"
 import type { TokenInput } from "../Session.js"
 import * as SessionData from "../SessionData.js"
-import type { DataGetCall, DataSetCall, DataSetResult, SessionStore } from "../SessionStore.js"
+import type { DataGetCall, DataSetCall, DataSetLimits, DataSetResult, SessionStore } from "../SessionStore.js"
 import * as Batched from "./batched.js"
 import * as Ids from "./ids.js"
 import * as Validate from "./validate.js"
@@ -68,10 +68,11 @@ export interface TypedData<A> {
   readonly getAll: (token: TokenInput) => Effect.Effect<Partial<A>, DataReadError>
 }
 
-/** Size limits, bytes. */
+/** Size limits: bytes of one value, bytes of a session's data, and how many keys a session holds. */
 export interface DataLimits {
   readonly maxValueBytes: number
   readonly maxSessionBytes: number
+  readonly maxSessionKeys: number
 }
 
 const maxKeysPerCall = 1000
@@ -140,6 +141,9 @@ export const make = (
   store: SessionStore,
   limits: DataLimits
 ): DataOps & { readonly many: Pick<Batched.Batched<unknown>, "getData" | "setData"> } => {
+  /** What the store keeps a session's data within, on every write. */
+  const setLimits: DataSetLimits = { maxBytes: limits.maxSessionBytes, maxKeys: limits.maxSessionKeys }
+
   /** The encoded entries of a write, or why it cannot be made (nothing is written then). */
   const entriesOf = (
     id: S.SessionId,
@@ -181,6 +185,11 @@ export const make = (
         new DataTooLarge({ sessionId, scope: "session", size: result.value.size, limit: limits.maxSessionBytes })
       )
     }
+    if (result.value._tag === "TooMany") {
+      return Either.left(
+        new DataTooLarge({ sessionId, scope: "keys", size: result.value.count, limit: limits.maxSessionKeys })
+      )
+    }
     return Either.right(result.value.written)
   }
 
@@ -193,7 +202,7 @@ export const make = (
     if (Either.isLeft(id)) return Either.left(id.left)
     const entries = entriesOf(id.right, values)
     if (Either.isLeft(entries)) return Either.left(entries.left)
-    return Either.right({ sessionId: id.right, entries: entries.right, maxBytes: limits.maxSessionBytes })
+    return Either.right({ sessionId: id.right, entries: entries.right, limits: setLimits })
   }
 
   // the hot write path in plain steps: checks and encoding first, then one store call (suspended, so
@@ -205,8 +214,8 @@ export const make = (
     Effect.suspend((): Effect.Effect<number, DataWriteError> => {
       const call = writeCall(token, values)
       if (Either.isLeft(call)) return Effect.fail(call.left)
-      const { entries, maxBytes, sessionId } = call.right
-      return Effect.flatMap(store.dataSet(sessionId, entries, maxBytes), (result) => written(sessionId, result))
+      const { entries, limits, sessionId } = call.right
+      return Effect.flatMap(store.dataSet(sessionId, entries, limits), (result) => written(sessionId, result))
     })
 
   /** A stored text decoded into its value, or a `DecodeError` naming its key. */

@@ -280,12 +280,13 @@ const namespaceStore = (
         const kept = HashMap.filter(sessions, (other, id) => id === sessionId || other.userId !== entry.userId)
         return [liveRemoved(sessions, kept, now), kept] as const
       }),
-    dataSet: (sessionId, entries, maxBytes) =>
+    dataSet: (sessionId, entries, { maxBytes, maxKeys }) =>
       onLive(sessionId, (entry, sessions): readonly [DataSetResult, Sessions] => {
         const data = new Map(entry.data)
         for (const [key, value] of entries) data.set(key, value)
         const size = dataSize(data)
         if (maxBytes > 0 && size > maxBytes) return [{ _tag: "TooLarge", size }, sessions]
+        if (maxKeys > 0 && data.size > maxKeys) return [{ _tag: "TooMany", count: data.size }, sessions]
         return [{ _tag: "Written", written: entries.length }, HashMap.set(sessions, sessionId, { ...entry, data })]
       }),
     dataGet: (sessionId, keys) =>

@@ -5,7 +5,7 @@
  *
  * A session's hash holds its user, creation time, last access, idle ttl, lifetime deadline (only
  * when it has one), additional fields (`f:<name>`, the manager's JSON) and data (`d:<key>`,
- * `SessionData`'s encoding, with their total size). Its expiry follows from last access, ttl and
+ * `SessionData`'s encoding, with their total size and how many there are). Its expiry follows from last access, ttl and
  * deadline. The last access is also its score in its user's sorted set and in the shard's index
  * (which order them): kept in the hash too, a read of the session, its data or its liveness is one
  * HMGET, where reading the score would be a second command (and a touch writes the hash instead).
@@ -22,7 +22,9 @@ export const sessionField = {
   /** Lifetime deadline, unix ms; absent when there is none. */
   deadline: "l",
   /** Bytes of data keys and values the session holds. */
-  dataSize: "D"
+  dataSize: "D",
+  /** How many data keys the session holds. */
+  dataKeys: "K"
 } as const
 
 /** The hash field of additional field `name` is `f:<name>`, so no name can collide with the fixed ones. */
@@ -48,6 +50,7 @@ export const luaConstants: ReadonlyArray<readonly [name: string, value: string]>
   ["F_TTL", lua(sessionField.ttl)],
   ["F_DEADLINE", lua(sessionField.deadline)],
   ["F_DATA_SIZE", lua(sessionField.dataSize)],
+  ["F_DATA_KEYS", lua(sessionField.dataKeys)],
   ["FIELD_PREFIX", lua(fieldPrefix)],
   ["DATA_PREFIX", lua(dataPrefix)],
   ["L_SHARDS", lua(layoutField.shards)],

@@ -576,12 +576,17 @@ export const dataSet = define({
   gather: true,
   keys: ["SESSION"],
   // the session is named by its key alone: the write neither indexes nor names it
-  args: { MAX: "number" },
+  args: { MAX: "number", MAX_KEYS: "number" },
   rest: "ENTRIES",
   // entries written, or minus the size the data would have had (over MAX): one integer, which
-  // costs Redis less to reply than a table
-  reply: Schema.NullOr(Schema.Int),
-  fast: (reply) => reply === null || Number.isSafeInteger(reply) ? reply as number | null : undefined
+  // costs Redis less to reply than a table; or {keys} it would have held (over MAX_KEYS)
+  reply: Schema.NullOr(Schema.Union(Schema.Int, Schema.Tuple(Schema.Int))),
+  fast: (reply) =>
+    reply === null || Number.isSafeInteger(reply)
+      ? reply as number | null
+      : Array.isArray(reply) && reply.length === 1 && Number.isSafeInteger(reply[0])
+      ? reply as [number]
+      : undefined
 })
 
 /** Reads data entries. */

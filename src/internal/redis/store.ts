@@ -25,6 +25,7 @@ import * as Schema from "effect/Schema"
 import type { Cluster, Redis } from "ioredis"
 import { RedisError, ValidationError } from "../../Errors.js"
 import type {
+  DataSetLimits,
   DataSetResult,
   ListQuery,
   ManyOps,
@@ -218,7 +219,7 @@ interface ShardCalls {
   readonly dataSet: (
     sessionId: string,
     entries: ReadonlyArray<readonly [string, string]>,
-    maxBytes: number
+    limits: DataSetLimits
   ) => ShardCall<Option.Option<DataSetResult>>
 }
 
@@ -728,24 +729,26 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
       )
     }
 
-    /** A data write: by script, which checks that the session is live and its data size. */
+    /** A data write: by script, which checks that the session is live and its data's size and keys. */
     const dataSetCall = (
       sessionId: string,
       entries: ReadonlyArray<readonly [string, string]>,
-      maxBytes: number
+      limits: DataSetLimits
     ) =>
       prepare(
         Scripts.dataSet,
         session(sessionId),
-        { MAX: maxBytes },
+        { MAX: limits.maxBytes, MAX_KEYS: limits.maxKeys },
         flat(entries),
-        (reply) =>
+        (reply): Option.Option<DataSetResult> =>
           reply === null
             ? Option.none()
             : Option.some(
-              reply >= 0
-                ? { _tag: "Written", written: reply } as const
-                : { _tag: "TooLarge", size: -reply } as const
+              typeof reply !== "number"
+                ? { _tag: "TooMany", count: reply[0] }
+                : reply >= 0
+                ? { _tag: "Written", written: reply }
+                : { _tag: "TooLarge", size: -reply }
             )
       )
 
@@ -898,7 +901,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
             ? Effect.succeedNone
             : Effect.asSome(more === 1 ? rest(removed) : Effect.succeed(removed)))
       },
-      dataSet: (sessionId, entries, maxBytes) => perform(dataSetCall(sessionId, entries, maxBytes)),
+      dataSet: (sessionId, entries, limits) => perform(dataSetCall(sessionId, entries, limits)),
       dataGet: (sessionId, keys) => perform(dataGetCall(sessionId, keys)),
       dataGetAll: (sessionId) => {
         const key = ks.session(sessionId)
@@ -973,7 +976,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
     dataGet: (calls) => callMany(calls.map(({ keys, sessionId }) => shardOf(sessionId).calls.dataGet(sessionId, keys))),
     dataSet: (calls) =>
       callMany(
-        calls.map(({ entries, maxBytes, sessionId }) => shardOf(sessionId).calls.dataSet(sessionId, entries, maxBytes))
+        calls.map(({ entries, limits, sessionId }) => shardOf(sessionId).calls.dataSet(sessionId, entries, limits))
       )
   })
 
@@ -1037,7 +1040,7 @@ const sharded = (
     update: (sessionId, fields) => ofSession(sessionId).update(sessionId, fields),
     rotate: (sessionId) => ofSession(sessionId).rotate(sessionId),
     killOthers: (sessionId) => ofSession(sessionId).killOthers(sessionId),
-    dataSet: (sessionId, entries, maxBytes) => ofSession(sessionId).dataSet(sessionId, entries, maxBytes),
+    dataSet: (sessionId, entries, limits) => ofSession(sessionId).dataSet(sessionId, entries, limits),
     dataGet: (sessionId, keys) => ofSession(sessionId).dataGet(sessionId, keys),
     dataGetAll: (sessionId) => ofSession(sessionId).dataGetAll(sessionId),
     dataRemove: (sessionId, keys) => ofSession(sessionId).dataRemove(sessionId, keys),
