@@ -1280,6 +1280,29 @@ describe("Redis store: plain reads", () => {
       assert.deepStrictEqual(all.withArgs.map((command) => command[2]), ["32", "32", "6"])
     }))
 
+  it.scoped("with readBatches: \"script\", a turn's reads holding two whole-hash reads or more go as commands", () =>
+    Effect.gen(function*() {
+      const { commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 }, {
+        ...atTurnEnd,
+        readBatches: "script"
+      })
+      const sessions = yield* Effect.all(Array.from({ length: 4 }, (_, i) => manager.create(`whole${i}`)))
+      yield* Effect.forEach(sessions, (session, i) => manager.setData(session.token, "n", i))
+      const exists = sessions.map((session) => manager.exists(session.token))
+      // one whole-hash read among HMGETs: one call of the reads function still
+      const one = yield* commandsOf(
+        Effect.all([...exists, manager.getAllData(sessions[0]!.token)], { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(one.commands, ["fcall"])
+      // two: each read its own command (a whole hash is up to maxDataKeys entries)
+      const two = yield* commandsOf(Effect.all(
+        [...exists, manager.getAllData(sessions[0]!.token), manager.getAllData(sessions[1]!.token)],
+        { concurrency: "unbounded" }
+      ))
+      assert.deepStrictEqual(two.commands, ["time", "hmget", "hmget", "hmget", "hmget", "hgetall", "hgetall", "time"])
+      assert.deepStrictEqual(two.result.slice(4), [{ n: 0 }, { n: 1 }])
+    }))
+
   it.scoped("a session that expires between the two TIMEs is left to its script, which reads it at one moment", () =>
     Effect.gen(function*() {
       const { advance, client, commandsOf, manager } = yield* managerOn(inject("redisUrl"), { ttl: 60 })

@@ -17,7 +17,8 @@
  * reads, so the time between its two `TIME`s stays short.
  *
  * With the store's `readBatches: "script"`, a batch of `scriptedFrom` reads or more goes instead as
- * one call of the reads script (`lua/reads.lua`), which reads them all and the time at one moment.
+ * one call of the reads script (`lua/reads.lua`), which reads them all and the time at one moment,
+ * unless it holds more than `scriptedWholes` whole-hash reads: those go as commands, each one short.
  */
 import type { Cluster, Redis } from "ioredis"
 import * as Command from "./command.js"
@@ -68,6 +69,8 @@ interface Batch {
   byKey: Map<string, Array<Read>> | undefined
   /** Its callers: one per read, and one per read joining an identical one. */
   callers: number
+  /** How many of its reads read a whole hash. */
+  wholes: number
 }
 
 const same = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<string> | undefined): boolean => {
@@ -167,6 +170,13 @@ export type SendReads = (numKeys: number, argv: Array<string>, waiter: Waiter) =
  * command, a round trip as short as they come.
  */
 export const scriptedFrom = 4
+
+/**
+ * The most whole-hash reads (`getAllData`) one call of the reads script carries. One costs Redis
+ * up to what a full batch of `HMGET`s does (a session's data keys, at most the manager's
+ * `maxDataKeys`), so a batch of more goes as commands: each its own short command.
+ */
+export const scriptedWholes = 1
 
 /**
  * Gathers reads sent on `client` (as one call of the reads script by `sendReads`, where given); with
@@ -278,8 +288,9 @@ export const make = (client: Redis | Cluster, atOnce: boolean, sendReads?: SendR
     const { lane, reads } = batch
     if (lane.open === batch) lane.open = undefined
     try {
-      if (sendReads !== undefined && reads.length >= scriptedFrom) scripted(sendReads, reads)
-      else if (!client.isCluster) corked(client as Redis, reads)
+      if (sendReads !== undefined && reads.length >= scriptedFrom && batch.wholes <= scriptedWholes) {
+        scripted(sendReads, reads)
+      } else if (!client.isCluster) corked(client as Redis, reads)
       else {
         const cluster = client as Cluster
         const node = nodeAt(cluster, lane.address ?? masterOf(cluster, Keys.keySlot(reads[0]!.key)))
@@ -326,7 +337,13 @@ export const make = (client: Redis | Cluster, atOnce: boolean, sendReads?: SendR
           const batch = lane.open
           if (batch === undefined) {
             // sent at the turn's end, or now (a turn of few calls, see turn.ts)
-            const opened: Batch = { lane, reads: [{ key, fields, waiters: [waiter] }], byKey: undefined, callers: 1 }
+            const opened: Batch = {
+              lane,
+              reads: [{ key, fields, waiters: [waiter] }],
+              byKey: undefined,
+              callers: 1,
+              wholes: fields === undefined ? 1 : 0
+            }
             lane.open = opened
             return void turn.due(opened)
           }
@@ -340,6 +357,7 @@ export const make = (client: Redis | Cluster, atOnce: boolean, sendReads?: SendR
           if (found === undefined) batch.byKey.set(key, [read])
           else found.push(read)
           reads.push(read)
+          if (fields === undefined) batch.wholes++
           if (reads.length >= maxReads) turn.now(batch)
         }
       }
