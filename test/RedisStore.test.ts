@@ -478,12 +478,14 @@ describe("Redis store", () => {
       yield* manager.setData(s.token, "theme", "dark") // 5 + 1 + 4
       yield* manager.setData(s.token, "theme", "lite") // the same length
       yield* manager.setData(s.token, "theme", "light") // one byte more
+      // a new key counts one (K); replacing one keeps the count
       assert.deepStrictEqual(yield* hsets(), [
-        ["d:theme", "sdark", "D", "10"],
+        ["d:theme", "sdark", "D", "10", "K", "1"],
         ["d:theme", "slite"],
         ["d:theme", "slight", "D", "11"]
       ])
       assert.strictEqual(yield* size(), "11")
+      assert.strictEqual(yield* Effect.promise(() => client.hget(sessionKey, "K")), "1")
       // each write's script call names the session by its key alone
       const calls = yield* watched.of((args) => args[0]!.toLowerCase() === "fcall" && args.includes(sessionKey))
       assert.strictEqual(calls.length, 3)
