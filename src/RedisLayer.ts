@@ -17,7 +17,7 @@ import type { RedisOptions } from "ioredis"
 import { RedisError, ValidationError } from "./Errors.js"
 import * as Durations from "./internal/duration.js"
 import * as MemoryStore from "./internal/memoryStore.js"
-import { redactUrl, safeCause } from "./internal/redis/redact.js"
+import { safeCause } from "./internal/redis/redact.js"
 import * as RedisStore from "./internal/redis/store.js"
 import type { StoreOptions } from "./internal/redis/store.js"
 import { RedisClient } from "./SessionStore.js"
@@ -121,20 +121,24 @@ export const connect = (
     (timeout) => connectWithin(options, timeout)
   )
 
+/**
+ * Where a client connects, to name in an error: the host and port (or socket path) and database
+ * ioredis read from the URL, never its credentials or its other options.
+ */
+const describe = ({ options }: Redis): string =>
+  `${options.tls === undefined ? "redis" : "rediss"}://${options.path ?? `${options.host}:${options.port}`}${
+    options.db ? `/${options.db}` : ""
+  }`
+
 const connectWithin = (
   options: ConnectOptions,
   timeout: Duration.Duration
-): Effect.Effect<Redis | Cluster, RedisError, Scope.Scope> => {
+): Effect.Effect<Redis | Cluster, RedisError | ValidationError, Scope.Scope> => {
   const url = options.url === undefined
     ? undefined
     : typeof options.url === "string"
     ? options.url
     : Redacted.value(options.url)
-  const where = options.cluster !== undefined
-    ? `the Redis Cluster at ${options.cluster.nodes.map((n) => `${n.host}:${n.port}`).join(", ")}`
-    : url === undefined
-    ? "Redis"
-    : `Redis at ${redactUrl(url)}`
   return Effect.gen(function*() {
     let lastError: unknown = undefined
     const password = options.password === undefined
@@ -147,21 +151,25 @@ const connectWithin = (
       lazyConnect: true
     }
     const client = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const client: Redis | Cluster = options.cluster !== undefined
-          ? new Cluster([...options.cluster.nodes], {
-            ...options.cluster.options,
-            redisOptions: { ...options.cluster.options?.redisOptions, ...password },
-            lazyConnect: true
+      Effect.try({
+        try: () => {
+          const client: Redis | Cluster = options.cluster !== undefined
+            ? new Cluster([...options.cluster.nodes], {
+              ...options.cluster.options,
+              redisOptions: { ...options.cluster.options?.redisOptions, ...password },
+              lazyConnect: true
+            })
+            : url === undefined
+            ? new Redis(redisOptions)
+            : new Redis(url, redisOptions)
+          // failures reach callers as rejected commands; without a listener ioredis would also log them
+          client.on("error", (error: unknown) => {
+            lastError = error
           })
-          : url === undefined
-          ? new Redis(redisOptions)
-          : new Redis(url, redisOptions)
-        // failures reach callers as rejected commands; without a listener ioredis would also log them
-        client.on("error", (error: unknown) => {
-          lastError = error
-        })
-        return client
+          return client
+        },
+        // ioredis's own error would hold the whole URL, password and all
+        catch: () => new ValidationError({ message: "Invalid Redis URL: ioredis cannot read it" })
       }),
       (client) =>
         client.status === "ready"
@@ -181,6 +189,11 @@ const connectWithin = (
           )
           : Effect.sync(() => client.disconnect())
     )
+    const where = options.cluster !== undefined
+      ? `the Redis Cluster at ${options.cluster.nodes.map((n) => `${n.host}:${n.port}`).join(", ")}`
+      : url === undefined
+      ? "Redis"
+      : `Redis at ${describe(client as Redis)}`
     // why the connection failed (ECONNREFUSED, ENOTFOUND, a TLS or auth error) reaches the socket's
     // error event; the rejected connect itself only says "Connection is closed."
     const reason = (cause: unknown) => {

@@ -2,8 +2,7 @@
  * What of a connection's details a `RedisError` may show. A driver's error is kept as a cause by its
  * reply's text, name and code only: ioredis attaches the command it sent (`command: { name, args }`),
  * and the `HELLO ... AUTH` or `AUTH` of a connect holds the password, a script call the session ids;
- * a Cluster's error carries its last node's error, kept the same way. A URL is shown without its
- * credentials and its options (ioredis also reads a `?password=`).
+ * a Cluster's error carries its last node's error, kept the same way.
  */
 
 /** A driver's error as a `RedisError` keeps it (see the module's doc); anything else as it is. */
@@ -18,20 +17,4 @@ export const safeCause = (cause: unknown): unknown => {
     Object.assign(error, { lastNodeError: safeCause(lastNodeError) })
   }
   return error
-}
-
-/**
- * A Redis URL to show: no credentials (everything up to the authority's last `@`, as ioredis reads
- * a password holding an unencoded `@`) and no options (the query, which may hold a password).
- */
-export const redactUrl = (url: string): string => {
-  const slashes = url.indexOf("//")
-  const scheme = slashes === -1 ? "" : url.slice(0, slashes + 2)
-  let rest = slashes === -1 ? url : url.slice(slashes + 2)
-  const at = rest.lastIndexOf("@")
-  const credentials = at !== -1
-  if (credentials) rest = rest.slice(at + 1)
-  const options = rest.search(/[?#]/)
-  if (options !== -1) rest = rest.slice(0, options)
-  return `${scheme}${credentials ? "<credentials>@" : ""}${rest}${options !== -1 ? "?<options>" : ""}`
 }
