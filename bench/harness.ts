@@ -100,6 +100,11 @@ export const runMeasured = (
   op: (i: number) => Promise<unknown>
 ): Promise<Timing> => runMeasuredBatch(admin, n, () => runConcurrent(n, concurrency, op))
 
+/** Script calls the server has run (FCALL, EVALSHA, EVAL; the commands a script runs are counted apart). */
+export const scriptCalls = async (client: Redis): Promise<number> =>
+  [...(await client.info("commandstats")).matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=(\d+)/g)]
+    .reduce((sum, m) => sum + Number(m[1]), 0)
+
 /** Median of numbers (NaN when empty). */
 export const median = (values: ReadonlyArray<number>): number => {
   if (values.length === 0) return Number.NaN

@@ -14,7 +14,7 @@ import type { Redis } from "ioredis"
 import type { StoreOptions } from "../src/RedisLayer.js"
 import type { Options, SessionManager as SessionManagerTag, SessionManagerService } from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { resultsPage, runConcurrent, runMain } from "./harness.js"
+import { resultsPage, runConcurrent, runMain, scriptCalls } from "./harness.js"
 import { RedisLayer, SessionManager } from "./library.js"
 import { connect } from "./targets.js"
 
@@ -70,11 +70,6 @@ const slowest = async (admin: Redis) => {
   }
   return { longestMs, command, over2, over5 }
 }
-
-/** Script calls the server has run (FCALL, EVALSHA, EVAL: the commands a script runs are counted apart). */
-const scriptCalls = async (admin: Redis) =>
-  [...(await admin.info("commandstats")).matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=(\d+)/g)]
-    .reduce((sum, m) => sum + Number(m[1]), 0)
 
 const main = async () => {
   const server = await startRedisServer()

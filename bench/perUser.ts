@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { resultsPage, runConcurrent, runMain } from "./harness.js"
+import { resultsPage, runConcurrent, runMain, scriptCalls } from "./harness.js"
 
 interface Row {
   readonly sessions: number
@@ -36,11 +36,6 @@ const commands = async (admin: Redis) => {
     over10: entries.filter((entry) => entry[2] > 10_000).length
   }
 }
-
-/** Script calls the server has run: FCALL, EVALSHA and EVAL. */
-const scriptCalls = async (admin: Redis) =>
-  [...(await admin.info("commandstats")).matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=(\d+)/g)]
-    .reduce((sum, m) => sum + Number(m[1]), 0)
 
 const main = async () => {
   const server = await startRedisServer()
