@@ -122,7 +122,7 @@ export interface Options<F extends FieldSchemas = NoFields> {
   readonly maxDataBytes?: number
   /**
    * The most data keys one session may hold. Default 1,000: reading all of a session's data is one
-   * Redis command, which this keeps to about a millisecond.
+   * Redis command, which this keeps short.
    */
   readonly maxDataKeys?: number
   /**

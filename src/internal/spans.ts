@@ -16,7 +16,7 @@ export const callsAttribute = "session.calls"
 
 /**
  * Options of one span. Without a captured stack trace: it would point into this library, not at the
- * caller, and it costs more than the rest of the span (docs/tracing.md).
+ * caller, and capturing it costs time on every call.
  */
 const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions => ({
   kind: "client",
