@@ -18,7 +18,7 @@ import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { exampleServer } from "./utils/exampleServer.js"
 import { rawClient } from "./utils/redisClient.js"
-import { freePort, privateRedisServer } from "./utils/redisServer.js"
+import { freePort, privateRedisServer, startClusterNode } from "./utils/redisServer.js"
 
 /** Everything a reader of this Redis can see: keys, values, index members and the slow log's commands. */
 const everythingIn = (client: Redis) =>
@@ -238,7 +238,10 @@ describe("a Redis password is a secret", () => {
 
   it.live("a Cluster's wrong one too (the error of its last node)", () =>
     Effect.scoped(Effect.gen(function*() {
-      const server = yield* privateRedisServer({ args: ["--cluster-enabled", "yes", "--requirepass", "right-pw"] })
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() => startClusterNode(["--cluster-enabled", "yes", "--requirepass", "right-pw"])),
+        (node) => Effect.promise(() => node.stop())
+      )
       const admin = yield* rawClient(`redis://:right-pw@127.0.0.1:${server.port}`)
       yield* Effect.promise(() => admin.call("CLUSTER", "ADDSLOTS", ...Array.from({ length: 16384 }, (_, i) => i)))
       const error = yield* connectError({

@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import { Cluster, Redis } from "ioredis"
 import { redisCli } from "./redisRuntime.js"
-import { startRedisServer } from "./redisServer.js"
+import { startClusterNode } from "./redisServer.js"
 import type { RedisServer } from "./redisServer.js"
 
 /** A running cluster. */
@@ -43,7 +43,7 @@ export const startCluster = async (masters = 3, replicas = 0): Promise<RedisClus
     await Promise.all(nodes.map((node) => node.stop()))
   }
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startRedisServer({ args: clusterArgs }))
+    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startClusterNode(clusterArgs))
     await redisCli([
       "--cluster",
       "create",

@@ -45,6 +45,38 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+/** Whether a loopback port is free now (nothing listens on it). */
+const isFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.unref()
+    server.on("error", () => resolve(false))
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
+  })
+
+/**
+ * A free loopback port for a Redis Cluster node: at most 55535, with its cluster bus port (10,000
+ * higher) free too. A node on a higher port, or whose bus port is taken, exits at start-up.
+ */
+export const freeClusterPort = async (): Promise<number> => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await freePort()
+    if (port <= 55535 && (await isFree(port + 10000))) return port
+  }
+  throw new Error("no free port for a Redis Cluster node (and its bus port) after 100 tries")
+}
+
+/** Starts a private Redis Cluster node (`args` enable the cluster), on a port from `freeClusterPort`; tries again on a fresh port should the node exit at start-up (a port taken meanwhile). */
+export const startClusterNode = async (args: ReadonlyArray<string>): Promise<RedisServer> => {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startRedisServer({ args, port: await freeClusterPort() })
+    } catch (error) {
+      if (attempt >= 3) throw error
+    }
+  }
+}
+
 /** Sends one inline command and resolves with the first reply line, or rejects. */
 export const rawCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>
   new Promise((resolve, reject) => {
