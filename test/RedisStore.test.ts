@@ -30,7 +30,7 @@ import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { keyspaceViolations, namespaceKeys } from "./utils/keyspace.js"
 import { countingClient, rawClient, watchCommands } from "./utils/redisClient.js"
-import { privateRedisServer } from "./utils/redisServer.js"
+import { privateRedisServer, silentPort } from "./utils/redisServer.js"
 
 /** A manager on a counting client, with a clock offset the test controls. */
 const managerOn = (
@@ -1627,14 +1627,7 @@ describe("Redis layers", () => {
 
   it.live("start-up fails with a RedisError when the server never answers", () =>
     Effect.gen(function*() {
-      const silent = createServer(() => {})
-      const port = yield* Effect.async<number>((resume) => {
-        silent.listen(0, "127.0.0.1", () => {
-          const address = silent.address()
-          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
-        })
-      })
-      yield* Effect.addFinalizer(() => Effect.sync(() => silent.close()))
+      const port = yield* silentPort
       const error = yield* Effect.flip(
         Layer.build(RedisLayer.layer({ url: `redis://127.0.0.1:${port}`, connectTimeout: Duration.millis(300) }))
       )

@@ -11,14 +11,13 @@ import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Redis } from "ioredis"
-import { type AddressInfo, createServer, type Server, type Socket } from "node:net"
 import { inspect } from "node:util"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { uniqueNamespace } from "./utils/backends.js"
 import { exampleServer } from "./utils/exampleServer.js"
 import { rawClient } from "./utils/redisClient.js"
-import { freePort, privateRedisServer, startClusterNode } from "./utils/redisServer.js"
+import { freePort, privateRedisServer, silentPort, startClusterNode } from "./utils/redisServer.js"
 
 /** Everything a reader of this Redis can see: keys, values, index members and the slow log's commands. */
 const everythingIn = (client: Redis) =>
@@ -191,27 +190,6 @@ const everythingOf = (error: unknown) =>
 /** The error a Redis layer fails to build with. */
 const connectError = (options: RedisLayer.ConnectOptions) =>
   Effect.flip(Effect.scoped(Layer.build(RedisLayer.layer({ connectTimeout: 3, ...options }))))
-
-/** A loopback TCP port that accepts connections and never answers (they are dropped when it closes). */
-const silentPort = Effect.acquireRelease(
-  Effect.promise(() =>
-    new Promise<{ readonly server: Server; readonly sockets: Set<Socket> }>((resolve) => {
-      const sockets = new Set<Socket>()
-      const server = createServer((socket) => {
-        sockets.add(socket)
-        socket.on("close", () => sockets.delete(socket))
-      })
-      server.listen(0, "127.0.0.1", () => resolve({ server, sockets }))
-    })
-  ),
-  ({ server, sockets }) =>
-    Effect.promise(() =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
-    )
-).pipe(Effect.map(({ server }) => (server.address() as AddressInfo).port))
 
 describe("a Redis password is a secret", () => {
   const wrong = "Wrong-pw-S3cr3t"

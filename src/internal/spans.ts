@@ -25,6 +25,38 @@ const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions =>
 })
 
 /**
+ * The operations with each call in a span `<prefix>.<operation>`: an operation that is an effect
+ * runs in one, a function's returned effect runs in one; other members, and those named in `keep`,
+ * are kept as they are. `attributes` adds to the namespace's, from a call's arguments.
+ */
+const wrapAll = <T extends object>(
+  operations: T,
+  prefix: string,
+  namespace: string,
+  keep: ReadonlyArray<keyof T>,
+  attributes?: (args: ReadonlyArray<unknown>) => Record<string, unknown>
+): T => {
+  const fixed = spanOptions({ [namespaceAttribute]: namespace })
+  const optionsOf = (args: ReadonlyArray<unknown>) =>
+    attributes === undefined ? fixed : spanOptions({ [namespaceAttribute]: namespace, ...attributes(args) })
+  const out: Record<string, unknown> = {}
+  for (const [name, member] of Object.entries(operations)) {
+    const spanName = `${prefix}.${name}`
+    out[name] = keep.includes(name as keyof T)
+      ? member
+      : Effect.isEffect(member)
+      ? Effect.withSpan(member, spanName, fixed)
+      : typeof member === "function"
+      ? (...args: Array<unknown>) => {
+        const result: unknown = member(...args)
+        return Effect.isEffect(result) ? Effect.withSpan(result, spanName, optionsOf(args)) : result
+      }
+      : member
+  }
+  return out as T
+}
+
+/**
  * The same operations, each call in a span `<prefix>.<operation>`: an operation that is an effect
  * (`killAll`) runs in one, a function's returned effect runs in one; other members (`namespace`,
  * `ttl`) are kept as they are. Members named in `keep` are kept as they are too (the caller traces
@@ -35,41 +67,13 @@ export const traced = <T extends object>(
   prefix: string,
   namespace: string,
   keep: ReadonlyArray<keyof T> = []
-): T => {
-  const options = spanOptions({ [namespaceAttribute]: namespace })
-  const out: Record<string, unknown> = {}
-  for (const [name, member] of Object.entries(operations)) {
-    const spanName = `${prefix}.${name}`
-    out[name] = keep.includes(name as keyof T)
-      ? member
-      : Effect.isEffect(member)
-      ? Effect.withSpan(member, spanName, options)
-      : typeof member === "function"
-      ? (...args: Array<unknown>) => {
-        const result: unknown = member(...args)
-        return Effect.isEffect(result) ? Effect.withSpan(result, spanName, options) : result
-      }
-      : member
-  }
-  return out as T
-}
+): T => wrapAll(operations, prefix, namespace, keep)
 
 /**
  * The same operations over many calls (`batched.ts`), each run in one span `<prefix>.<operation>`
  * that tells how many calls it carried.
  */
-export const tracedMany = <T extends object>(operations: T, prefix: string, namespace: string): T => {
-  const out: Record<string, unknown> = {}
-  for (const [name, member] of Object.entries(operations)) {
-    const spanName = `${prefix}.${name}`
-    out[name] = typeof member === "function"
-      ? (calls: ReadonlyArray<unknown>) =>
-        Effect.withSpan(
-          member(calls) as Effect.Effect<unknown, unknown, unknown>,
-          spanName,
-          spanOptions({ [namespaceAttribute]: namespace, [callsAttribute]: calls.length })
-        )
-      : member
-  }
-  return out as T
-}
+export const tracedMany = <T extends object>(operations: T, prefix: string, namespace: string): T =>
+  wrapAll(operations, prefix, namespace, [], ([calls]) => ({
+    [callsAttribute]: (calls as ReadonlyArray<unknown>).length
+  }))

@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer, Socket } from "node:net"
+import { type AddressInfo, createServer, type Server, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { spawnRedisServer } from "./redisRuntime.js"
@@ -76,6 +76,27 @@ export const startClusterNode = async (args: ReadonlyArray<string>): Promise<Red
     }
   }
 }
+
+/** A loopback TCP port that accepts connections and never answers (they are dropped when it closes). */
+export const silentPort = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ readonly server: Server; readonly sockets: Set<Socket> }>((resolve) => {
+      const sockets = new Set<Socket>()
+      const server = createServer((socket) => {
+        sockets.add(socket)
+        socket.on("close", () => sockets.delete(socket))
+      })
+      server.listen(0, "127.0.0.1", () => resolve({ server, sockets }))
+    })
+  ),
+  ({ server, sockets }) =>
+    Effect.promise(() =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+    )
+).pipe(Effect.map(({ server }) => (server.address() as AddressInfo).port))
 
 /** Sends one inline command and resolves with the first reply line, or rejects. */
 export const rawCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>

@@ -17,16 +17,14 @@ if ENTRIES_END == ENTRIES_AT + 1 then
     return 1
   end
   size = size + #value
-  if v[7] then size = size - #v[7] else size = size + #ARGV[ENTRIES_AT] end
+  if v[7] then size = size - #v[7] else size, keys = size + #ARGV[ENTRIES_AT], keys + 1 end
   if MAX > 0 and size > MAX then return -size end
-  if v[7] then
-    if MAX_KEYS > 0 and keys > MAX_KEYS then return {keys} end
-    redis.call('HSET', SESSION, key, value, F_DATA_SIZE, size)
-    return 1
-  end
-  keys = keys + 1
   if MAX_KEYS > 0 and keys > MAX_KEYS then return {keys} end
-  redis.call('HSET', SESSION, key, value, F_DATA_SIZE, size, F_DATA_KEYS, keys)
+  if v[7] then
+    redis.call('HSET', SESSION, key, value, F_DATA_SIZE, size) -- a key replaced: the count stays
+  else
+    redis.call('HSET', SESSION, key, value, F_DATA_SIZE, size, F_DATA_KEYS, keys)
+  end
   return 1
 end
 local read = {F_USER, F_LAST, F_TTL, F_DEADLINE, F_DATA_SIZE, F_DATA_KEYS}
