@@ -8,7 +8,8 @@
  *   socket nor Redis shows. Run in a child process with a 256 MB young generation: no garbage
  *   collection runs inside a measured batch, so the heap's growth is what the calls allocated.
  *
- * Writes bench/results/costs.md. Run: npm run bench:costs
+ * Writes bench/results/costs.md (`BENCH_OUT=dir`: there instead). Run: npm run bench:costs
+ * (`BENCH_QUICK=1`: a smoke run, whose figures mean nothing)
  * (the child: node --expose-gc --max-semi-space-size=256 --min-semi-space-size=256 --import tsx bench/costs.ts node)
  */
 import * as Effect from "effect/Effect"
@@ -26,9 +27,19 @@ import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain } fr
 import { RedisLayer, Session, SessionManager } from "./library.js"
 import { benchData, connect, lib, touchSource } from "./targets.js"
 
+/**
+ * How much each side measures: `BENCH_QUICK=1` for a smoke run (the figures mean nothing), whose
+ * call counts still fill whole batches of 16.
+ */
+const quick = process.env.BENCH_QUICK === "1"
+const sizes = {
+  redis: { calls: quick ? 8_000 : 20_000, reps: quick ? 1 : 5 },
+  node: { allocated: quick ? 500 : 2_000, batch: quick ? 2_000 : 20_000, reps: quick ? 2 : 10 }
+}
+
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
 
-/** Redis CPU µs per call, medians of 5 runs of 20,000 pipelined calls per script. */
+/** Redis CPU µs per call, medians of `sizes.redis.reps` runs of `sizes.redis.calls` pipelined calls per script. */
 const redisSide = async (): Promise<Array<readonly [string, number]>> => {
   const server = await startRedisServer()
   const admin = await connect(server.url)
@@ -40,11 +51,30 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     const ids = tokens.map((token) => Session.idOf(token as SessionToken))
     const ks = keyspace("costs")
     const load = async (source: string) => String(await client.script("LOAD", source))
-    const [touch, get, exists, nothing] = await Promise.all([
+    // what a data set's Lua costs, by parts: scripts taking a batch of data sets' keys and arguments
+    // that loop over the calls doing nothing, only the data set's HMGET, or that HMGET and an HSET
+    const { dataKeys, dataSize, deadline: d, lastAccess: a, ttl: t, userId: u } = Format.sessionField
+    const dataSetPart = (step: string) =>
+      [
+        "local replies, n, at = {}, 0, 6",
+        "while at <= #ARGV do",
+        "  n = n + 1",
+        "  local key, field = KEYS[3 + n], '" + Format.dataPrefix + "' .. ARGV[at + 3]",
+        `  ${step}`,
+        "  replies[n] = 1",
+        "  at = at + 1 + tonumber(ARGV[at])",
+        "end",
+        "return {replies, {}}"
+      ].join("\n")
+    const read = `redis.call('HMGET', key, '${u}', '${a}', '${t}', '${d}', '${dataSize}', '${dataKeys}', field)`
+    const [touch, get, exists, nothing, loopOnly, readOnly, readWrite] = await Promise.all([
       load(touchSource),
       load(Scripts.get.source),
       load(Scripts.exists.source),
-      load("return 1")
+      load("return 1"),
+      load(dataSetPart("")),
+      load(dataSetPart(read)),
+      load(dataSetPart(`${read} redis.call('HSET', key, field, ARGV[at + 4])`))
     ])
     // the library's own arguments: KEYS A X R, each call's session; ARGV the shard's arguments,
     // then each call's argument count and arguments (`scripts.ts`)
@@ -64,11 +94,17 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       scriptCall(["evalsha", sha], ids, args)
     /** The same calls as an FCALL of the script's function in the library. */
     const fcallOf = (
-      script: { readonly function: string | undefined },
+      script: { readonly function: string | undefined; readonly args: Record<string, unknown> },
       ids: ReadonlyArray<string>,
       args: ReadonlyArray<string>
-    ) => scriptCall(["fcall", script.function ?? "(no function)"], ids, args)
-    const scriptCall = (head: ReadonlyArray<string>, ids: ReadonlyArray<string>, args: ReadonlyArray<string>) => [
+    ) => scriptCall(["fcall", script.function ?? "(no function)"], ids, args, "SID" in script.args)
+    /** A batch of calls; each call's arguments are the session id then `args`, or `args` alone where `named` is false. */
+    const scriptCall = (
+      head: ReadonlyArray<string>,
+      ids: ReadonlyArray<string>,
+      args: ReadonlyArray<string>,
+      named = true
+    ) => [
       ...head,
       3 + ids.length,
       ks.activity,
@@ -76,14 +112,17 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
       ks.regular,
       ...ids.map((id) => ks.session(id)),
       ...shardArgs,
-      ...ids.flatMap((id) => [String(1 + args.length), id, ...args])
+      ...ids.flatMap((id) => named ? [String(1 + args.length), id, ...args] : [String(args.length), ...args])
     ]
     /** The session fields a liveness check reads: user, last access, ttl, deadline. */
     const { createdAt, deadline, lastAccess, ttl, userId } = Format.sessionField
     const liveness = [userId, lastAccess, ttl, deadline]
-    /** A data set's arguments after the session id: the session's data limit, one key and its value. */
+    /**
+     * A data set's arguments (the session is named by its key alone): the manager's default limits
+     * of the session's data size and keys, one key and its value.
+     */
     const dataValue = `s${benchData.value}`
-    const dataSetArgs = [String(1024 * 1024), benchData.key, dataValue]
+    const dataSetArgs = [String(1024 * 1024), "1000", benchData.key, dataValue]
     /** `calls` consecutive ids from the `i`-th. */
     const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
     // each row: its name, the calls one command carries, and the command for the i-th command
@@ -141,22 +180,45 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
         dataValue
       ]],
       ["FCALL data set, one key", 1, (i) => fcallOf(Scripts.dataSet, idsFrom(i, 1), dataSetArgs)],
-      ["FCALL data set, one key, 16 calls per call", 16, (i) => fcallOf(Scripts.dataSet, idsFrom(i, 16), dataSetArgs)]
+      ["FCALL data set, one key, 16 calls per call", 16, (i) => fcallOf(Scripts.dataSet, idsFrom(i, 16), dataSetArgs)],
+      // its parts, 16 data sets per script call
+      [
+        "EVALSHA, 16 data sets per call: a loop over the calls, nothing else",
+        16,
+        (i) => scriptCall(["evalsha", loopOnly], idsFrom(i, 16), dataSetArgs, false)
+      ],
+      [
+        "EVALSHA, 16 data sets per call: each only its HMGET (liveness, size, keys, the old value)",
+        16,
+        (i) => scriptCall(["evalsha", readOnly], idsFrom(i, 16), dataSetArgs, false)
+      ],
+      [
+        "EVALSHA, 16 data sets per call: each its HMGET and the HSET of its value, no other Lua",
+        16,
+        (i) => scriptCall(["evalsha", readWrite], idsFrom(i, 16), dataSetArgs, false)
+      ]
     ]
-    const n = 20_000
+    const { calls: n, reps } = sizes.redis
     const samples = new Map<string, Array<number>>()
-    for (let rep = 0; rep < 6; rep++) {
+    for (let rep = 0; rep <= reps; rep++) {
       for (const [name, perCommand, args] of calls) {
         const before = await redisCpuSeconds(admin)
-        for (let from = 0; from < n / perCommand; from += 500) {
+        const commands = n / perCommand
+        for (let from = 0; from < commands; from += 500) {
           const pipeline = client.pipeline()
-          for (let i = from; i < from + 500; i++) {
+          for (let i = from; i < Math.min(from + 500, commands); i++) {
             const [command, ...rest] = args(i)
             pipeline.call(String(command), ...rest)
           }
           const replies = await pipeline.exec()
           const failed = replies?.find(([error]) => error !== null)
           if (failed !== undefined) throw failed[0]
+          // a batch of the library's calls replies {replies, failed}: a row of failed calls would
+          // measure an error path
+          const failedCalls = replies?.find(([, reply]) =>
+            Array.isArray(reply) && reply.length === 2 && Array.isArray(reply[1]) && reply[1].length > 0
+          )
+          if (failedCalls !== undefined) throw new Error(`${name}: calls failed: ${JSON.stringify(failedCalls[1])}`)
         }
         const us = ((await redisCpuSeconds(admin)) - before) * 1e6 / n
         if (rep > 0) samples.set(name, [...(samples.get(name) ?? []), us]) // rep 0 warms up
@@ -171,7 +233,7 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
   }
 }
 
-/** What the node side measured per target: µs per call (the best of 10 batches) and bytes per call. */
+/** What the node side measured per target: µs per call (the best of `sizes.node.reps` batches) and bytes per call. */
 type NodeResult = Array<{ readonly name: string; readonly us: number; readonly bytes: number }>
 
 /** In the child process: the library on a fake client that answers at once. */
@@ -194,18 +256,24 @@ const nodeSide = async (): Promise<NodeResult> => {
   // a session's hash, for the plain reads' HMGET (and their TIME)
   const hash: Record<string, string> = { u: "user-1", c: `${now}`, a: `${now}`, t: "1800000", "d:lang": "sen-GB" }
   const time = [String(Math.floor(now / 1000)), String((now % 1000) * 1000)]
+  const answer = (command: string, args: ReadonlyArray<string>): Promise<unknown> =>
+    command === "evalsha"
+      ? Promise.resolve(replies.get(args[0]!))
+      : command === "time"
+      ? Promise.resolve(time)
+      : command === "hmget"
+      ? Promise.resolve(args.slice(1).map((field) => hash[field] ?? null))
+      : Promise.reject(new Error(`the fake client does not answer ${command}`))
   const fake = {
     status: "ready",
     isCluster: false,
     stream: { cork: () => {}, uncork: () => {} },
     evalsha: (script: string) => Promise.resolve(replies.get(script)),
     eval: () => Promise.reject(new Error("the fake client knows the scripts by sha only")),
-    call: (command: string, _key: string, ...fields: Array<string>) =>
-      command === "time"
-        ? Promise.resolve(time)
-        : command === "hmget"
-        ? Promise.resolve(fields.map((field) => hash[field] ?? null))
-        : Promise.reject(new Error(`the fake client does not answer ${command}`))
+    call: (command: string, ...args: Array<string>) => answer(command, args),
+    // the store sends its commands as ioredis `Command`s (`src/internal/redis/command.ts`)
+    sendCommand: (command: { readonly name: string; readonly args: Array<string> }) =>
+      answer(command.name, command.args)
   }
   const runtime = ManagedRuntime.make(
     SessionManager.layer({ namespace: "costs", ttl: 1800, wipeInterval: 0 }).pipe(
@@ -229,16 +297,16 @@ const nodeSide = async (): Promise<NodeResult> => {
     ["getData (one key)", () => runtime.runPromise(sm.getData(token, "lang"))],
     ["setData (one key)", () => runtime.runPromise(sm.setData(token, "lang", "en-GB"))]
   ]
-  const batch = 20_000
+  const { allocated, batch, reps } = sizes.node
   const out: NodeResult = []
   for (const [name, run] of targets) {
-    for (let i = 0; i < 2000; i++) await run() // warm-up (and JIT)
+    for (let i = 0; i < allocated; i++) await run() // warm-up (and JIT)
     gc()
     const before = process.memoryUsage().heapUsed
-    for (let i = 0; i < 2000; i++) await run()
-    const bytes = (process.memoryUsage().heapUsed - before) / 2000
+    for (let i = 0; i < allocated; i++) await run()
+    const bytes = (process.memoryUsage().heapUsed - before) / allocated
     let best = Number.POSITIVE_INFINITY
-    for (let rep = 0; rep < 10; rep++) {
+    for (let rep = 0; rep < reps; rep++) {
       gc()
       const started = performance.now()
       for (let i = 0; i < batch; i++) await run()
@@ -256,12 +324,17 @@ const main = async () => {
   const page = resultsPage("Where one call's cost goes")
   const p = page.line
   p()
-  p("## Redis CPU per call")
+  p(`## Redis CPU per call${quick ? " (BENCH_QUICK: not meaningful)" : ""}`)
   p()
-  p("20,000 calls sent 500 to a pipeline, so that Redis is the bottleneck; `INFO cpu` delta per call, median of 5")
-  p("runs after a warm-up; 1,000 sessions present, each call on one of them. EVALSHA runs a script's whole source,")
-  p("defining every function it uses, on every call; FCALL calls the same operation in the library loaded once")
-  p("(`FUNCTION LOAD`), which the store uses where the server allows it.")
+  const { node: nodeSizes, redis: redisSizes } = sizes
+  p(`${
+    redisSizes.calls.toLocaleString("en-US")
+  } calls sent 500 commands to a pipeline, so that Redis is the bottleneck; \`INFO cpu\` delta`)
+  p(`per call (where a script call carries 16, per call it carries), median of ${redisSizes.reps} runs after a warm-up;`)
+  p("1,000 sessions present, each call on one of them; a run whose calls failed stops the benchmark. EVALSHA runs a")
+  p("script's whole source, defining every function it uses, on every call; FCALL calls the same operation in the")
+  p("library loaded once (`FUNCTION LOAD`), which the store uses where the server allows it. The last three rows take")
+  p("a data set apart: scripts given the same batch of 16 data sets that do a part of its work and nothing else.")
   p()
   p("| call | Redis CPU µs |")
   p("| --- | --: |")
@@ -270,8 +343,12 @@ const main = async () => {
   p("## Node time and allocation per call")
   p()
   p("One call at a time through `ManagedRuntime.runPromise`, on a fake ioredis client that answers every call at")
-  p("once with a recorded reply (no socket, no Redis). Time: the best of 10 batches of 20,000 calls. Allocation: the")
-  p("heap's growth over 2,000 calls with a 256 MB young generation (no collection inside the batch).")
+  p(`once with a recorded reply (no socket, no Redis). Time: the best of ${nodeSizes.reps} batches of ${
+    nodeSizes.batch.toLocaleString("en-US")
+  } calls.`)
+  p(`Allocation: the heap's growth over ${
+    nodeSizes.allocated.toLocaleString("en-US")
+  } calls with a 256 MB young generation (no collection inside the batch).`)
   p()
   p("| call | µs per call | bytes allocated per call |")
   p("| --- | --: | --: |")

@@ -348,8 +348,8 @@ export const runMain = <A>(main: () => Promise<A>, options: { readonly printResu
 }
 
 /**
- * A results page in bench/results/: a title and the machine it was measured on, then what `line`
- * adds; `write` saves it under `fileName` and prints it.
+ * A results page in bench/results/ (or the directory `BENCH_OUT` names): a title and the machine it
+ * was measured on, then what `line` adds; `write` saves it under `fileName` and prints it.
  */
 export const resultsPage = (title: string) => {
   const lines = [
@@ -362,7 +362,7 @@ export const resultsPage = (title: string) => {
       lines.push(text)
     },
     write: (fileName: string) => {
-      const file = join(dirname(fileURLToPath(import.meta.url)), "results", fileName)
+      const file = join(process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results"), fileName)
       const text = `${lines.join("\n")}\n`
       writeFileSync(file, text)
       process.stdout.write(text)
