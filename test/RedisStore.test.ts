@@ -1132,6 +1132,21 @@ describe("Redis store: plain reads", () => {
   const plain = ["time", "hmget", "time"]
   const thenScript = [...plain, "fcall"]
 
+  it("a data read of one key reuses its field list, and keeps a bounded number of them", () => {
+    const lang = Store.dataReadFields(["lang"])
+    assert.deepStrictEqual(lang, [...Store.liveFields, `${Format.dataPrefix}lang`])
+    assert.strictEqual(Store.dataReadFields(["lang"]), lang)
+    // several keys: a list of their own each time
+    const two = Store.dataReadFields(["lang", "tz"])
+    assert.deepStrictEqual(two, [...Store.liveFields, `${Format.dataPrefix}lang`, `${Format.dataPrefix}tz`])
+    assert.notStrictEqual(Store.dataReadFields(["lang", "tz"]), two)
+    // as many other keys as are kept: the lists start again, so "lang" gets a new (equal) one
+    for (let i = 0; i < Store.keptDataReads; i++) Store.dataReadFields([`other${i}`])
+    const again = Store.dataReadFields(["lang"])
+    assert.notStrictEqual(again, lang)
+    assert.deepStrictEqual(again, lang)
+  })
+
   /**
    * Three sessions (a with data, c killed), then nine reads of them made together: three identical
    * exists of a, b's and c's, a's getData, b's get without update, a's inspect and getAllData.

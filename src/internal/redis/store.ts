@@ -249,6 +249,28 @@ export const liveFields = [
   Format.sessionField.deadline
 ] as const
 
+/** How many data keys {@link dataReadFields} keeps the field list of before it starts again. */
+export const keptDataReads = 256
+
+const dataReadLists = new Map<string, ReadonlyArray<string>>()
+
+/**
+ * The fields a data read of `keys` asks for: `liveFields`, then each key's field. The list of one
+ * key is kept (the keys an app reads are few): a read makes no array and no text, and identical
+ * reads gathered together share one list.
+ */
+export const dataReadFields = (keys: ReadonlyArray<string>): ReadonlyArray<string> => {
+  if (keys.length !== 1) return [...liveFields, ...keys.map((name) => Format.dataPrefix + name)]
+  const key = keys[0]!
+  let fields = dataReadLists.get(key)
+  if (fields === undefined) {
+    if (dataReadLists.size >= keptDataReads) dataReadLists.clear()
+    fields = [...liveFields, Format.dataPrefix + key]
+    dataReadLists.set(key, fields)
+  }
+  return fields
+}
+
 /**
  * A session whose hash read gave user, last access, ttl and deadline at a moment between `from`
  * and `to`, as `lua/lib/live.lua` decides at one moment: its last access and expiry when it was
@@ -725,7 +747,7 @@ export const make = (client: Redis | Cluster, options: StoreOptions, tuned: Tuni
           return Option.some(values)
         },
         undefined,
-        { key, fields: [...liveFields, ...keys.map((name) => Format.dataPrefix + name)], reply: dataGetReply }
+        { key, fields: dataReadFields(keys), reply: dataGetReply }
       )
     }
 
