@@ -2,7 +2,7 @@
  * Cluster load spread: one namespace over `shards` slots of a local 3-master Redis Cluster, next to
  * the same load on one private server, in one process: a mix of creates and touching gets (script
  * calls), then `exists` (plain reads). Reports commands per master (from `INFO commandstats`),
- * throughput and Node CPU per read; writes bench/results/cluster.md.
+ * throughput and Node CPU per read; writes bench/results/cluster.md (`BENCH_OUT=dir`: there instead).
  *
  * Run: npm run bench:cluster
  */
@@ -12,6 +12,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
 import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startCluster } from "../test/utils/redisCluster.js"
@@ -116,7 +118,8 @@ const main = async () => {
       "All processes share this machine's cores, so the cluster figure shows the spread and the cost of routing,",
       "not the capacity of three machines: each master here served about a third of the calls."
     ]
-    writeFileSync("bench/results/cluster.md", lines.join("\n") + "\n")
+    const outDir = process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results")
+    writeFileSync(join(outDir, "cluster.md"), lines.join("\n") + "\n")
     console.log(lines.join("\n"))
   } finally {
     await Promise.all([single.stop(), cluster.stop()])
