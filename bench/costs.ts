@@ -330,7 +330,7 @@ const main = async () => {
   p(`${
     redisSizes.calls.toLocaleString("en-US")
   } calls sent 500 commands to a pipeline, so that Redis is the bottleneck; \`INFO cpu\` delta`)
-  p(`per call (where a script call carries 16, per call it carries), median of ${redisSizes.reps} runs after a warm-up;`)
+  p(`per call (a script call carrying 16 counts as 16 calls), median of ${redisSizes.reps} runs after a warm-up;`)
   p("1,000 sessions present, each call on one of them; a run whose calls failed stops the benchmark. EVALSHA runs a")
   p("script's whole source, defining every function it uses, on every call; FCALL calls the same operation in the")
   p("library loaded once (`FUNCTION LOAD`), which the store uses where the server allows it. The last three rows take")
