@@ -105,6 +105,28 @@ export const scriptCalls = async (client: Redis): Promise<number> =>
   [...(await client.info("commandstats")).matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=(\d+)/g)]
     .reduce((sum, m) => sum + Number(m[1]), 0)
 
+/**
+ * How many rounds make {@link turnOrder}'s design balanced for `n` targets: `n` when `n` is even,
+ * `2n` when it is odd (the rows, then the same rows reversed).
+ */
+export const balancedRounds = (n: number): number => n % 2 === 0 ? n : 2 * n
+
+/**
+ * The order in which `n` targets take their turn in round `round`: the rows of a Williams design,
+ * so that over {@link balancedRounds} rounds every target runs at each position, and right after
+ * each other target, equally often. Whatever a target leaves behind (garbage, a timer, a write still
+ * going out) falls on each of the others alike. (A fixed order started one target further on each
+ * round would put every target right after the same other one in all rounds but one.)
+ */
+export const turnOrder = (n: number, round: number): Array<number> => {
+  const r = round % balancedRounds(n)
+  const shift = r % n
+  const order: Array<number> = [0]
+  for (let j = 1, low = 1, high = n - 1; j < n; j++) order.push(j % 2 === 1 ? low++ : high--)
+  for (let j = 0; j < n; j++) order[j] = (order[j]! + shift) % n
+  return r < n ? order : order.reverse()
+}
+
 /** Median of numbers (NaN when empty). */
 export const median = (values: ReadonlyArray<number>): number => {
   if (values.length === 0) return Number.NaN

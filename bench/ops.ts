@@ -10,7 +10,15 @@ import { performance } from "node:perf_hooks"
 import type { SessionToken } from "../src/Schema.js"
 import type { SessionManagerService } from "../src/SessionManager.js"
 import type { Timing } from "./harness.js"
-import { deleteByPattern, runConcurrent, runMeasured, runMeasuredBatch, sumTimings } from "./harness.js"
+import {
+  balancedRounds,
+  deleteByPattern,
+  runConcurrent,
+  runMeasured,
+  runMeasuredBatch,
+  sumTimings,
+  turnOrder
+} from "./harness.js"
 import { Session } from "./library.js"
 import type { DataHandle, LibSessions, Raw, Sessions } from "./targets.js"
 import { benchData, newSessionId } from "./targets.js"
@@ -81,11 +89,11 @@ interface Entry {
 
 /**
  * Runs every target of one operation over the same `n` calls, in slices that take turns: each
- * target makes its calls in as many slices as there are targets, and each round of slices starts
- * one target further on. So all targets see the same moments of the machine, which moves by tens
- * of percent within seconds on a small shared one, and none always runs first or after the same
- * other. Returns each target's sample of `run`, its timing the sum of its slices (an undefined entry:
- * a target this run leaves out).
+ * target makes its calls in `balancedRounds` slices (as many as there are targets, or twice as many
+ * when that is odd), each round of slices in the order `turnOrder` gives it. So all targets see the
+ * same moments of the machine, which moves by tens of percent within seconds on a small shared one,
+ * and each runs first, and right after each other target, equally often. Returns each target's
+ * sample of `run`, its timing the sum of its slices (an undefined entry: a target this run leaves out).
  */
 const timeTogether = async (
   admin: Redis,
@@ -94,15 +102,14 @@ const timeTogether = async (
   run: { readonly op: string; readonly inFlight: number; readonly rep: number }
 ): Promise<Array<Sample>> => {
   const present = entries.filter((entry): entry is Entry => entry !== undefined)
-  const rounds = present.length
+  const rounds = balancedRounds(present.length)
   const size = Math.ceil(n / rounds)
   const timings = present.map((): Array<Timing> => [])
   for (let round = 0; round < rounds; round++) {
     const from = round * size
     const count = Math.min(size, n - from)
     if (count <= 0) break
-    for (let k = 0; k < rounds; k++) {
-      const e = (round + k) % rounds
+    for (const e of turnOrder(present.length, round)) {
       timings[e]!.push(await runMeasuredBatch(admin, count, () => present[e]!.slice(from, count)))
     }
   }
@@ -427,8 +434,9 @@ const summarize = (target: string, all: Float64Array, passes: number): CallLaten
 }
 
 /**
- * One call at a time, the targets taking turns call by call (round robin, each round starting one
- * target further on), so that every target sees the same moments of the machine; returns per-call
+ * One call at a time, the targets taking turns call by call (each round in the order `turnOrder`
+ * gives it: each target runs first, and right after each other target, equally often), so that
+ * every target sees the same moments of the machine; returns per-call
  * latency percentiles and means, overall and per pass (`passes` consecutive stretches of equal length, so that a ratio can be taken within a pass
  * and its median over passes, as for the repetitions of the other runs). Sequential runs of one
  * target each move with the machine's drift; at 1 in flight, a mean is also carried by the slowest
@@ -497,10 +505,8 @@ export const runInterleavedLatency = async (
   ]
   const latencies = calls.map(() => new Float64Array(callsPerTarget))
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < calls.length; k++) {
-      // each round starts one target further on: no target always runs first (after the loop's own
-      // work) or always right after the same other one
-      const c = (round + k) % calls.length
+    // no target always runs first (after the loop's own work) or right after the same other one
+    for (const c of turnOrder(calls.length, round)) {
       const started = performance.now()
       await calls[c]![1](round)
       if (round >= warmUp) latencies[c]![round - warmUp] = (performance.now() - started) * 1000
@@ -534,8 +540,7 @@ export const runInterleavedLatency = async (
   await lib.inFibers(1, 1, (sm) =>
     Effect.gen(function*() {
       for (let round = 0; round < rounds; round++) {
-        for (let k = 0; k < fiberCalls.length; k++) {
-          const c = (round + k) % fiberCalls.length
+        for (const c of turnOrder(fiberCalls.length, round)) {
           const started = performance.now()
           yield* fiberCalls[c]![1](sm, round)
           if (round >= warmUp) fiberLatencies[c]![round - warmUp] = (performance.now() - started) * 1000

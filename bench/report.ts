@@ -554,7 +554,8 @@ export const markdown = (results: Results): string => {
   p("Each figure is the median over the repetitions; each ratio is the median of the ratios taken within one")
   p("repetition. Within a repetition, the targets of one point operation or count (its raw baseline, by itself,")
   p("through the edge and from fibers, and the libraries every way they are called) take turns: each makes its calls")
-  p("in as many slices as there are targets, each round of slices starting one target further on, so that all see the")
+  p("in as many slices as there are targets (twice as many when that is odd), the rounds of slices in the orders of a")
+  p("Williams design, so that each target runs first, and right after each other target, equally often; all see the")
   p("same moments of the machine and a ratio compares runs made side by side, not seconds apart (the listings, a few")
   p("calls of 100,000 ids each, still run one target after another: slices would cut how many are in flight).")
   p("effect-redisess is")
@@ -615,8 +616,8 @@ export const markdown = (results: Results): string => {
   p("## Latency at 1 in flight, calls interleaved (microseconds per call)")
   p()
   p("The targets above run one after another, each for a whole run, and their means count the slowest calls in full.")
-  p("Here every target makes one call in turn (round robin, each round starting one target further on, so that none")
-  p("always runs first or after the same other one), so all see the same moments of the machine; each")
+  p("Here every target makes one call in turn (the rounds in the orders of a Williams design, so that each target runs")
+  p("first, and right after each other target, equally often), so all see the same moments of the machine; each")
   p(`figure is over ${int(results.latency[0]?.calls ?? Number.NaN)} calls per target after a warm-up tenth, and each`)
   p(`ratio (the columns in %) the median over the run's ${
     results.latency[0]?.passes.length ?? 0

@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { balancedRounds, turnOrder } from "../bench/harness.js"
 import { fmtNear } from "../bench/report.js"
 import { runQuickBench } from "./utils/quickBench.js"
 
@@ -89,6 +90,30 @@ describe("npm run bench (BENCH_QUICK=1)", () => {
         /\| 5\. exists: .*called from a fiber, no runPromise per call: median [+-]\d+%, mean [+-]\d+%/
       )
     }), 180_000)
+
+  it("targets take turns in balanced orders: each first, and right after each other target, equally often", () => {
+    for (let n = 2; n <= 18; n++) {
+      const rounds = balancedRounds(n)
+      const atPosition = Array.from({ length: n }, () => new Array<number>(n).fill(0))
+      const after = Array.from({ length: n }, () => new Array<number>(n).fill(0))
+      for (let round = 0; round < rounds; round++) {
+        const order = turnOrder(n, round)
+        assert.deepStrictEqual([...order].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), `n ${n}`)
+        order.forEach((target, j) => {
+          atPosition[target]![j]!++
+          if (j > 0) after[target]![order[j - 1]!]!++
+        })
+        // the design repeats: round r and r + rounds take the same order
+        assert.deepStrictEqual(turnOrder(n, round + rounds), order)
+      }
+      const once = rounds / n
+      for (let t = 0; t < n; t++) {
+        assert.deepStrictEqual(atPosition[t], new Array(n).fill(once), `n ${n}, target ${t}: positions`)
+        const others = after[t]!.filter((_, other) => other !== t)
+        assert.deepStrictEqual(others, new Array(n - 1).fill(once), `n ${n}, target ${t}: predecessors`)
+      }
+    }
+  })
 
   it("a ratio that rounds to its goal's threshold without meeting it shows one digit more", () => {
     assert.deepStrictEqual(
