@@ -18,10 +18,11 @@ import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startCluster } from "../test/utils/redisCluster.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
+import { quick, sized } from "./harness.js"
 
 const shards = Number(process.env.SHARDS ?? 24)
-const users = 2000
-const operations = 60_000
+const users = sized(2000, 200)
+const operations = sized(60_000, 2_000)
 const inFlight = 64
 
 /** What one setup did: the mix's operations per second, then the reads' and their Node CPU per read (µs). */
@@ -90,7 +91,7 @@ const main = async () => {
     const hmgets = counted.map((c) => c.hmgets)
     const hmgetShares = hmgets.map((c) => c / hmgets.reduce((a, b) => a + b, 0))
     const lines = [
-      "# effect-redisess on a Redis Cluster: load spread",
+      `# effect-redisess on a Redis Cluster: load spread${quick ? " (BENCH_QUICK: not meaningful)" : ""}`,
       "",
       `Run ${new Date().toISOString()}: ${cpus().length} cores, Node ${process.version}; 3 masters on this machine,`,
       `one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), then`,

@@ -23,18 +23,14 @@ import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import type { SessionToken } from "../src/Schema.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain } from "./harness.js"
+import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain, sized } from "./harness.js"
 import { RedisLayer, Session, SessionManager } from "./library.js"
 import { benchData, connect, lib, touchSource } from "./targets.js"
 
-/**
- * How much each side measures: `BENCH_QUICK=1` for a smoke run (the figures mean nothing), whose
- * call counts still fill whole batches of 16.
- */
-const quick = process.env.BENCH_QUICK === "1"
+/** How much each side measures (a smoke run's call counts still fill whole batches of 16). */
 const sizes = {
-  redis: { calls: quick ? 8_000 : 20_000, reps: quick ? 1 : 5 },
-  node: { allocated: quick ? 500 : 2_000, batch: quick ? 2_000 : 20_000, reps: quick ? 2 : 10 }
+  redis: { calls: sized(20_000, 8_000), reps: sized(5, 1) },
+  node: { allocated: sized(2_000, 500), batch: sized(20_000, 2_000), reps: sized(10, 2) }
 }
 
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
@@ -324,7 +320,7 @@ const main = async () => {
   const page = resultsPage("Where one call's cost goes")
   const p = page.line
   p()
-  p(`## Redis CPU per call${quick ? " (BENCH_QUICK: not meaningful)" : ""}`)
+  p("## Redis CPU per call")
   p()
   const { node: nodeSizes, redis: redisSizes } = sizes
   p(`${

@@ -127,6 +127,12 @@ export const turnOrder = (n: number, round: number): Array<number> => {
   return r < n ? order : order.reverse()
 }
 
+/** Whether this is a smoke run (`BENCH_QUICK=1`): every benchmark runs through, at sizes whose figures mean nothing. */
+export const quick = process.env.BENCH_QUICK === "1"
+
+/** `full`, or `smoke` in a smoke run (see {@link quick}). */
+export const sized = (full: number, smoke: number): number => quick ? smoke : full
+
 /** Median of numbers (NaN when empty). */
 export const median = (values: ReadonlyArray<number>): number => {
   if (values.length === 0) return Number.NaN
@@ -375,7 +381,7 @@ export const runMain = <A>(main: () => Promise<A>, options: { readonly printResu
  */
 export const resultsPage = (title: string) => {
   const lines = [
-    `# ${title}`,
+    `# ${title}${quick ? " (BENCH_QUICK: not meaningful)" : ""}`,
     "",
     `Run ${new Date().toISOString()}: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.`
   ]

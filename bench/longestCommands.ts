@@ -14,11 +14,16 @@ import type { Redis } from "ioredis"
 import type { StoreOptions } from "../src/RedisLayer.js"
 import type { Options, SessionManager as SessionManagerTag, SessionManagerService } from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { resultsPage, runConcurrent, runMain, scriptCalls } from "./harness.js"
+import { resultsPage, runConcurrent, runMain, scriptCalls, sized } from "./harness.js"
 import { RedisLayer, SessionManager } from "./library.js"
 import { connect } from "./targets.js"
 
-const runs = 3
+const runs = sized(3, 1)
+/** The keys of the case where only the byte limit bounds a session's data, and the sessions and users listed. */
+const manyKeys = sized(150_000, 2_000)
+const listedSessions = sized(200_000, 2_000)
+const listedUsers = listedSessions / 10
+const int = (n: number) => n.toLocaleString("en-US")
 const thresholdUs = 200
 
 interface Row {
@@ -115,7 +120,13 @@ const main = async () => {
         ["default limits, 1,000 keys of 1,000 bytes (1 MiB)", {}, {}, 1_000, 1_000],
         ["default limits, 1,000 keys of 1 byte", {}, {}, 1_000, 1],
         ["by script (`plainReads: false`), 1,000 keys of 1,000 bytes", {}, { plainReads: false }, 1_000, 1_000],
-        ["`maxDataKeys: 150000`, 150,000 keys of 1 byte (under 1 MiB)", { maxDataKeys: 150_000 }, {}, 150_000, 1]
+        [
+          `\`maxDataKeys: ${manyKeys}\`, ${int(manyKeys)} keys of 1 byte (under 1 MiB)`,
+          { maxDataKeys: manyKeys },
+          {},
+          manyKeys,
+          1
+        ]
       ] as const
     ) {
       const { run, runtime, sm } = await open(server.url, manager, store)
@@ -156,16 +167,23 @@ const main = async () => {
       )
       await runtime.dispose()
     }
-    // listings over 200,000 sessions of 20,000 users, half on the namespace's ttl, half on their own
+    // listings over 200,000 sessions of 20,000 users (a smoke run: fewer), half on the namespace's ttl, half on their own
     const listed = { namespace: "longest-listings" }
     for (const pageSize of [undefined, 1_000]) {
       const { run, runtime, sm } = await open(server.url, listed, pageSize === undefined ? {} : { pageSize })
       if (pageSize === undefined) {
-        await runConcurrent(200_000, 64, (i) => run(sm.create(`user${i % 20_000}`, i % 2 === 0 ? {} : { ttl: 3_600 })))
+        await runConcurrent(
+          listedSessions,
+          64,
+          (i) => run(sm.create(`user${i % listedUsers}`, i % 2 === 0 ? {} : { ttl: 3_600 }))
+        )
       }
       const label = pageSize === undefined ? "the default page size" : `\`pageSize: ${pageSize}\``
-      await measure(`getAllSessions(), 200,000 sessions, ${label}`, () => run(sm.getAllSessions()))
-      await measure(`getAllUsers(), 200,000 sessions of 20,000 users, ${label}`, () => run(sm.getAllUsers()))
+      await measure(`getAllSessions(), ${int(listedSessions)} sessions, ${label}`, () => run(sm.getAllSessions()))
+      await measure(
+        `getAllUsers(), ${int(listedSessions)} sessions of ${int(listedUsers)} users, ${label}`,
+        () => run(sm.getAllUsers())
+      )
       if (pageSize !== undefined) await run(sm.killAll)
       await runtime.dispose()
     }

@@ -14,14 +14,14 @@ import * as Redacted from "effect/Redacted"
 import type { Redis } from "ioredis"
 import type { SessionManager as SessionManagerServiceTag, SessionManagerService } from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { median, resultsPage, runConcurrent, runMain, runMeasuredBatch, type Timing } from "./harness.js"
+import { median, resultsPage, runConcurrent, runMain, runMeasuredBatch, sized, type Timing } from "./harness.js"
 import { RedisLayer, SessionManager } from "./library.js"
 import { connect } from "./targets.js"
 
 type Manager = SessionManagerService
 
-const repetitions = 7
-const sessionsPerManager = 2_000
+const repetitions = sized(7, 1)
+const sessionsPerManager = sized(2_000, 200)
 
 /** A manager measured: with spans or without, the tokens of its live sessions, a raw connection. */
 interface Target {
@@ -60,8 +60,8 @@ const operations: ReadonlyArray<Operation> = [
 
 /** How calls are made: from many fibers of one program, or one `runPromise` per call. */
 const ways = [
-  { name: "64 in flight, from fibers", inFlight: 64, calls: 10_000 },
-  { name: "1 in flight, one runPromise per call", inFlight: 1, calls: 2_000 }
+  { name: "64 in flight, from fibers", inFlight: 64, calls: sized(10_000, 640) },
+  { name: "1 in flight, one runPromise per call", inFlight: 1, calls: sized(2_000, 100) }
 ] as const
 
 /** A manager on its own runtime, with or without spans, and tokens of its live sessions. */

@@ -13,12 +13,12 @@
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { Timing } from "./harness.js"
-import { median, resultsPage, runChild, runMain, runMeasured, runMeasuredBatch } from "./harness.js"
+import { median, resultsPage, runChild, runMain, runMeasured, runMeasuredBatch, sized } from "./harness.js"
 import { connect, lib, newSessionId, raw } from "./targets.js"
 
 const inFlight = 64
-const ops = 10_000
-const reps = 8
+const ops = sized(10_000, 640)
+const reps = sized(8, 1)
 const configs: ReadonlyArray<{ readonly name: string; readonly flags: ReadonlyArray<string> }> = [
   { name: "default", flags: [] },
   { name: "--max-semi-space-size=32", flags: ["--max-semi-space-size=32"] },
