@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import type { RedisServer } from "../test/utils/redisServer.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { deleteByPattern, runMain } from "./harness.js"
+import { deleteByPattern, quick, runMain } from "./harness.js"
 import type { ServerProcess } from "./http/child.js"
 import { startServer } from "./http/child.js"
 import type { Load } from "./http/load.js"
@@ -37,7 +37,6 @@ import { goalsOf, markdown, ratiosOf, runOf, summarize, targetIds } from "./http
 import { compiled } from "./library.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const quick = process.env.BENCH_QUICK === "1"
 const sizes = {
   reps: quick ? 1 : 5,
   requests: quick ? 2_000 : 20_000,

@@ -17,7 +17,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
-import { deleteByPattern, noGcFlags, runChild, runMain } from "./harness.js"
+import { deleteByPattern, noGcFlags, quick, runChild, runMain } from "./harness.js"
 import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
@@ -28,7 +28,6 @@ import type { Sessions } from "./targets.js"
 import { connect, lib, raw, redisess } from "./targets.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const quick = process.env.BENCH_QUICK === "1"
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
 const sizes: Sizes = quick
