@@ -12,13 +12,12 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
 import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import * as RedisLayer from "../src/RedisLayer.js"
 import * as SessionManager from "../src/SessionManager.js"
 import { startCluster } from "../test/utils/redisCluster.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { quick, sized } from "./harness.js"
+import { quickMark, resultsDir, sized } from "./harness.js"
 
 const shards = Number(process.env.SHARDS ?? 24)
 const users = sized(2000, 200)
@@ -91,7 +90,7 @@ const main = async () => {
     const hmgets = counted.map((c) => c.hmgets)
     const hmgetShares = hmgets.map((c) => c / hmgets.reduce((a, b) => a + b, 0))
     const lines = [
-      `# effect-redisess on a Redis Cluster: load spread${quick ? " (BENCH_QUICK: not meaningful)" : ""}`,
+      `# effect-redisess on a Redis Cluster: load spread${quickMark}`,
       "",
       `Run ${new Date().toISOString()}: ${cpus().length} cores, Node ${process.version}; 3 masters on this machine,`,
       `one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), then`,
@@ -119,8 +118,7 @@ const main = async () => {
       "All processes share this machine's cores, so the cluster figure shows the spread and the cost of routing,",
       "not the capacity of three machines: each master here served about a third of the calls."
     ]
-    const outDir = process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results")
-    writeFileSync(join(outDir, "cluster.md"), lines.join("\n") + "\n")
+    writeFileSync(join(resultsDir(), "cluster.md"), lines.join("\n") + "\n")
     console.log(lines.join("\n"))
   } finally {
     await Promise.all([single.stop(), cluster.stop()])

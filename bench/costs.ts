@@ -50,12 +50,13 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     // what a data set's Lua costs, by parts: scripts taking a batch of data sets' keys and arguments
     // that loop over the calls doing nothing, only the data set's HMGET, or that HMGET and an HSET
     const { dataKeys, dataSize, deadline: d, lastAccess: a, ttl: t, userId: u } = Format.sessionField
+    // each call's arguments: their count, then MAX, MAX_KEYS, the key, its value (`Scripts.dataSet`)
     const dataSetPart = (step: string) =>
       [
-        "local replies, n, at = {}, 0, 6",
+        `local replies, n, at = {}, 0, ${Object.keys(Scripts.shardArgs).length + 1}`,
         "while at <= #ARGV do",
         "  n = n + 1",
-        "  local key, field = KEYS[3 + n], '" + Format.dataPrefix + "' .. ARGV[at + 3]",
+        `  local key, field = KEYS[${Scripts.shardKeys.length} + n], '${Format.dataPrefix}' .. ARGV[at + 3]`,
         `  ${step}`,
         "  replies[n] = 1",
         "  at = at + 1 + tonumber(ARGV[at])",

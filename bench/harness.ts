@@ -130,6 +130,13 @@ export const turnOrder = (n: number, round: number): Array<number> => {
 /** Whether this is a smoke run (`BENCH_QUICK=1`): every benchmark runs through, at sizes whose figures mean nothing. */
 export const quick = process.env.BENCH_QUICK === "1"
 
+/** What a smoke run's page says after its title (nothing in a real run). */
+export const quickMark = quick ? " (BENCH_QUICK: not meaningful)" : ""
+
+/** Where results pages go: bench/results/, or the directory `BENCH_OUT` names. */
+export const resultsDir = (): string =>
+  process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results")
+
 /** `full`, or `smoke` in a smoke run (see {@link quick}). */
 export const sized = (full: number, smoke: number): number => quick ? smoke : full
 
@@ -381,7 +388,7 @@ export const runMain = <A>(main: () => Promise<A>, options: { readonly printResu
  */
 export const resultsPage = (title: string) => {
   const lines = [
-    `# ${title}${quick ? " (BENCH_QUICK: not meaningful)" : ""}`,
+    `# ${title}${quickMark}`,
     "",
     `Run ${new Date().toISOString()}: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.`
   ]
@@ -390,7 +397,7 @@ export const resultsPage = (title: string) => {
       lines.push(text)
     },
     write: (fileName: string) => {
-      const file = join(process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results"), fileName)
+      const file = join(resultsDir(), fileName)
       const text = `${lines.join("\n")}\n`
       writeFileSync(file, text)
       process.stdout.write(text)

@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import type { RedisServer } from "../test/utils/redisServer.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { deleteByPattern, quick, runMain } from "./harness.js"
+import { deleteByPattern, quick, resultsDir, runMain } from "./harness.js"
 import type { ServerProcess } from "./http/child.js"
 import { startServer } from "./http/child.js"
 import type { Load } from "./http/load.js"
@@ -243,7 +243,7 @@ const main = async () => {
       ratios,
       goals: goalsOf(targets, ratios)
     }
-    const outDir = process.env.BENCH_OUT ?? join(here, "results")
+    const outDir = resultsDir()
     mkdirSync(outDir, { recursive: true })
     const text = markdown(results)
     const name = sizes.sessions === 1 ? "http" : `http-${sizes.sessions}-sessions`

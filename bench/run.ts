@@ -17,7 +17,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
-import { deleteByPattern, noGcFlags, quick, runChild, runMain } from "./harness.js"
+import { deleteByPattern, noGcFlags, quick, quickMark, resultsDir, runChild, runMain } from "./harness.js"
 import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
@@ -195,14 +195,14 @@ const main = async () => {
         sizes.inFlight.join(" and ")
       } in flight; ${
         sizes.inFlight.map((c) => `${sizes.ops(c)} ops / ${sizes.listings(c)} listings per run at ${c}`).join(", ")
-      }${quick ? " (BENCH_QUICK: not meaningful)" : ""}`,
+      }${quickMark}`,
       totalSeconds: (performance.now() - started) / 1000,
       loadAverage: `${loadBefore.map((x) => x.toFixed(2)).join(" ")} at the start, ${
         loadavg().map((x) => x.toFixed(2)).join(" ")
       } at the end (1, 5, 15 min)`
     }
     const results: Results = { env, samples, latency, memory, wipe, listingStalls, allocation }
-    const outDir = process.env.BENCH_OUT ?? join(here, "results")
+    const outDir = resultsDir()
     mkdirSync(outDir, { recursive: true })
     writeFileSync(join(outDir, "latest.md"), markdown(results))
     writeFileSync(join(outDir, "latest.svg"), svg(results))
