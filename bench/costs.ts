@@ -23,20 +23,23 @@ import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import type { SessionToken } from "../src/Schema.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain, sized } from "./harness.js"
+import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain, sized, turnOrder } from "./harness.js"
 import { RedisLayer, Session, SessionManager } from "./library.js"
 import { benchData, connect, lib, touchSource } from "./targets.js"
 
 /** How much each side measures (a smoke run's call counts still fill whole batches of 16). */
 const sizes = {
-  redis: { calls: sized(20_000, 8_000), reps: sized(5, 1) },
+  redis: { calls: sized(20_000, 8_000), reps: sized(11, 1) },
   node: { allocated: sized(2_000, 500), batch: sized(20_000, 2_000), reps: sized(10, 2) }
 }
 
 const fmt = (x: number, digits = 1) => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
 
-/** Redis CPU µs per call, medians of `sizes.redis.reps` runs of `sizes.redis.calls` pipelined calls per script. */
-const redisSide = async (): Promise<Array<readonly [string, number]>> => {
+/**
+ * Redis CPU µs per call: the median, least and most of `sizes.redis.reps` runs of `sizes.redis.calls`
+ * pipelined calls per script.
+ */
+const redisSide = async (): Promise<Array<readonly [string, number, number, number]>> => {
   const server = await startRedisServer()
   const admin = await connect(server.url)
   const client = await connect(server.url)
@@ -198,7 +201,10 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
     const { calls: n, reps } = sizes.redis
     const samples = new Map<string, Array<number>>()
     for (let rep = 0; rep <= reps; rep++) {
-      for (const [name, perCommand, args] of calls) {
+      // the rows in another order each repetition (harness.ts): what one row leaves behind in Redis
+      // (a script's garbage, a grown set) does not always fall on the same next row
+      for (const row of turnOrder(calls.length, rep)) {
+        const [name, perCommand, args] = calls[row]!
         const before = await redisCpuSeconds(admin)
         const commands = n / perCommand
         for (let from = 0; from < commands; from += 500) {
@@ -221,7 +227,10 @@ const redisSide = async (): Promise<Array<readonly [string, number]>> => {
         if (rep > 0) samples.set(name, [...(samples.get(name) ?? []), us]) // rep 0 warms up
       }
     }
-    return calls.map(([name]) => [name, median(samples.get(name) ?? [])] as const)
+    return calls.map(([name]) => {
+      const runs = samples.get(name) ?? []
+      return [name, median(runs), Math.min(...runs), Math.max(...runs)] as const
+    })
   } finally {
     await sessions.close()
     await client.quit()
@@ -327,15 +336,17 @@ const main = async () => {
   p(`${
     redisSizes.calls.toLocaleString("en-US")
   } calls sent 500 commands to a pipeline, so that Redis is the bottleneck; \`INFO cpu\` delta`)
-  p(`per call (a script call carrying 16 counts as 16 calls), median of ${redisSizes.reps} runs after a warm-up;`)
+  p(`per call (a script call carrying 16 counts as 16 calls), median of ${redisSizes.reps} runs after a warm-up (the rows`)
+  p("in another order each run, `turnOrder` in harness.ts), and the least and most of those runs: rows whose ranges")
+  p("overlap are not told apart by this run;")
   p("1,000 sessions present, each call on one of them; a run whose calls failed stops the benchmark. EVALSHA runs a")
   p("script's whole source, defining every function it uses, on every call; FCALL calls the same operation in the")
   p("library loaded once (`FUNCTION LOAD`), which the store uses where the server allows it. The last three rows take")
   p("a data set apart: scripts given the same batch of 16 data sets that do a part of its work and nothing else.")
   p()
-  p("| call | Redis CPU µs |")
-  p("| --- | --: |")
-  for (const [name, us] of redis) p(`| ${name} | ${fmt(us, 2)} |`)
+  p("| call | Redis CPU µs | least - most |")
+  p("| --- | --: | --: |")
+  for (const [name, us, least, most] of redis) p(`| ${name} | ${fmt(us, 2)} | ${fmt(least, 2)} - ${fmt(most, 2)} |`)
   p()
   p("## Node time and allocation per call")
   p()

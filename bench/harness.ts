@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis"
 import { execFileSync, spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -397,6 +397,7 @@ export const resultsPage = (title: string) => {
       lines.push(text)
     },
     write: (fileName: string) => {
+      mkdirSync(resultsDir(), { recursive: true })
       const file = join(resultsDir(), fileName)
       const text = `${lines.join("\n")}\n`
       writeFileSync(file, text)

@@ -69,7 +69,12 @@ describe("the other benchmarks (BENCH_QUICK=1)", () => {
         ) {
           const figures = redis.get(row)
           assert.isDefined(figures, row)
-          assert.isAbove(Number(figures![0]), 0, row)
+          const median = Number(figures![0])
+          assert.isAbove(median, 0, row)
+          // the runs' least and most, around their median
+          const [least, most] = figures![1]!.split(" - ").map(Number)
+          assert.isAtMost(least!, median, row)
+          assert.isAtLeast(most!, median, row)
         }
         const node = rowsByName(markdown, "Node time and allocation per call")
         for (const row of ["the edge alone: runPromise(Effect.promise(call))", "exists", "setData (one key)"]) {
