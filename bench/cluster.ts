@@ -10,14 +10,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { join } from "node:path"
-import * as RedisLayer from "../src/RedisLayer.js"
-import * as SessionManager from "../src/SessionManager.js"
+import type { RedisClient } from "../src/RedisLayer.js"
+import type { SessionManager as SessionManagerTag } from "../src/SessionManager.js"
 import { startCluster } from "../test/utils/redisCluster.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import { quickMark, resultsDir, sized } from "./harness.js"
+// the library compiled, as its users run it (library.ts)
+import { RedisLayer, SessionManager } from "./library.js"
 
 const shards = Number(process.env.SHARDS ?? 24)
 const users = sized(2000, 200)
@@ -33,7 +35,7 @@ interface Driven {
 
 /** Runs `operations` calls of `operation` at `inFlight`, each through its own `runPromise`; returns calls per second. */
 const timed = async (
-  runtime: ManagedRuntime.ManagedRuntime<SessionManager.SessionManager, unknown>,
+  runtime: ManagedRuntime.ManagedRuntime<SessionManagerTag, unknown>,
   operation: (i: number) => Effect.Effect<void, unknown>
 ): Promise<number> => {
   let next = 0
@@ -45,7 +47,7 @@ const timed = async (
 }
 
 /** Runs creates and touches for `users` users at `inFlight`, then as many `exists`. */
-const drive = async (redis: Layer.Layer<RedisLayer.RedisClient, unknown>, shardCount: number): Promise<Driven> => {
+const drive = async (redis: Layer.Layer<RedisClient, unknown>, shardCount: number): Promise<Driven> => {
   const runtime = ManagedRuntime.make(
     SessionManager.layer({ namespace: "spread", shards: shardCount, wipeInterval: 0 }).pipe(Layer.provide(redis))
   )
@@ -118,6 +120,7 @@ const main = async () => {
       "All processes share this machine's cores, so the cluster figure shows the spread and the cost of routing,",
       "not the capacity of three machines: each master here served about a third of the calls."
     ]
+    mkdirSync(resultsDir(), { recursive: true })
     writeFileSync(join(resultsDir(), "cluster.md"), lines.join("\n") + "\n")
     console.log(lines.join("\n"))
   } finally {
