@@ -2,7 +2,7 @@
  * Timeouts for many calls that share one duration, on one timer. Deadlines then come in the order
  * the calls start, so the pending calls form a queue ordered by deadline: the timer waits for the
  * oldest, and a settled call is only marked, and dropped once it reaches the head. Per call that is
- * one small object instead of a Node timer set and cleared (figures in `bench/results/costs.md`).
+ * one small object instead of a Node timer set and cleared.
  *
  * Entries are class instances and an entry leaving the queue points at nothing: V8 may allocate
  * object literals made after a burst straight in the old generation, where they would keep each
