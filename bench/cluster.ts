@@ -10,14 +10,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
-import { mkdirSync, writeFileSync } from "node:fs"
-import { cpus } from "node:os"
-import { join } from "node:path"
 import type { RedisClient } from "../src/RedisLayer.js"
 import type { SessionManager as SessionManagerTag } from "../src/SessionManager.js"
 import { startCluster } from "../test/utils/redisCluster.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { quickMark, resultsDir, sized } from "./harness.js"
+import { resultsPage, sized } from "./harness.js"
 // the library compiled, as its users run it (library.ts)
 import { RedisLayer, SessionManager } from "./library.js"
 
@@ -91,11 +88,10 @@ const main = async () => {
     const shares = calls.map((c) => c / total)
     const hmgets = counted.map((c) => c.hmgets)
     const hmgetShares = hmgets.map((c) => c / hmgets.reduce((a, b) => a + b, 0))
+    const page = resultsPage("effect-redisess on a Redis Cluster: load spread")
     const lines = [
-      `# effect-redisess on a Redis Cluster: load spread${quickMark}`,
       "",
-      `Run ${new Date().toISOString()}: ${cpus().length} cores, Node ${process.version}; 3 masters on this machine,`,
-      `one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), then`,
+      `3 masters on this machine, one namespace over ${shards} shards; ${users} users, ${operations} operations (1 create : 3 get), then`,
       `${operations} \`exists\` (plain reads), ${inFlight} in flight, each call through \`ManagedRuntime.runPromise\`.`,
       "",
       "| master | script calls | share | HMGETs (plain reads, and those inside scripts) | share |",
@@ -120,9 +116,8 @@ const main = async () => {
       "All processes share this machine's cores, so the cluster figure shows the spread and the cost of routing,",
       "not the capacity of three machines: each master here served about a third of the calls."
     ]
-    mkdirSync(resultsDir(), { recursive: true })
-    writeFileSync(join(resultsDir(), "cluster.md"), lines.join("\n") + "\n")
-    console.log(lines.join("\n"))
+    for (const line of lines) page.line(line)
+    page.write("cluster.md")
   } finally {
     await Promise.all([single.stop(), cluster.stop()])
   }

@@ -134,8 +134,15 @@ export const quick = process.env.BENCH_QUICK === "1"
 export const quickMark = quick ? " (BENCH_QUICK: not meaningful)" : ""
 
 /** Where results pages go: bench/results/, or the directory `BENCH_OUT` names. */
-export const resultsDir = (): string =>
-  process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results")
+const resultsDir = (): string => process.env.BENCH_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "results")
+
+/** Writes `text` to `fileName` in {@link resultsDir} (made when missing); returns the file's path. */
+export const writeResult = (fileName: string, text: string): string => {
+  mkdirSync(resultsDir(), { recursive: true })
+  const file = join(resultsDir(), fileName)
+  writeFileSync(file, text)
+  return file
+}
 
 /** `full`, or `smoke` in a smoke run (see {@link quick}). */
 export const sized = (full: number, smoke: number): number => quick ? smoke : full
@@ -397,10 +404,8 @@ export const resultsPage = (title: string) => {
       lines.push(text)
     },
     write: (fileName: string) => {
-      mkdirSync(resultsDir(), { recursive: true })
-      const file = join(resultsDir(), fileName)
       const text = `${lines.join("\n")}\n`
-      writeFileSync(file, text)
+      const file = writeResult(fileName, text)
       process.stdout.write(text)
       process.stderr.write(`Wrote ${file}\n`)
     }

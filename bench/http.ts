@@ -18,14 +18,14 @@
  */
 import { Redis } from "ioredis"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
 import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import type { RedisServer } from "../test/utils/redisServer.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
-import { deleteByPattern, quick, resultsDir, runMain } from "./harness.js"
+import { deleteByPattern, quick, runMain, writeResult } from "./harness.js"
 import type { ServerProcess } from "./http/child.js"
 import { startServer } from "./http/child.js"
 import type { Load } from "./http/load.js"
@@ -243,15 +243,13 @@ const main = async () => {
       ratios,
       goals: goalsOf(targets, ratios)
     }
-    const outDir = resultsDir()
-    mkdirSync(outDir, { recursive: true })
     const text = markdown(results)
     const name = sizes.sessions === 1 ? "http" : `http-${sizes.sessions}-sessions`
-    writeFileSync(join(outDir, `${name}.md`), text)
-    writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`)
+    const page = writeResult(`${name}.md`, text)
+    writeResult(`${name}.json`, `${JSON.stringify(results, null, 2)}\n`)
     process.stdout.write(text)
     for (const goal of results.goals) log(`${goal.met ? "met " : "MISS"}  ${goal.goal}: ${goal.measured}`)
-    log(`Wrote ${join(outDir, `${name}.md`)} and ${name}.json (${Math.round(results.env.totalSeconds)} s)`)
+    log(`Wrote ${page} and ${name}.json (${Math.round(results.env.totalSeconds)} s)`)
   } finally {
     await Promise.all(loads.map((load) => load.close().catch(() => undefined)))
     if (servers !== undefined) await Promise.all(Object.values(servers).map((server) => server.stop()))

@@ -10,14 +10,14 @@
 import type { Redis } from "ioredis"
 import { execSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
 import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import type { AllocationResult } from "./allocation.js"
-import { deleteByPattern, noGcFlags, quick, quickMark, resultsDir, runChild, runMain } from "./harness.js"
+import { deleteByPattern, noGcFlags, quick, quickMark, runChild, runMain, writeResult } from "./harness.js"
 import type { CallLatency, Sample, Sizes } from "./ops.js"
 import { runInterleavedLatency, runListingOps, runPointOps, window60 } from "./ops.js"
 import type { Environment, Results } from "./report.js"
@@ -202,14 +202,12 @@ const main = async () => {
       } at the end (1, 5, 15 min)`
     }
     const results: Results = { env, samples, latency, memory, wipe, listingStalls, allocation }
-    const outDir = resultsDir()
-    mkdirSync(outDir, { recursive: true })
-    writeFileSync(join(outDir, "latest.md"), markdown(results))
-    writeFileSync(join(outDir, "latest.svg"), svg(results))
-    writeFileSync(join(outDir, "latest.json"), JSON.stringify(results, null, 2) + "\n")
+    const page = writeResult("latest.md", markdown(results))
+    writeResult("latest.svg", svg(results))
+    writeResult("latest.json", JSON.stringify(results, null, 2) + "\n")
     const table = rows(samples)
     for (const c of checks(results, table)) log(`${c.met ? "met " : "MISS"}  ${c.target}: ${c.measured}`)
-    log(`Wrote ${join(outDir, "latest.md")} and latest.svg (${Math.round(env.totalSeconds)} s)`)
+    log(`Wrote ${page} and latest.svg (${Math.round(env.totalSeconds)} s)`)
   } finally {
     await admin.quit().catch(() => undefined)
     await server?.stop()
