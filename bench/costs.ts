@@ -22,6 +22,7 @@ import * as Format from "../src/internal/redis/format.js"
 import { keyspace } from "../src/internal/redis/keys.js"
 import * as Scripts from "../src/internal/redis/scripts.js"
 import type { SessionToken } from "../src/Schema.js"
+import { defaultLimits } from "../src/SessionData.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import { median, noGcFlags, redisCpuSeconds, resultsPage, runChild, runMain, sized, turnOrder } from "./harness.js"
 import { RedisLayer, Session, SessionManager } from "./library.js"
@@ -122,7 +123,12 @@ const redisSide = async (): Promise<Array<readonly [string, number, number, numb
      * of the session's data size and keys, one key and its value.
      */
     const dataValue = `s${benchData.value}`
-    const dataSetArgs = [String(1024 * 1024), "1000", benchData.key, dataValue]
+    const dataSetArgs = [
+      String(defaultLimits.maxSessionBytes),
+      String(defaultLimits.maxSessionKeys),
+      benchData.key,
+      dataValue
+    ]
     /** `calls` consecutive ids from the `i`-th. */
     const idsFrom = (i: number, calls: number) => Array.from({ length: calls }, (_, k) => ids[(i * calls + k) % 1000]!)
     // each row: its name, the calls one command carries, and the command for the i-th command

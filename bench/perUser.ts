@@ -11,10 +11,10 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Redis } from "ioredis"
 import { performance } from "node:perf_hooks"
-import * as RedisLayer from "../src/RedisLayer.js"
-import * as SessionManager from "../src/SessionManager.js"
+import type { Options } from "../src/SessionManager.js"
 import { startRedisServer } from "../test/utils/redisServer.js"
 import { quick, resultsPage, runConcurrent, runMain, scriptCalls } from "./harness.js"
+import { RedisLayer, SessionManager } from "./library.js"
 
 interface Row {
   readonly sessions: number
@@ -45,7 +45,7 @@ const main = async () => {
   try {
     for (const sessions of quick ? [500, 2_000] : [20_000, 100_000]) {
       const namespace = `per-user-${sessions}`
-      const open = (options: Partial<SessionManager.Options> = {}) =>
+      const open = (options: Partial<Options> = {}) =>
         ManagedRuntime.make(
           SessionManager.layer({ namespace, wipeInterval: 0, ...options }).pipe(
             Layer.provide(RedisLayer.layer({ url: server.url }))

@@ -9,8 +9,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { promisify } from "node:util"
 import { inject } from "vitest"
 
@@ -18,9 +18,15 @@ const exec = promisify(execFile)
 const root = join(import.meta.dirname, "..")
 const out = join(root, ".docs-check")
 
+/** The README and the pages of `docs/`, as paths from the root. */
+const pages = (): Array<string> => [
+  "README.md",
+  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)
+]
+
 /** Every ```ts block of the README and the docs, with where it is. */
 const blocks = (): Array<{ readonly where: string; readonly code: string; readonly run: boolean }> =>
-  ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)]
+  pages()
     .flatMap((file) =>
       [...readFileSync(join(root, file), "utf8").matchAll(/```ts( run)?\n([\s\S]*?)```/g)].map((match, i) => ({
         where: `${file} #${i + 1}`,
@@ -64,7 +70,39 @@ const moduleOf = (code: string): string => {
   ].join("\n")
 }
 
+/** The anchors GitHub gives a page's headings: lower case, punctuation but `-` dropped, spaces as `-`. */
+const anchors = (markdown: string): Set<string> =>
+  new Set(
+    [...markdown.replace(/```[\s\S]*?```/g, "").matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-")
+    )
+  )
+
+/**
+ * The relative links of a page that name no file, or no heading of it (`file#anchor`, `#anchor`):
+ * links outside code blocks and inline code, as `[text](target)`.
+ */
+const brokenLinks = (page: string): Array<string> => {
+  const text = readFileSync(join(root, page), "utf8")
+  const prose = text.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "")
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((target) => {
+    if (/^[a-z]+:/i.test(target)) return false // https:, mailto: ...
+    const [path, anchor] = target.split("#") as [string, string | undefined]
+    const file = path === "" ? page : join(dirname(page), path)
+    if (!existsSync(join(root, file))) return true
+    return anchor !== undefined && file.endsWith(".md") && !anchors(readFileSync(join(root, file), "utf8")).has(anchor)
+  }).map((target) => `${page}: ${target}`)
+}
+
 describe("the docs", () => {
+  it("every relative link of the README and docs/ names a file there, and every anchor a heading of it", () => {
+    const linked = pages().flatMap((
+      page
+    ) => [...readFileSync(join(root, page), "utf8").matchAll(/\]\((?!https?:)[^)\s]+\)/g)])
+    assert.isAbove(linked.length, 20)
+    assert.deepStrictEqual(pages().flatMap(brokenLinks), [])
+  })
+
   it.live(
     "every TypeScript block of the README and docs/ type-checks, and the whole programs run",
     () =>
