@@ -78,7 +78,7 @@ const anchors = (markdown: string): Set<string> =>
     )
   )
 
-/** The relative links of a page, as `page: target`: `[text](target)` outside code blocks and inline code. */
+/** The relative links of a page, each with the page: `[text](target)` outside code blocks and inline code. */
 const relativeLinks = (page: string): Array<readonly [page: string, target: string]> => {
   const prose = readFileSync(join(root, page), "utf8").replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "")
   return [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
