@@ -138,8 +138,9 @@ const resultsDir = (): string => process.env.BENCH_OUT ?? join(dirname(fileURLTo
 
 /** Writes `text` to `fileName` in {@link resultsDir} (made when missing); returns the file's path. */
 export const writeResult = (fileName: string, text: string): string => {
-  mkdirSync(resultsDir(), { recursive: true })
-  const file = join(resultsDir(), fileName)
+  const dir = resultsDir()
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, fileName)
   writeFileSync(file, text)
   return file
 }

@@ -87,12 +87,21 @@ const relativeLinks = (page: string): Array<readonly [page: string, target: stri
     .map((target) => [page, target] as const)
 }
 
+/** The anchors of each page a link names, read once. */
+const anchorsByFile = new Map<string, Set<string>>()
+
 /** Whether a relative link of `page` names a file that exists, and a heading of it when it names one (`#anchor`). */
 const resolves = (page: string, target: string): boolean => {
   const [path, anchor] = target.split("#") as [string, string | undefined]
   const file = path === "" ? page : join(dirname(page), path)
   if (!existsSync(join(root, file))) return false
-  return anchor === undefined || !file.endsWith(".md") || anchors(readFileSync(join(root, file), "utf8")).has(anchor)
+  if (anchor === undefined || !file.endsWith(".md")) return true
+  let known = anchorsByFile.get(file)
+  if (known === undefined) {
+    known = anchors(readFileSync(join(root, file), "utf8"))
+    anchorsByFile.set(file, known)
+  }
+  return known.has(anchor)
 }
 
 describe("the docs", () => {
